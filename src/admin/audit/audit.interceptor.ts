@@ -1,0 +1,60 @@
+import { CallHandler, ExecutionContext, Injectable, NestInterceptor } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { FastifyRequest } from 'fastify';
+import { catchError, from, mergeMap, Observable, throwError } from 'rxjs';
+import { AppError } from '../../common/errors/app-error';
+import { HttpResult } from '../../common/http/envelope';
+import { AUDIT, AuditSpec } from './audit.decorator';
+import { AuditService } from './audit.service';
+
+/** Writes the audit row of every `@Audit` route once its outcome is known. */
+@Injectable()
+export class AuditInterceptor implements NestInterceptor {
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly audit: AuditService,
+  ) {}
+
+  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
+    const spec = this.reflector.get<AuditSpec | undefined>(AUDIT, context.getHandler());
+    if (!spec) return next.handle();
+    const request = context.switchToHttp().getRequest<FastifyRequest>();
+    const params = (request.params ?? {}) as Record<string, string>;
+    const base = {
+      principal: request.principal,
+      action: spec.action,
+      targetType: spec.targetType,
+      ip: request.ip,
+      requestId: request.id,
+      detail: request.body ?? undefined,
+    };
+    return next.handle().pipe(
+      mergeMap((result: unknown) => {
+        // the result arrives enveloped ({code, data, …}); the target is named inside `data`
+        const body = result instanceof HttpResult ? (result.body as unknown) : result;
+        const data = (body as { data?: Record<string, unknown> } | null)?.data;
+        const fromResult = spec.resultField ? data?.[spec.resultField] : undefined;
+        const targetId = spec.param ? params[spec.param] : fromResult;
+        return from(
+          this.audit
+            .record({
+              ...base,
+              targetId: targetId === undefined ? null : String(targetId),
+              result: 'success',
+            })
+            .then(() => result),
+        );
+      }),
+      catchError((error: unknown) =>
+        from(
+          this.audit.record({
+            ...base,
+            targetId: spec.param ? (params[spec.param] ?? null) : null,
+            result: 'failure',
+            reason: error instanceof AppError ? error.reason : 'internal_error',
+          }),
+        ).pipe(mergeMap(() => throwError(() => error))),
+      ),
+    );
+  }
+}

@@ -1,0 +1,53 @@
+import { IsOptional, IsString, MaxLength } from 'class-validator';
+import { PageQueryDto } from '../../../common/pagination/pagination';
+
+export class ListAuditLogsQueryDto extends PageQueryDto {
+  /** e.g. `merchant.create`, `credential.revoke`, `channel.update`. */
+  @IsOptional()
+  @IsString()
+  @MaxLength(64)
+  action?: string;
+
+  @IsOptional()
+  @IsString()
+  @MaxLength(64)
+  actor_client_id?: string;
+
+  /** e.g. `merchant`, `credential`, `channel`. */
+  @IsOptional()
+  @IsString()
+  @MaxLength(32)
+  target_type?: string;
+
+  @IsOptional()
+  @IsString()
+  @MaxLength(128)
+  target_id?: string;
+}
+
+export class AuditLogDto {
+  id!: string;
+  /** Who: the credential that acted. */
+  actor_client_id!: string | null;
+  actor_role!: string | null;
+  /** What. */
+  action!: string;
+  target_type!: string;
+  target_id!: string | null;
+  /** `success` or `failure`. */
+  result!: 'success' | 'failure';
+  /** The error reason of a failure. */
+  reason!: string | null;
+  /** From where. */
+  ip!: string | null;
+  request_id!: string | null;
+  /** The request's fields, secrets masked. */
+  detail!: unknown;
+  /** When. */
+  created_at!: string;
+}
+
+export class AuditLogPageDto {
+  items!: AuditLogDto[];
+  next_cursor!: string | null;
+}

@@ -1,0 +1,24 @@
+import { IsBoolean, IsInt, IsOptional, Max, Min } from 'class-validator';
+import { FormBool, FormInt } from '../../common/validation/decorators';
+
+export class SetMaintenanceDto {
+  /** true turns maintenance on: non-admin `/v1` requests get 503 until it is turned off. */
+  @FormBool()
+  @IsBoolean()
+  enabled!: boolean;
+
+  /** Sent to clients as `Retry-After`. @example 300 */
+  @IsOptional()
+  @FormInt()
+  @IsInt()
+  @Min(1)
+  @Max(86400)
+  retry_after_seconds?: number;
+}
+
+export class MaintenanceDto {
+  enabled!: boolean;
+  retry_after_seconds!: number;
+  /** When it was last switched; null if never. */
+  updated_at!: string | null;
+}

@@ -1,0 +1,108 @@
+import { DynamicModule, ExecutionContext, Module } from '@nestjs/common';
+import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
+import { ScheduleModule } from '@nestjs/schedule';
+import { ThrottlerModule } from '@nestjs/throttler';
+import { AdminModule } from './admin/admin.module';
+import { AuditInterceptor } from './admin/audit/audit.interceptor';
+import { MaintenanceGuard } from './admin/maintenance/maintenance.guard';
+import { AuthModule } from './auth/auth.module';
+import { TOKEN_ENDPOINT } from './auth/auth.controller';
+import { clientCredentialsOf } from './auth/auth.service';
+import { AuthenticationGuard } from './auth/guards/authentication.guard';
+import { RolesGuard } from './auth/guards/roles.guard';
+import { KeysModule } from './common/crypto/keys.service';
+import { IdempotencyInterceptor } from './common/idempotency/idempotency.interceptor';
+import { IdempotencyModule } from './common/idempotency/idempotency.module';
+import { MerchantsModule } from './merchants/merchants.module';
+import { AllExceptionsFilter } from './common/errors/all-exceptions.filter';
+import { ContentNegotiationInterceptor } from './common/http/content-negotiation.interceptor';
+import { EnvelopeInterceptor } from './common/http/envelope.interceptor';
+import { RouteTable } from './common/http/route-table';
+import { RateLimitGuard, rateLimitTracker } from './common/rate-limit/rate-limit.guard';
+import { createValidationPipe } from './common/validation/validation.pipe';
+import { AppConfig } from './config/app-config';
+import { ConfigModule } from './config/config.module';
+import { DatabaseModule } from './database/database.module';
+import { OpsModule } from './ops/ops.module';
+
+@Module({})
+export class AppModule {
+  static forRoot(config: AppConfig, routes: RouteTable): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        ConfigModule.forRoot(config),
+        DatabaseModule,
+        ScheduleModule.forRoot(),
+        KeysModule,
+        ThrottlerModule.forRoot({
+          throttlers: [
+            { name: 'default', ttl: 1000, limit: config.env.RATE_LIMIT_PER_SECOND },
+            // the token endpoint, against brute force: per client IP and per client_id
+            {
+              name: 'token_ip',
+              ttl: 60_000,
+              limit: config.env.TOKEN_RATE_LIMIT_PER_MINUTE,
+              skipIf: (context) => !isTokenEndpoint(context),
+              getTracker: (req) => `ip:${String(req.ip)}`,
+            },
+            {
+              name: 'token_client',
+              ttl: 60_000,
+              limit: config.env.TOKEN_RATE_LIMIT_PER_MINUTE,
+              skipIf: (context) => !isTokenEndpoint(context),
+              getTracker: (req) => `client:${tokenClientId(req)}`,
+            },
+          ],
+          skipIf: () => !config.env.RATE_LIMIT_ENABLED,
+          getTracker: rateLimitTracker,
+          generateKey: (_context, tracker, name) => `${name}:${tracker}`,
+        }),
+        OpsModule,
+        AdminModule,
+        IdempotencyModule,
+        AuthModule,
+        MerchantsModule,
+      ],
+      providers: [
+        { provide: RouteTable, useValue: routes },
+        {
+          provide: APP_FILTER,
+          inject: [RouteTable, AppConfig],
+          useFactory: (table: RouteTable, cfg: AppConfig) =>
+            new AllExceptionsFilter(table, cfg.bodyLimitBytes),
+        },
+        { provide: APP_PIPE, useFactory: createValidationPipe },
+        // guards run in this order: who is calling, maintenance, may they, how often
+        { provide: APP_GUARD, useExisting: AuthenticationGuard },
+        { provide: APP_GUARD, useExisting: MaintenanceGuard },
+        { provide: APP_GUARD, useExisting: RolesGuard },
+        { provide: APP_GUARD, useClass: RateLimitGuard },
+        // interceptors nest in this order, outermost first
+        { provide: APP_INTERCEPTOR, useClass: ContentNegotiationInterceptor },
+        { provide: APP_INTERCEPTOR, useExisting: AuditInterceptor },
+        { provide: APP_INTERCEPTOR, useExisting: IdempotencyInterceptor },
+        { provide: APP_INTERCEPTOR, useClass: EnvelopeInterceptor },
+      ],
+    };
+  }
+}
+
+function isTokenEndpoint(context: ExecutionContext): boolean {
+  return Reflect.getMetadata(TOKEN_ENDPOINT, context.getHandler()) === true;
+}
+
+function tokenClientId(req: Record<string, unknown>): string {
+  const body = (req.body ?? {}) as { client_id?: string; grant_type?: string };
+  const headers = (req.headers ?? {}) as Record<string, string | undefined>;
+  try {
+    return (
+      clientCredentialsOf(
+        { grant_type: 'client_credentials', client_id: body.client_id },
+        headers.authorization,
+      ).clientId ?? '-'
+    );
+  } catch {
+    return '-';
+  }
+}

@@ -1,0 +1,48 @@
+import {
+  Body,
+  Controller,
+  createParamDecorator,
+  ExecutionContext,
+  HttpCode,
+  Post,
+  SetMetadata,
+} from '@nestjs/common';
+import { FastifyRequest } from 'fastify';
+import { ApiBasicAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Public } from '../common/auth/public.decorator';
+import { AllowDuringMaintenance } from '../admin/maintenance/maintenance.decorator';
+import { AuthService } from './auth.service';
+import { TokenDto, TokenRequestDto } from './dto/token.dto';
+
+export const TOKEN_ENDPOINT = 'paygate:token-endpoint';
+
+/** The raw Authorization header (HTTP Basic client credentials), when there is one. */
+const AuthorizationHeader = createParamDecorator(
+  (_data: unknown, context: ExecutionContext): string | undefined =>
+    context.switchToHttp().getRequest<FastifyRequest>().headers.authorization,
+);
+
+@ApiTags('获取Token')
+@Controller('v1/auth')
+export class AuthController {
+  constructor(private readonly auth: AuthService) {}
+
+  @Post('token')
+  @HttpCode(200)
+  @Public()
+  @AllowDuringMaintenance()
+  @SetMetadata(TOKEN_ENDPOINT, true)
+  @ApiBasicAuth()
+  @ApiOperation({
+    summary: '获取Token Get an access token',
+    description:
+      'OAuth 2.0 client credentials grant. Send `client_id` and `client_secret` in a JSON or form ' +
+      'body, or as HTTP Basic credentials. Rate limited per IP and per client_id.',
+  })
+  issueToken(
+    @Body() body: TokenRequestDto,
+    @AuthorizationHeader() authorization?: string,
+  ): Promise<TokenDto> {
+    return this.auth.issueToken(body, authorization);
+  }
+}

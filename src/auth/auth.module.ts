@@ -1,0 +1,26 @@
+import { Module } from '@nestjs/common';
+import { PassportModule } from '@nestjs/passport';
+import { AuthController } from './auth.controller';
+import { AuthService } from './auth.service';
+import { BootstrapAdminService } from './bootstrap-admin.service';
+import { CredentialsRepository } from './credentials.repository';
+import { AuthenticationGuard } from './guards/authentication.guard';
+import { RolesGuard } from './guards/roles.guard';
+import { JwtStrategy } from './jwt.strategy';
+import { PrincipalResolver } from './principal-resolver.service';
+
+@Module({
+  imports: [PassportModule],
+  controllers: [AuthController],
+  providers: [
+    AuthService,
+    BootstrapAdminService,
+    CredentialsRepository,
+    JwtStrategy,
+    PrincipalResolver,
+    AuthenticationGuard,
+    RolesGuard,
+  ],
+  exports: [CredentialsRepository, AuthenticationGuard, RolesGuard, PrincipalResolver],
+})
+export class AuthModule {}

@@ -1,0 +1,85 @@
+import { randomUUID } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
+import { sign } from 'jsonwebtoken';
+import { KeysService } from '../common/crypto/keys.service';
+import { AppConfig } from '../config/app-config';
+import { Database } from '../database/database.service';
+import { AuthError } from './auth.errors';
+import { DECOY_HASH, verifySecret } from './client-secrets';
+import { CredentialsRepository } from './credentials.repository';
+import { TokenDto, TokenRequestDto } from './dto/token.dto';
+import { TOKEN_AUDIENCE, TOKEN_ISSUER } from './token-claims';
+
+/** 获取Token: exchanges client credentials for a short-lived signed token. */
+@Injectable()
+export class AuthService {
+  constructor(
+    private readonly db: Database,
+    private readonly credentials: CredentialsRepository,
+    private readonly keys: KeysService,
+    private readonly config: AppConfig,
+  ) {}
+
+  async issueToken(request: TokenRequestDto, authorization: string | undefined): Promise<TokenDto> {
+    if (request.grant_type !== 'client_credentials') throw AuthError.unsupportedGrantType();
+    const { clientId, clientSecret } = clientCredentialsOf(request, authorization);
+    const credential = clientId
+      ? await this.db.run((em) => this.credentials.state(em, clientId))
+      : null;
+    // the secret is always checked, against a decoy when the id is unknown: same answer, same time
+    const matches = await verifySecret(clientSecret ?? '', credential?.secretHash ?? DECOY_HASH);
+    if (!clientId || !credential || !matches || credential.status !== 'active')
+      throw AuthError.invalidClient();
+    if (credential.role === 'merchant' && credential.merchantStatus !== 'active') {
+      throw AuthError.merchantSuspended();
+    }
+    const expiresIn = this.config.env.TOKEN_TTL_SECONDS;
+    const claims = {
+      scope: credential.role,
+      ...(credential.sourceId !== null ? { source_id: credential.sourceId } : {}),
+    };
+    const token = sign(claims, this.keys.jwtSecret, {
+      algorithm: 'HS256',
+      subject: clientId,
+      issuer: TOKEN_ISSUER,
+      audience: TOKEN_AUDIENCE,
+      expiresIn,
+      jwtid: randomUUID(),
+    });
+    return {
+      access_token: token,
+      token_type: 'Bearer',
+      expires_in: expiresIn,
+      scope: credential.role,
+    };
+  }
+}
+
+/** Credentials from HTTP Basic (RFC 6749 §2.3.1) or from the body; both at once must agree. */
+export function clientCredentialsOf(
+  body: TokenRequestDto,
+  authorization: string | undefined,
+): { clientId?: string; clientSecret?: string } {
+  const basic = /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(authorization ?? '');
+  if (!basic) return { clientId: body.client_id, clientSecret: body.client_secret };
+  const decoded = Buffer.from(basic[1], 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  if (colon < 0) throw AuthError.invalidClient();
+  const clientId = safeDecode(decoded.slice(0, colon));
+  const clientSecret = safeDecode(decoded.slice(colon + 1));
+  if (
+    (body.client_id && body.client_id !== clientId) ||
+    (body.client_secret && body.client_secret !== clientSecret)
+  ) {
+    throw AuthError.invalidClient();
+  }
+  return { clientId, clientSecret };
+}
+
+function safeDecode(text: string): string {
+  try {
+    return decodeURIComponent(text.replace(/\+/g, ' '));
+  } catch {
+    return text;
+  }
+}

@@ -1,0 +1,82 @@
+import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { AppConfig } from '../config/app-config';
+import { AppSettingsService } from '../database/app-settings.service';
+import { Database } from '../database/database.service';
+import { hashSecret, newClientId, newClientSecret, verifySecret } from './client-secrets';
+import { CredentialsRepository } from './credentials.repository';
+
+/**
+ * Makes sure an admin can get a token: the credential named by BOOTSTRAP_ADMIN_CLIENT_ID /
+ * BOOTSTRAP_ADMIN_CLIENT_SECRET exists (with that secret) after start; without them, on a
+ * database with no admin, one is generated and its secret printed once.
+ */
+@Injectable()
+export class BootstrapAdminService implements OnApplicationBootstrap {
+  private readonly logger = new Logger('BootstrapAdmin');
+
+  constructor(
+    private readonly db: Database,
+    private readonly credentials: CredentialsRepository,
+    private readonly settings: AppSettingsService,
+    private readonly config: AppConfig,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    const { BOOTSTRAP_ADMIN_CLIENT_ID: clientId, BOOTSTRAP_ADMIN_CLIENT_SECRET: secret } =
+      this.config.env;
+    if (clientId && secret) await this.ensure(clientId, secret);
+    else await this.generateIfNone();
+  }
+
+  private async ensure(clientId: string, secret: string): Promise<void> {
+    const existing = await this.db.run((em) => this.credentials.findById(em, clientId));
+    if (
+      existing &&
+      existing.status === 'active' &&
+      (await verifySecret(secret, existing.secretHash))
+    )
+      return;
+    const secretHash = await hashSecret(secret);
+    await this.db.transaction(async (em) => {
+      if (await this.credentials.findById(em, clientId)) {
+        await this.credentials.updateSecretHash(em, clientId, secretHash);
+      } else {
+        await this.credentials.insert(em, {
+          clientId,
+          role: 'admin',
+          sourceId: null,
+          secretHash,
+          status: 'active',
+          createdAt: Date.now(),
+          revokedAt: null,
+        });
+      }
+    });
+    this.logger.log(`admin credential ${clientId} ensured from BOOTSTRAP_ADMIN_CLIENT_ID`);
+  }
+
+  private async generateIfNone(): Promise<void> {
+    if (await this.db.run((em) => this.credentials.anyActiveAdmin(em))) return;
+    // several instances may start together on an empty database: only the first generates
+    const marker = `generated-${process.pid}-${Date.now()}`;
+    if ((await this.settings.getOrCreate('bootstrap_admin', () => marker)) !== marker) return;
+    const clientId = newClientId('admin');
+    const secret = newClientSecret();
+    const secretHash = await hashSecret(secret);
+    await this.db.run((em) =>
+      this.credentials.insert(em, {
+        clientId,
+        role: 'admin',
+        sourceId: null,
+        secretHash,
+        status: 'active',
+        createdAt: Date.now(),
+        revokedAt: null,
+      }),
+    );
+    this.logger.warn(
+      `no admin credential existed, so one was generated. It is printed this once: ` +
+        `client_id=${clientId} client_secret=${secret}`,
+    );
+  }
+}

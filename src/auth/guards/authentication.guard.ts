@@ -1,0 +1,42 @@
+import { ExecutionContext, Injectable } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { AuthGuard } from '@nestjs/passport';
+import { FastifyRequest } from 'fastify';
+import { TokenExpiredError } from 'jsonwebtoken';
+import { IS_PUBLIC } from '../../common/auth/public.decorator';
+import { AppError } from '../../common/errors/app-error';
+import { AuthError } from '../auth.errors';
+import { Principal } from '../principal';
+
+/**
+ * Every route needs a valid token unless it is marked `@Public()`. Failures are 401 with a
+ * reason saying why (no or bad token, expired, revoked); a suspended merchant is 403.
+ */
+@Injectable()
+export class AuthenticationGuard extends AuthGuard('jwt') {
+  constructor(private readonly reflector: Reflector) {
+    super();
+  }
+
+  override canActivate(context: ExecutionContext) {
+    const isPublic = this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, [
+      context.getHandler(),
+      context.getClass(),
+    ]);
+    if (isPublic) return true;
+    return super.canActivate(context);
+  }
+
+  override handleRequest<TUser = Principal>(
+    error: unknown,
+    principal: Principal | false,
+    info: unknown,
+    context: ExecutionContext,
+  ): TUser {
+    if (error instanceof AppError) throw error;
+    if (info instanceof TokenExpiredError) throw AuthError.tokenExpired();
+    if (error || !principal) throw AuthError.unauthenticated();
+    context.switchToHttp().getRequest<FastifyRequest>().principal = principal;
+    return principal as TUser;
+  }
+}

@@ -1,0 +1,166 @@
+/**
+ * Every error paygate answers with: its stable `reason`, HTTP status and message in English and
+ * Chinese. `reason` values never change once published. The filter, the OpenAPI document and
+ * the reference page's error table are all generated from this one table, so a reason cannot
+ * exist without a status and both messages (the `satisfies` clause makes that a compile error).
+ *
+ * `{name}` in a message is replaced by the error's parameter of that name.
+ */
+export interface ErrorSpec {
+  status: number;
+  en: string;
+  zh: string;
+}
+
+export const ERROR_CATALOGUE = {
+  // --- request shape (common) ---
+  validation_failed: {
+    status: 400,
+    en: 'The request is invalid: {detail}',
+    zh: '请求参数不合法：{detail}',
+  },
+  malformed_body: {
+    status: 400,
+    en: 'The request body could not be parsed: {detail}',
+    zh: '请求体无法解析：{detail}',
+  },
+  invalid_amount: {
+    status: 400,
+    en: '{field} must be an integer count of minor units from 1 to 1000000000000 (1000 means 10.00 CNY)',
+    zh: '{field} 必须是以最小货币单位（分）表示的整数，范围 1 到 1000000000000（1000 表示 10.00 元）',
+  },
+  invalid_currency: {
+    status: 400,
+    en: '{field} must be an upper-case ISO 4217 currency code such as CNY',
+    zh: '{field} 必须是大写的 ISO 4217 币种代码，例如 CNY',
+  },
+  invalid_cursor: {
+    status: 400,
+    en: 'The cursor is not one this list handed out',
+    zh: '分页游标无效',
+  },
+  invalid_idempotency_key: {
+    status: 400,
+    en: 'Idempotency-Key must be 1 to 255 printable ASCII characters',
+    zh: 'Idempotency-Key 必须是 1 到 255 个可打印 ASCII 字符',
+  },
+
+  // --- authentication and authorisation ---
+  unauthenticated: {
+    status: 401,
+    en: 'A valid access token is required (Authorization: Bearer <token> or access_token header)',
+    zh: '需要有效的访问令牌（Authorization: Bearer <token> 或 access_token 请求头）',
+  },
+  token_expired: { status: 401, en: 'The access token has expired', zh: '访问令牌已过期' },
+  token_revoked: {
+    status: 401,
+    en: 'The credential of this access token has been revoked',
+    zh: '该访问令牌所属的凭证已被吊销',
+  },
+  invalid_client: {
+    status: 401,
+    en: 'Client authentication failed: unknown client_id or wrong client_secret',
+    zh: '客户端认证失败：client_id 不存在或 client_secret 错误',
+  },
+  unsupported_grant_type: {
+    status: 400,
+    en: 'grant_type must be client_credentials',
+    zh: 'grant_type 必须为 client_credentials',
+  },
+  forbidden: {
+    status: 403,
+    en: 'This credential is not allowed to do that',
+    zh: '当前凭证无权执行该操作',
+  },
+  source_id_mismatch: {
+    status: 403,
+    en: 'source_id {source_id} is not the merchant of this access token',
+    zh: 'source_id {source_id} 与访问令牌所属商户不一致',
+  },
+  merchant_suspended: {
+    status: 403,
+    en: 'The merchant is suspended',
+    zh: '商户已被停用',
+  },
+
+  // --- merchants ---
+  invalid_notify_url: {
+    status: 400,
+    en: 'notify_url {problem}',
+    zh: 'notify_url 不合法：{problem}',
+  },
+  merchant_not_found: { status: 404, en: 'No such merchant', zh: '商户不存在' },
+  credential_not_found: { status: 404, en: 'No such credential', zh: '凭证不存在' },
+
+  // --- resources ---
+  not_found: { status: 404, en: 'No such resource', zh: '资源不存在' },
+  route_not_found: {
+    status: 404,
+    en: 'No route for {method} {path}',
+    zh: '接口不存在：{method} {path}',
+  },
+  method_not_allowed: {
+    status: 405,
+    en: '{method} is not allowed here; allowed: {allow}',
+    zh: '该接口不支持 {method} 方法，支持：{allow}',
+  },
+  not_acceptable: {
+    status: 406,
+    en: 'This endpoint answers {produces}; the Accept header excludes it',
+    zh: '该接口返回 {produces}，但 Accept 请求头不接受该类型',
+  },
+  invalid_state: {
+    status: 409,
+    en: 'The {resource} is {state}; that is not possible now',
+    zh: '{resource} 当前状态为 {state}，无法执行该操作',
+  },
+  idempotency_in_progress: {
+    status: 409,
+    en: 'A request with this Idempotency-Key is still being processed; retry later',
+    zh: '使用该 Idempotency-Key 的请求仍在处理中，请稍后重试',
+  },
+  payload_too_large: {
+    status: 413,
+    en: 'The request body is larger than {limit} bytes',
+    zh: '请求体超过 {limit} 字节上限',
+  },
+  unsupported_media_type: {
+    status: 415,
+    en: 'Send application/json or application/x-www-form-urlencoded',
+    zh: '请求体类型只支持 application/json 或 application/x-www-form-urlencoded',
+  },
+  im_a_teapot: { status: 418, en: "I'm a teapot", zh: '我是一个茶壶' },
+  idempotency_key_reused: {
+    status: 422,
+    en: 'This Idempotency-Key was used with a different request',
+    zh: '该 Idempotency-Key 已用于另一个不同的请求',
+  },
+  rate_limited: {
+    status: 429,
+    en: 'Too many requests; retry after {retry_after} seconds',
+    zh: '请求过于频繁，请 {retry_after} 秒后重试',
+  },
+
+  // --- server ---
+  internal_error: {
+    status: 500,
+    en: 'Something went wrong on our side; quote the request id if you contact us',
+    zh: '服务器内部错误，如需联系我们请提供 request_id',
+  },
+  maintenance: {
+    status: 503,
+    en: 'paygate is under maintenance; retry after {retry_after} seconds',
+    zh: '系统维护中，请 {retry_after} 秒后重试',
+  },
+  unavailable: {
+    status: 503,
+    en: 'The service is temporarily unavailable; retry after {retry_after} seconds',
+    zh: '服务暂时不可用，请 {retry_after} 秒后重试',
+  },
+} as const satisfies Record<string, ErrorSpec>;
+
+export type ErrorReason = keyof typeof ERROR_CATALOGUE;
+
+export function errorSpec(reason: ErrorReason): ErrorSpec {
+  return ERROR_CATALOGUE[reason];
+}

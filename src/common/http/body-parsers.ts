@@ -1,0 +1,145 @@
+import { FastifyInstance, FastifyRequest } from 'fastify';
+import { parse as parseLossless } from 'lossless-json';
+import qs from 'qs';
+
+/** Set (non-enumerable) on every object that came from a form body, nested ones included. */
+export const FORM_BODY = Symbol('paygate.formBody');
+
+/** Deeper JSON or form nesting than any endpoint takes is refused before validation. */
+export const MAX_BODY_DEPTH = 16;
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The body exactly as received, for signature checks on provider notifications. */
+    rawBody?: string;
+  }
+}
+
+export class BodyParseError extends Error {
+  readonly statusCode = 400;
+  readonly code = 'FST_ERR_CTP_INVALID_JSON_BODY';
+}
+
+class BodyTooDeepError extends Error {
+  readonly statusCode = 400;
+  readonly code = 'FST_PAYGATE_BODY_TOO_DEEP';
+  constructor() {
+    super(`the body is nested deeper than ${MAX_BODY_DEPTH} levels`);
+  }
+}
+
+export function isFormBody(value: unknown): boolean {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    (value as Record<symbol, unknown>)[FORM_BODY] === true
+  );
+}
+
+/**
+ * JSON and form bodies, and nothing else (any other content type is 415).
+ *
+ * JSON numbers are checked against their literal text: `10.00`, `1e3` and integers beyond
+ * 2^53 would otherwise reach the code as the plain numbers 10, 1000 and a rounded value, and an
+ * amount meant as yuan would be charged as fen. Such literals arrive as boxed `Number` objects,
+ * which every integer field refuses and every decimal field unboxes.
+ */
+export function registerBodyParsers(fastify: FastifyInstance, bodyLimit: number): void {
+  fastify.removeAllContentTypeParsers();
+  const secureJson = fastify.getDefaultJsonParser('error', 'error');
+
+  fastify.addContentTypeParser(
+    'application/json',
+    { parseAs: 'string', bodyLimit },
+    (request: FastifyRequest, body: string | Buffer, done) => {
+      const text = body.toString();
+      request.rawBody = text;
+      const scan = scanJson(text);
+      if (scan.depth > MAX_BODY_DEPTH) return done(new BodyTooDeepError(), undefined);
+      secureJson(request, text, (error: Error | null, parsed?: unknown) => {
+        if (error || !scan.inexactNumbers) return done(error, parsed);
+        try {
+          done(null, parseLossless(text, null, parseNumberLiteral));
+        } catch {
+          done(new BodyParseError('the body is not valid JSON'), undefined);
+        }
+      });
+    },
+  );
+
+  fastify.addContentTypeParser(
+    'application/x-www-form-urlencoded',
+    { parseAs: 'string', bodyLimit },
+    (request: FastifyRequest, body: string | Buffer, done) => {
+      const text = body.toString();
+      request.rawBody = text;
+      try {
+        const parsed = qs.parse(text, {
+          depth: MAX_BODY_DEPTH,
+          strictDepth: true,
+          arrayLimit: 100,
+          parameterLimit: 1000,
+          throwOnLimitExceeded: true,
+          allowPrototypes: false,
+        });
+        markForm(parsed);
+        done(null, parsed);
+      } catch (error) {
+        const tooDeep = error instanceof RangeError && /depth/i.test(error.message);
+        done(
+          tooDeep ? new BodyTooDeepError() : new BodyParseError((error as Error).message),
+          undefined,
+        );
+      }
+    },
+  );
+}
+
+/** A JSON number literal that is not an exact safe integer (`10.00`, `1e3`, 2^53 + 1). */
+export type InexactNumber = object & { valueOf(): number };
+
+function parseNumberLiteral(literal: string): number | InexactNumber {
+  if (/^-?\d+$/.test(literal)) {
+    const n = Number(literal);
+    if (Number.isSafeInteger(n)) return n;
+  }
+  // the box marks the literal: integer fields refuse objects, decimal fields unbox them
+  return Object(Number(literal)) as InexactNumber;
+}
+
+function markForm(value: unknown): void {
+  if (typeof value !== 'object' || value === null) return;
+  Object.defineProperty(value, FORM_BODY, { value: true, enumerable: false });
+  for (const child of Object.values(value)) markForm(child);
+}
+
+/**
+ * One pass over the JSON text, outside string literals: the nesting depth, and whether any
+ * number literal has a fraction, an exponent or more digits than a safe integer.
+ */
+export function scanJson(text: string): { depth: number; inexactNumbers: boolean } {
+  let depth = 0;
+  let maxDepth = 0;
+  let inexact = false;
+  let inString = false;
+  let digits = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 92 /* \ */) i++;
+      else if (c === 34 /* " */) inString = false;
+      continue;
+    }
+    if (c >= 48 && c <= 57) {
+      if (++digits > 15) inexact = true;
+      continue;
+    }
+    if (digits > 0 && (c === 46 /* . */ || c === 101 /* e */ || c === 69) /* E */) inexact = true;
+    digits = 0;
+    if (c === 34) inString = true;
+    else if (c === 123 || c === 91) {
+      if (++depth > maxDepth) maxDepth = depth;
+    } else if (c === 125 || c === 93) depth--;
+  }
+  return { depth: maxDepth, inexactNumbers: inexact };
+}

@@ -1,0 +1,34 @@
+import { CallHandler, ExecutionContext, Injectable, NestInterceptor } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { FastifyReply, FastifyRequest } from 'fastify';
+import { map, Observable } from 'rxjs';
+import { HttpResult, overrideStatus, SUCCESS_CODE, SuccessEnvelope } from './envelope';
+import { RAW_RESPONSE } from './route-metadata';
+
+/** Wraps every handler result in the success envelope. */
+@Injectable()
+export class EnvelopeInterceptor implements NestInterceptor {
+  constructor(private readonly reflector: Reflector) {}
+
+  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
+    if (this.reflector.get<boolean>(RAW_RESPONSE, context.getHandler())) return next.handle();
+    const http = context.switchToHttp();
+    const request = http.getRequest<FastifyRequest>();
+    const reply = http.getResponse<FastifyReply>();
+    return next.handle().pipe(
+      map((result: unknown): SuccessEnvelope<unknown> => {
+        let data = result;
+        if (result instanceof HttpResult) {
+          overrideStatus(reply, result.status);
+          data = result.body;
+        }
+        return {
+          code: SUCCESS_CODE,
+          message: 'success',
+          data: data ?? null,
+          request_id: request.id,
+        };
+      }),
+    );
+  }
+}

@@ -1,0 +1,103 @@
+import { createHash } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
+import { stringify } from 'safe-stable-stringify';
+import { AppError } from '../errors/app-error';
+import { Database } from '../../database/database.service';
+import { IdempotencyClaim, IdempotencyRepository } from './idempotency.repository';
+
+/** How long a key is remembered. */
+export const RETENTION_MS = 24 * 60 * 60 * 1000;
+/** How long a running first request holds its key; after that a retry may take over. */
+export const LOCK_MS = 30 * 1000;
+
+const PRINTABLE_ASCII = /^[\x20-\x7e]{1,255}$/;
+
+export type IdempotencyOutcome =
+  { kind: 'execute'; recovering: boolean } | { kind: 'replay'; status: number; body: string };
+
+export interface IdempotentRequest {
+  scope: string;
+  key: string;
+  endpoint: string;
+  params: unknown;
+  body: unknown;
+}
+
+/**
+ * Stripe-style idempotency keys with Brandur Leach's recovery rule. The claim is one
+ * conditional INSERT, so of any number of concurrent requests (on any number of instances)
+ * exactly one executes. The resources created under a key carry it too (orders have a unique
+ * (merchant, key) constraint), so a retry that takes over from a request that died half-way
+ * finds what was already done instead of doing it twice.
+ */
+@Injectable()
+export class IdempotencyService {
+  constructor(
+    private readonly db: Database,
+    private readonly keys: IdempotencyRepository,
+  ) {}
+
+  static validKey(key: string): boolean {
+    return PRINTABLE_ASCII.test(key);
+  }
+
+  static hashRequest(request: IdempotentRequest): string {
+    return createHash('sha256')
+      .update(request.endpoint)
+      .update('\n')
+      .update(stringify(request.params) ?? '')
+      .update('\n')
+      .update(stringify(request.body) ?? '')
+      .digest('hex');
+  }
+
+  async begin(request: IdempotentRequest): Promise<IdempotencyOutcome> {
+    const now = Date.now();
+    const claim: IdempotencyClaim = {
+      scope: request.scope,
+      key: request.key,
+      endpoint: request.endpoint,
+      requestHash: IdempotencyService.hashRequest(request),
+      now,
+      lockedUntil: now + LOCK_MS,
+      expiresAt: now + RETENTION_MS,
+    };
+    if (await this.db.run((em) => this.keys.insertClaim(em, claim)))
+      return { kind: 'execute', recovering: false };
+    const existing = await this.db.run((em) => this.keys.find(em, request.scope, request.key));
+    if (!existing) return this.begin(request); // released between our insert and read: claim again
+    if (existing.expires_at < now) {
+      const fresh = await this.db.run((em) =>
+        this.keys.takeOver(em, claim, { lockedUntil: existing.locked_until, expired: true }),
+      );
+      if (fresh) return { kind: 'execute', recovering: false };
+      throw new AppError('idempotency_in_progress');
+    }
+    if (existing.request_hash !== claim.requestHash) throw new AppError('idempotency_key_reused');
+    if (
+      existing.status === 'completed' &&
+      existing.response_status !== null &&
+      existing.response_body !== null
+    ) {
+      return { kind: 'replay', status: existing.response_status, body: existing.response_body };
+    }
+    if (existing.locked_until > now) throw new AppError('idempotency_in_progress');
+    const won = await this.db.run((em) =>
+      this.keys.takeOver(em, claim, { lockedUntil: existing.locked_until, expired: false }),
+    );
+    if (!won) throw new AppError('idempotency_in_progress');
+    return { kind: 'execute', recovering: true };
+  }
+
+  async complete(scope: string, key: string, status: number, body: unknown): Promise<void> {
+    await this.db.run((em) => this.keys.complete(em, scope, key, status, JSON.stringify(body)));
+  }
+
+  async release(scope: string, key: string): Promise<void> {
+    await this.db.run((em) => this.keys.release(em, scope, key));
+  }
+
+  async deleteExpired(batch = 1000): Promise<number> {
+    return this.db.run((em) => this.keys.deleteExpired(em, Date.now(), batch));
+  }
+}

@@ -1,0 +1,69 @@
+import { lookup } from 'node:dns/promises';
+import { isIP } from 'node:net';
+import ipaddr from 'ipaddr.js';
+
+export class UrlRefusedError extends Error {}
+
+export interface CheckedUrl {
+  url: URL;
+  /** The address that was checked: connect to this one, not to a fresh resolution. */
+  address: string;
+  family: 4 | 6;
+}
+
+/**
+ * Keeps merchant-supplied URLs (notify_url) from reaching inside the network: http(s) only, no
+ * credentials in the URL, and every address the host resolves to must be public unicast.
+ * Loopback, private, link-local (cloud metadata at 169.254.169.254), unique-local, CGNAT,
+ * unspecified, multicast and reserved ranges are refused, in every spelling: the WHATWG URL
+ * parser turns decimal and hex IPv4 forms into dotted quads, and ipaddr.js unwraps
+ * IPv4-mapped IPv6. The caller must connect to `address` and follow no redirects, so a DNS
+ * answer cannot change between check and use.
+ */
+export class SsrfGuard {
+  constructor(private readonly allowPrivate: boolean) {}
+
+  async check(raw: string): Promise<CheckedUrl> {
+    let url: URL;
+    try {
+      url = new URL(raw);
+    } catch {
+      throw new UrlRefusedError('is not a valid URL');
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+      throw new UrlRefusedError('must use http or https');
+    }
+    if (url.username || url.password) throw new UrlRefusedError('must not contain credentials');
+    const host = url.hostname.replace(/^\[|\]$/g, '');
+    if (!host) throw new UrlRefusedError('has no host');
+    const addresses = isIP(host) ? [{ address: host, family: isIP(host) }] : await resolve(host);
+    if (!this.allowPrivate) {
+      for (const { address } of addresses) {
+        const range = rangeOf(address);
+        if (range !== 'unicast')
+          throw new UrlRefusedError(`resolves to a ${range} address, which is not allowed`);
+      }
+    }
+    const first = addresses[0];
+    return { url, address: first.address, family: first.family === 6 ? 6 : 4 };
+  }
+}
+
+async function resolve(host: string): Promise<{ address: string; family: number }[]> {
+  try {
+    const found = await lookup(host, { all: true, verbatim: true });
+    if (found.length === 0) throw new Error('no address');
+    return found;
+  } catch {
+    throw new UrlRefusedError('has a host name that does not resolve');
+  }
+}
+
+/** ipaddr.js's range name; only `unicast` is public. */
+export function rangeOf(address: string): string {
+  try {
+    return ipaddr.process(address).range();
+  } catch {
+    return 'invalid';
+  }
+}

@@ -1,0 +1,52 @@
+import { ExecutionContext, Injectable } from '@nestjs/common';
+import { ThrottlerGuard, ThrottlerRequest } from '@nestjs/throttler';
+import { FastifyReply, FastifyRequest } from 'fastify';
+import { AppError } from '../errors/app-error';
+
+const REMAINING = Symbol('paygate.rateLimitRemaining');
+
+type TrackedRequest = FastifyRequest & { [REMAINING]?: number };
+
+/**
+ * @nestjs/throttler with the contract's headers: every limited response carries
+ * `RateLimit-Limit`, `RateLimit-Remaining` and `RateLimit-Reset` (of the tightest limit that
+ * applies), and a refused one `Retry-After` and the `rate_limited` envelope.
+ */
+@Injectable()
+export class RateLimitGuard extends ThrottlerGuard {
+  protected override async handleRequest(request: ThrottlerRequest): Promise<boolean> {
+    const { context, limit, ttl, throttler, blockDuration, getTracker, generateKey } = request;
+    const http = context.switchToHttp();
+    const req = http.getRequest<TrackedRequest>();
+    const reply = http.getResponse<FastifyReply>();
+    const name = throttler.name ?? 'default';
+    const tracker = await getTracker(req, context);
+    const key = generateKey(context, tracker, name);
+    const state = await this.storageService.increment(key, ttl, limit, blockDuration, name);
+    const remaining = Math.max(0, limit - state.totalHits);
+    const previous = req[REMAINING];
+    if (previous === undefined || remaining <= previous) {
+      req[REMAINING] = remaining;
+      reply.header('ratelimit-limit', String(limit));
+      reply.header('ratelimit-remaining', String(remaining));
+      reply.header('ratelimit-reset', String(state.timeToExpire));
+    }
+    if (state.isBlocked) {
+      const retryAfter = Math.max(1, state.timeToBlockExpire);
+      throw new AppError('rate_limited', { retry_after: retryAfter }, undefined, {
+        'retry-after': String(retryAfter),
+      });
+    }
+    return true;
+  }
+
+  protected override async shouldSkip(context: ExecutionContext): Promise<boolean> {
+    return context.getType() !== 'http';
+  }
+}
+
+/** Per credential when the request carries one, else per client IP. */
+export function rateLimitTracker(req: Record<string, unknown>): string {
+  const principal = req.principal as { clientId?: string } | undefined;
+  return principal?.clientId ? `credential:${principal.clientId}` : `ip:${String(req.ip)}`;
+}

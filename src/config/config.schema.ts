@@ -1,0 +1,168 @@
+import { z } from 'zod';
+
+/**
+ * The environment paygate reads, with the names, meanings and defaults of the API contract's
+ * configuration table. Every variable is documented in `.env.example`.
+ */
+const bool = (fallback: boolean) =>
+  z
+    .enum(['true', 'false', '1', '0'], { message: 'must be true or false' })
+    .default(fallback ? 'true' : 'false')
+    .transform((v) => v === 'true' || v === '1');
+
+const int = (fallback: number, min: number, max: number) =>
+  z
+    .string()
+    .default(String(fallback))
+    .refine((v) => /^\d+$/.test(v) && Number(v) >= min && Number(v) <= max, {
+      message: `must be an integer from ${min} to ${max}`,
+    })
+    .transform(Number);
+
+const secondsList = (fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .refine((v) => /^\s*\d+(\s*,\s*\d+)*\s*$/.test(v), {
+      message: 'must be a comma-separated list of whole seconds, e.g. 60,300,900',
+    })
+    .transform((v) => v.split(',').map((s) => Number(s.trim())));
+
+const optionalSecret = (minBytes: number) =>
+  z
+    .string()
+    .optional()
+    .transform((v) => (v === '' ? undefined : v))
+    .refine((v) => v === undefined || Buffer.byteLength(v) >= minBytes, {
+      message: `must be at least ${minBytes} bytes`,
+    });
+
+const timeZone = z
+  .string()
+  .default('Asia/Shanghai')
+  .refine(
+    (tz) => {
+      try {
+        new Intl.DateTimeFormat('en-US', { timeZone: tz });
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    { message: 'must be an IANA time zone such as Asia/Shanghai' },
+  );
+
+const byteSize = z
+  .string()
+  .default('64kb')
+  .refine((v) => /^\d+(\.\d+)?\s*(b|kb|mb)?$/i.test(v.trim()), {
+    message: 'must be a size such as 65536, 64kb or 1mb',
+  });
+
+const databaseUrl = z
+  .string()
+  .default('sqlite:./data/paygate.sqlite')
+  .refine((v) => /^sqlite:.+/.test(v) || /^postgres(ql)?:\/\/.+/.test(v), {
+    message: 'must be sqlite:<path> or postgres://user@host:port/database',
+  });
+
+const httpUrl = z
+  .string()
+  .optional()
+  .refine((v) => v === undefined || /^https?:\/\/[^\s/]+(\/.*)?$/.test(v), {
+    message: 'must be an http(s) URL such as https://pay.example.com',
+  });
+
+const cron = z
+  .string()
+  .default('30 0 * * *')
+  .refine((v) => v.trim().split(/\s+/).length >= 5 && v.trim().split(/\s+/).length <= 6, {
+    message: 'must be a cron expression with 5 or 6 fields, e.g. "30 0 * * *"',
+  });
+
+export const configSchema = z
+  .object({
+    NODE_ENV: z
+      .enum(['development', 'production', 'test'], {
+        message: 'must be development, production or test',
+      })
+      .default('development'),
+    PORT: int(3000, 0, 65535),
+    HOST: z.string().min(1).default('0.0.0.0'),
+    PUBLIC_BASE_URL: httpUrl,
+    DATABASE_URL: databaseUrl,
+    DATABASE_POOL_SIZE: int(10, 1, 200),
+    SQLITE_BUSY_TIMEOUT_MS: int(5000, 0, 600000),
+    MIGRATIONS_RUN: bool(true),
+    LOG_LEVEL: z
+      .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
+        message: 'must be one of fatal, error, warn, info, debug, trace, silent',
+      })
+      .default('info'),
+    BODY_LIMIT: byteSize,
+    TRUST_PROXY: bool(false),
+    CORS_ORIGINS: z.string().default(''),
+    SHUTDOWN_TIMEOUT_MS: int(10000, 0, 600000),
+    DOCS_ENABLED: bool(true),
+    RATE_LIMIT_ENABLED: bool(true),
+    RATE_LIMIT_PER_SECOND: int(100, 1, 1000000),
+    TOKEN_RATE_LIMIT_PER_MINUTE: int(30, 1, 1000000),
+    REDIS_URL: z
+      .string()
+      .optional()
+      .refine((v) => v === undefined || v === '' || /^rediss?:\/\/.+/.test(v), {
+        message: 'must be a redis:// or rediss:// URL',
+      })
+      .transform((v) => (v === '' ? undefined : v)),
+    JWT_SECRET: optionalSecret(32),
+    CHANNEL_CONFIG_KEY: z
+      .string()
+      .optional()
+      .transform((v) => (v === '' ? undefined : v))
+      .refine((v) => v === undefined || decodesTo32Bytes(v), {
+        message: 'must be 32 bytes, written as 64 hex characters or base64',
+      }),
+    TOKEN_TTL_SECONDS: int(7200, 60, 86400 * 30),
+    BOOTSTRAP_ADMIN_CLIENT_ID: z.string().optional(),
+    BOOTSTRAP_ADMIN_CLIENT_SECRET: optionalSecret(16),
+    CHANNEL_TIMEOUT_MS: int(3000, 1, 120000),
+    STATUS_SYNC_SCHEDULE: secondsList('60,300,900'),
+    WEBHOOK_RETRY_SCHEDULE: secondsList('60,300,900,3600,21600,86400'),
+    WEBHOOK_TIMEOUT_MS: int(10000, 1, 60000),
+    WEBHOOK_ALLOW_PRIVATE: bool(false),
+    WEBHOOK_SECRET_GRACE_SECONDS: int(86400, 0, 86400 * 30),
+    SETTLEMENT_TZ: timeZone,
+    CLEARING_CRON: cron,
+    JOBS_ENABLED: bool(true),
+  })
+  .superRefine((env, ctx) => {
+    const production = env.NODE_ENV === 'production';
+    if (production && !env.JWT_SECRET) {
+      ctx.addIssue({ code: 'custom', path: ['JWT_SECRET'], message: 'is required in production' });
+    }
+    if (production && !env.CHANNEL_CONFIG_KEY) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['CHANNEL_CONFIG_KEY'],
+        message: 'is required in production',
+      });
+    }
+    if (Boolean(env.BOOTSTRAP_ADMIN_CLIENT_ID) !== Boolean(env.BOOTSTRAP_ADMIN_CLIENT_SECRET)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [
+          env.BOOTSTRAP_ADMIN_CLIENT_ID
+            ? 'BOOTSTRAP_ADMIN_CLIENT_SECRET'
+            : 'BOOTSTRAP_ADMIN_CLIENT_ID',
+        ],
+        message: 'must be set together with its pair',
+      });
+    }
+  });
+
+export type Env = z.infer<typeof configSchema>;
+
+function decodesTo32Bytes(value: string): boolean {
+  if (/^[0-9a-fA-F]{64}$/.test(value)) return true;
+  return /^[A-Za-z0-9+/_-]+={0,2}$/.test(value) && Buffer.from(value, 'base64').length === 32;
+}

@@ -1,0 +1,44 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { DataSourceOptions } from 'typeorm';
+import { AppConfig } from '../config/app-config';
+import { ENTITIES } from './entities';
+import { MIGRATIONS } from './migrations';
+
+/**
+ * TypeORM options for the configured engine. Schema only ever comes from migrations:
+ * `synchronize` stays off on both engines.
+ */
+export function buildDataSourceOptions(config: AppConfig): DataSourceOptions {
+  const common = {
+    entities: ENTITIES,
+    migrations: MIGRATIONS,
+    migrationsRun: false,
+    migrationsTableName: 'migrations',
+    synchronize: false,
+    logging: false,
+  } as const;
+  if (config.databaseEngine === 'sqlite') {
+    const path = config.sqlitePath;
+    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    return {
+      ...common,
+      type: 'better-sqlite3',
+      database: path,
+      enableWAL: path !== ':memory:',
+      timeout: config.env.SQLITE_BUSY_TIMEOUT_MS,
+    };
+  }
+  return {
+    ...common,
+    type: 'postgres',
+    url: config.env.DATABASE_URL,
+    poolSize: config.env.DATABASE_POOL_SIZE,
+    extra: {
+      // fail fast when the server is gone instead of queueing requests forever
+      connectionTimeoutMillis: 5000,
+      idleTimeoutMillis: 30000,
+      application_name: 'paygate',
+    },
+  };
+}

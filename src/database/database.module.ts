@@ -1,0 +1,25 @@
+import { Global, Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { AppConfig } from '../config/app-config';
+import { buildDataSourceOptions } from './data-source-options';
+import { Database } from './database.service';
+import { JobLeaseService } from './job-lease.service';
+import { AppSettingsService } from './app-settings.service';
+
+@Global()
+@Module({
+  imports: [
+    TypeOrmModule.forRootAsync({
+      inject: [AppConfig],
+      useFactory: (config: AppConfig) => ({
+        ...buildDataSourceOptions(config),
+        migrationsRun: config.env.MIGRATIONS_RUN,
+        // start-up fails at once with a clear error rather than retrying for minutes
+        retryAttempts: 0,
+      }),
+    }),
+  ],
+  providers: [Database, JobLeaseService, AppSettingsService],
+  exports: [Database, JobLeaseService, AppSettingsService],
+})
+export class DatabaseModule {}

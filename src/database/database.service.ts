@@ -1,0 +1,77 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { Injectable } from '@nestjs/common';
+import { DataSource, EntityManager } from 'typeorm';
+import { AppConfig, DatabaseEngine } from '../config/app-config';
+
+export interface SqlResult<Row> {
+  rows: Row[];
+  /** Rows written by INSERT/UPDATE/DELETE; with RETURNING, the number of rows returned. */
+  affected: number;
+}
+
+/**
+ * The one door to the database. Repositories receive the `EntityManager` of the unit of work
+ * they run in, so every statement of a transaction uses that transaction.
+ *
+ * SQLite (better-sqlite3) has a single connection: TypeORM would turn a second concurrent
+ * transaction into a savepoint inside the first, and a plain statement issued while a
+ * transaction is open would join it. So on SQLite every unit of work runs alone, in order;
+ * better-sqlite3 is synchronous, so this costs little. On PostgreSQL units run concurrently
+ * on the pool and correctness comes from conditional updates and constraints.
+ */
+@Injectable()
+export class Database {
+  readonly engine: DatabaseEngine;
+  private tail: Promise<unknown> = Promise.resolve();
+  private readonly insideUnit = new AsyncLocalStorage<true>();
+
+  constructor(
+    readonly dataSource: DataSource,
+    config: AppConfig,
+  ) {
+    this.engine = config.databaseEngine;
+  }
+
+  /** Runs `work` in one transaction; everything it does commits or rolls back together. */
+  transaction<T>(work: (em: EntityManager) => Promise<T>): Promise<T> {
+    return this.unit(() => this.dataSource.transaction((em) => work(em)));
+  }
+
+  /** Runs reads, or a single self-contained statement, outside a transaction. */
+  run<T>(work: (em: EntityManager) => Promise<T>): Promise<T> {
+    return this.unit(() => work(this.dataSource.manager));
+  }
+
+  /**
+   * Raw SQL with `:name` (and `:...list`) parameters, the same text on both engines.
+   * Statements that must know whether they applied use RETURNING and read `affected`.
+   */
+  static async sql<Row = Record<string, unknown>>(
+    em: EntityManager,
+    sql: string,
+    params: Record<string, unknown> = {},
+  ): Promise<SqlResult<Row>> {
+    const [query, values] = em.connection.driver.escapeQueryWithParameters(sql, params);
+    const runner = em.queryRunner ?? em.connection.createQueryRunner();
+    try {
+      const result = await runner.query(query, values, true);
+      const rows = (result.records ?? []) as Row[];
+      return { rows, affected: result.affected ?? rows.length };
+    } finally {
+      if (!em.queryRunner) await runner.release();
+    }
+  }
+
+  private unit<T>(work: () => Promise<T>): Promise<T> {
+    if (this.engine !== 'sqlite') return work();
+    if (this.insideUnit.getStore()) {
+      return Promise.reject(
+        new Error('nested database unit: pass the EntityManager of the enclosing unit instead'),
+      );
+    }
+    const run = () => this.insideUnit.run(true, work);
+    const result = this.tail.then(run, run);
+    this.tail = result.catch(() => undefined);
+    return result;
+  }
+}

@@ -1,0 +1,132 @@
+import { INestApplication } from '@nestjs/common';
+import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
+import {
+  OperationObject,
+  ReferenceObject,
+  RequestBodyObject,
+  ResponseObject,
+  SchemaObject,
+} from '@nestjs/swagger/dist/interfaces/open-api-spec.interface';
+import { stringify } from 'safe-stable-stringify';
+import { ERROR_CATALOGUE } from '../common/errors/error-catalogue';
+import { API_VERSION } from './api-version';
+
+/**
+ * The OpenAPI document, generated from the controllers' decorators and the DTOs (Swagger CLI
+ * plugin metadata in `src/metadata.ts`). `openapi.json` at the repository root is this
+ * document, sorted; a test fails when it is stale.
+ */
+export async function buildOpenApiDocument(app: INestApplication): Promise<OpenAPIObject> {
+  const metadata = await import('../metadata');
+  await SwaggerModule.loadPluginMetadata(metadata.default);
+  const config = new DocumentBuilder()
+    .setTitle('paygate API')
+    .setDescription(
+      'One REST API for Alipay, WeChat Pay, UnionPay and a sandbox: orders, routing, refunds, ' +
+        'signed webhooks and daily clearing. Every response is wrapped in the envelope ' +
+        '`{code, message, data, request_id}`; amounts are integer minor units (1000 = 10.00 CNY).',
+    )
+    .setVersion(API_VERSION)
+    .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' }, 'bearer')
+    .addBasicAuth(
+      { type: 'http', scheme: 'basic', description: 'client_id:client_secret' },
+      'basic',
+    )
+    .build();
+  const document = SwaggerModule.createDocument(app, config, {
+    operationIdFactory: (controllerKey, methodKey) =>
+      `${controllerKey.replace(/Controller$/, '')}_${methodKey}`,
+  });
+  document.components = document.components ?? {};
+  document.components.schemas = {
+    ...document.components.schemas,
+    ErrorEnvelope: errorEnvelopeSchema(),
+  };
+  describeEnvelopes(document);
+  return document;
+}
+
+/**
+ * What the decorators describe is the `data` of each answer; on the wire every JSON answer is
+ * an envelope. Wrapping here, once, keeps the document true for every route, including ones
+ * added later, and lets the contract test check real responses against it. Bodies are also
+ * accepted as forms, with the same fields.
+ */
+function describeEnvelopes(document: OpenAPIObject): void {
+  for (const path of Object.values(document.paths)) {
+    for (const operation of Object.values(path) as OperationObject[]) {
+      if (!operation || typeof operation !== 'object' || !('responses' in operation)) continue;
+      for (const [status, response] of Object.entries(operation.responses) as [
+        string,
+        ResponseObject,
+      ][]) {
+        if (!/^2\d\d$/.test(status)) continue;
+        const json = response.content?.['application/json'];
+        if (!json?.schema) continue;
+        json.schema = successEnvelopeSchema(json.schema);
+      }
+      operation.responses.default = {
+        description: 'Error: the error envelope; `reason` says why.',
+        content: { 'application/json': { schema: { $ref: '#/components/schemas/ErrorEnvelope' } } },
+      };
+      const body = operation.requestBody as RequestBodyObject | undefined;
+      const jsonBody = body?.content?.['application/json'];
+      if (body && jsonBody && !body.content['application/x-www-form-urlencoded']) {
+        body.content['application/x-www-form-urlencoded'] = { schema: jsonBody.schema };
+      }
+    }
+  }
+}
+
+function successEnvelopeSchema(data: SchemaObject | ReferenceObject): SchemaObject {
+  return {
+    type: 'object',
+    required: ['code', 'message', 'data', 'request_id'],
+    properties: {
+      code: { type: 'string', enum: ['0000'] },
+      message: { type: 'string', example: 'success' },
+      data,
+      request_id: { type: 'string' },
+    },
+  };
+}
+
+/** Stable text of the document: keys sorted, two-space indented, trailing newline. */
+export function serializeOpenApi(document: OpenAPIObject): string {
+  return `${stringify(document, null, 2)}\n`;
+}
+
+function errorEnvelopeSchema() {
+  return {
+    type: 'object',
+    required: ['code', 'message', 'reason', 'request_id'],
+    properties: {
+      code: { type: 'string', description: 'The HTTP status as a string', example: '400' },
+      message: { type: 'string', description: 'Human text in the language of Accept-Language' },
+      reason: {
+        type: 'string',
+        description: 'Stable machine-readable reason; never changes once published',
+        enum: Object.keys(ERROR_CATALOGUE).sort(),
+      },
+      errors: {
+        type: 'array',
+        description: 'Field problems, only for invalid fields',
+        items: {
+          type: 'object',
+          required: ['field', 'message'],
+          properties: { field: { type: 'string' }, message: { type: 'string' } },
+        },
+      },
+      request_id: { type: 'string' },
+    },
+  };
+}
+
+export function setupSwaggerUi(app: INestApplication, document: OpenAPIObject): void {
+  SwaggerModule.setup('docs', app, document, {
+    jsonDocumentUrl: 'docs-json',
+    yamlDocumentUrl: 'docs-yaml',
+    swaggerOptions: { persistAuthorization: true },
+    customSiteTitle: 'paygate API',
+  });
+}

@@ -1,0 +1,116 @@
+import { Body, Controller, Delete, Get, Param, Patch, Post, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Audit } from '../admin/audit/audit.decorator';
+import { CurrentPrincipal, Principal, Roles } from '../auth/principal';
+import { Idempotent } from '../common/idempotency/idempotent.decorator';
+import {
+  CreatedCredentialDto,
+  CreatedMerchantDto,
+  CreateMerchantDto,
+  CredentialDto,
+  CredentialListDto,
+  ListMerchantsQueryDto,
+  MerchantDto,
+  MerchantPageDto,
+  UpdateMerchantDto,
+} from './dto/merchant.dto';
+import { MerchantsService } from './merchants.service';
+import { SourceIdPipe } from './source-id.pipe';
+
+@ApiTags('Merchants')
+@ApiBearerAuth('bearer')
+@Controller('v1/merchants')
+export class MerchantsController {
+  constructor(private readonly merchants: MerchantsService) {}
+
+  @Post()
+  @Roles('admin')
+  @Idempotent()
+  @Audit('merchant.create', 'merchant', { resultField: 'source_id' })
+  @ApiOperation({
+    summary: '创建商户 Create a merchant',
+    description:
+      'Returns the merchant code (`source_id`) and its first credential; `client_secret` and `webhook_secret` are shown only here.',
+  })
+  create(@Body() body: CreateMerchantDto): Promise<CreatedMerchantDto> {
+    return this.merchants.createMerchant(body);
+  }
+
+  @Get()
+  @Roles('admin')
+  @ApiOperation({ summary: '商户列表 List merchants', description: 'Newest first.' })
+  list(@Query() query: ListMerchantsQueryDto): Promise<MerchantPageDto> {
+    return this.merchants.listMerchants(query);
+  }
+
+  @Get('me')
+  @Roles('merchant')
+  @ApiOperation({ summary: '当前商户 The calling merchant' })
+  me(@CurrentPrincipal() principal: Principal): Promise<MerchantDto> {
+    return this.merchants.getOwnMerchant(principal);
+  }
+
+  @Get(':source_id')
+  @ApiOperation({
+    summary: '查询商户 Get a merchant',
+    description: 'Admins read any merchant; a merchant only itself (404 otherwise).',
+  })
+  get(
+    @CurrentPrincipal() principal: Principal,
+    @Param('source_id', SourceIdPipe) sourceId: number,
+  ): Promise<MerchantDto> {
+    return this.merchants.getMerchant(principal, sourceId);
+  }
+
+  @Patch(':source_id')
+  @Audit('merchant.update', 'merchant', { param: 'source_id' })
+  @ApiOperation({
+    summary: '修改商户 Update a merchant',
+    description:
+      'A merchant may change only its own `notify_url`; `name` and `status` are for admins (403 otherwise).',
+  })
+  update(
+    @CurrentPrincipal() principal: Principal,
+    @Param('source_id', SourceIdPipe) sourceId: number,
+    @Body() body: UpdateMerchantDto,
+  ): Promise<MerchantDto> {
+    return this.merchants.updateMerchant(principal, sourceId, body);
+  }
+
+  @Post(':source_id/credentials')
+  @Idempotent()
+  @Audit('credential.create', 'merchant', { param: 'source_id' })
+  @ApiOperation({
+    summary: '新增凭证 Add a credential',
+    description: 'A further client_id/client_secret for rotation; the secret is shown only here.',
+  })
+  addCredential(
+    @CurrentPrincipal() principal: Principal,
+    @Param('source_id', SourceIdPipe) sourceId: number,
+  ): Promise<CreatedCredentialDto> {
+    return this.merchants.addCredential(principal, sourceId);
+  }
+
+  @Get(':source_id/credentials')
+  @ApiOperation({ summary: '凭证列表 List credentials', description: 'Without secrets.' })
+  listCredentials(
+    @CurrentPrincipal() principal: Principal,
+    @Param('source_id', SourceIdPipe) sourceId: number,
+  ): Promise<CredentialListDto> {
+    return this.merchants.listCredentials(principal, sourceId);
+  }
+
+  @Delete(':source_id/credentials/:client_id')
+  @Audit('credential.revoke', 'credential', { param: 'client_id' })
+  @ApiOperation({
+    summary: '吊销凭证 Revoke a credential',
+    description: 'Its tokens are refused (401) from this moment.',
+  })
+  revokeCredential(
+    @CurrentPrincipal() principal: Principal,
+    @Param('source_id', SourceIdPipe) sourceId: number,
+    @Param('client_id') clientId: string,
+  ): Promise<CredentialDto> {
+    return this.merchants.revokeCredential(principal, sourceId, clientId);
+  }
+}

@@ -1,0 +1,62 @@
+import { Injectable } from '@nestjs/common';
+import { EntityManager, LessThan } from 'typeorm';
+import { Database } from '../database/database.service';
+import { toSafeIntegerOrZero } from '../database/columns';
+import { MerchantEntity, MerchantStatus } from './entities/merchant.entity';
+
+/** Merchant codes start here, as in the original document's examples (1000001). */
+const FIRST_SOURCE_ID = 1000001;
+
+@Injectable()
+export class MerchantsRepository {
+  findBySourceId(em: EntityManager, sourceId: number): Promise<MerchantEntity | null> {
+    return em.findOneBy(MerchantEntity, { sourceId });
+  }
+
+  /** The next merchant code; a concurrent create that takes it fails on the primary key and retries. */
+  async nextSourceId(em: EntityManager): Promise<number> {
+    const { rows } = await Database.sql<{ max: unknown }>(
+      em,
+      `SELECT MAX(source_id) AS max FROM merchants`,
+    );
+    return Math.max(FIRST_SOURCE_ID, toSafeIntegerOrZero(rows[0]?.max) + 1);
+  }
+
+  async insert(em: EntityManager, merchant: MerchantEntity): Promise<void> {
+    await em.insert(MerchantEntity, merchant);
+  }
+
+  async update(
+    em: EntityManager,
+    sourceId: number,
+    changes: Partial<
+      Pick<
+        MerchantEntity,
+        | 'name'
+        | 'status'
+        | 'notifyUrl'
+        | 'webhookSecret'
+        | 'webhookSecretPrevious'
+        | 'webhookSecretPreviousUntil'
+      >
+    >,
+    now: number,
+  ): Promise<void> {
+    await em.update(MerchantEntity, { sourceId }, { ...changes, updatedAt: now });
+  }
+
+  /** Newest first: highest merchant code first. */
+  list(
+    em: EntityManager,
+    options: { status?: MerchantStatus; before?: number; limit: number },
+  ): Promise<MerchantEntity[]> {
+    return em.find(MerchantEntity, {
+      where: {
+        ...(options.status ? { status: options.status } : {}),
+        ...(options.before !== undefined ? { sourceId: LessThan(options.before) } : {}),
+      },
+      order: { sourceId: 'DESC' },
+      take: options.limit + 1,
+    });
+  }
+}
