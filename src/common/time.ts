@@ -4,3 +4,47 @@ export function iso(epochMs: number | null | undefined): string | null;
 export function iso(epochMs: number | null | undefined): string | null {
   return epochMs === null || epochMs === undefined ? null : new Date(epochMs).toISOString();
 }
+
+const dayFormatters = new Map<string, Intl.DateTimeFormat>();
+
+/**
+ * The settlement date (YYYY-MM-DD) of an instant: the calendar day in the settlement time zone
+ * (SETTLEMENT_TZ), which is the day a movement lands on a bill.
+ */
+export function settlementDate(epochMs: number, timeZone: string): string {
+  let formatter = dayFormatters.get(timeZone);
+  if (!formatter) {
+    formatter = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' });
+    dayFormatters.set(timeZone, formatter);
+  }
+  return formatter.format(epochMs);
+}
+
+/**
+ * The instants [start, end) of a settlement date in a time zone, in epoch ms. Found by
+ * searching, so it holds for any zone, daylight saving included.
+ */
+export function settlementDayBounds(date: string, timeZone: string): { start: number; end: number } {
+  const [y, m, d] = date.split('-').map(Number);
+  const startOf = (year: number, month: number, day: number): number => {
+    // the zone's offset is within ±14 h of UTC: scan that window for the first instant of the day
+    const utcMidnight = Date.UTC(year, month - 1, day);
+    const target = new Date(utcMidnight).toISOString().slice(0, 10);
+    let lo = utcMidnight - 15 * 3600_000;
+    let hi = utcMidnight + 15 * 3600_000;
+    while (hi - lo > 1) {
+      const mid = Math.floor((lo + hi) / 2);
+      if (settlementDate(mid, timeZone) >= target) hi = mid;
+      else lo = mid;
+    }
+    return hi;
+  };
+  const next = new Date(Date.UTC(y, m - 1, d + 1));
+  return { start: startOf(y, m, d), end: startOf(next.getUTCFullYear(), next.getUTCMonth() + 1, next.getUTCDate()) };
+}
+
+/** Is `text` a real calendar date written YYYY-MM-DD? */
+export function isCalendarDate(text: string): boolean {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(text)) return false;
+  return new Date(`${text}T00:00:00Z`).toISOString().slice(0, 10) === text;
+}
