@@ -1,6 +1,7 @@
 import helmet from '@fastify/helmet';
 import { NestFactory } from '@nestjs/core';
 import { LogController } from 'fastify';
+import { DestinationStream } from 'pino';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { AppModule } from './app.module';
 import { registerBodyParsers } from './common/http/body-parsers';
@@ -16,9 +17,17 @@ import { MetricsService } from './ops/metrics.service';
  * Builds the whole application, ready to listen: used by `main.ts`, the tests, the OpenAPI
  * generator and the benchmark, so all of them run exactly the same stack.
  */
-export async function createApp(config: AppConfig): Promise<NestFastifyApplication> {
+export interface CreateAppOptions {
+  /** Where log lines go (stdout by default); tests read them to check what is never logged. */
+  logDestination?: DestinationStream;
+}
+
+export async function createApp(
+  config: AppConfig,
+  options: CreateAppOptions = {},
+): Promise<NestFastifyApplication> {
   const routes = new RouteTable();
-  const logger = createPino(config);
+  const logger = createPino(config, options.logDestination);
   const adapter = new FastifyAdapter({
     bodyLimit: config.bodyLimitBytes,
     trustProxy: config.env.TRUST_PROXY,

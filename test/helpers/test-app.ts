@@ -2,7 +2,7 @@ import { AddressInfo, createServer } from 'node:net';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
-import { createApp } from '../../src/app.factory';
+import { createApp, CreateAppOptions } from '../../src/app.factory';
 import { loadConfig } from '../../src/config/app-config';
 import { createScratchDatabase, ScratchDatabase } from './scratch-database';
 
@@ -40,6 +40,7 @@ export async function freePort(): Promise<number> {
 export async function startTestApp(
   env: Record<string, string> = {},
   database?: ScratchDatabase,
+  options: CreateAppOptions = {},
 ): Promise<TestApp> {
   const db = database ?? (await createScratchDatabase());
   const port = await freePort();
@@ -56,7 +57,7 @@ export async function startTestApp(
     JOBS_ENABLED: 'false',
     ...env,
   });
-  const app = await createApp(config);
+  const app = await createApp(config, options);
   await app.listen({ port, host: '127.0.0.1' });
   const url = `http://127.0.0.1:${port}`;
   let token: string | undefined;

@@ -32,17 +32,20 @@ export function scrubUrl(url: string): string {
  * for request logging (with `request_id` bound on each request's child logger) and Nest's
  * Logger writes through `AppLogger`.
  */
-export function createPino(config: AppConfig): Pino {
-  return pino({
-    level: config.env.LOG_LEVEL,
-    base: { pid: process.pid },
-    timestamp: pino.stdTimeFunctions.isoTime,
-    formatters: {
-      level: (label) => ({ level: label }),
-      log: (object) => scrubSecrets(object) as Record<string, unknown>,
+export function createPino(config: AppConfig, destination?: pino.DestinationStream): Pino {
+  return pino(
+    {
+      level: config.env.LOG_LEVEL,
+      base: { pid: process.pid },
+      timestamp: pino.stdTimeFunctions.isoTime,
+      formatters: {
+        level: (label) => ({ level: label }),
+        log: (object) => scrubSecrets(object) as Record<string, unknown>,
+      },
+      serializers: { err: pino.stdSerializers.err },
     },
-    serializers: { err: pino.stdSerializers.err },
-  });
+    destination ?? pino.destination({ dest: 1, sync: false }),
+  );
 }
 
 /** The logger of the request being handled, so every line of it carries its request id. */

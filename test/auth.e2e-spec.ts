@@ -1,0 +1,295 @@
+import { sign } from 'jsonwebtoken';
+import { KeysService } from '../src/common/crypto/keys.service';
+import { testEngine } from './helpers/scratch-database';
+import { LogCapture } from './helpers/log-capture';
+import {
+  ADMIN_CLIENT_ID,
+  ADMIN_CLIENT_SECRET,
+  bearer,
+  createMerchant,
+  getToken,
+  startTestApp,
+  TestApp,
+} from './helpers/test-app';
+
+describe(`获取Token and tokens on ${testEngine()}`, () => {
+  let t: TestApp;
+  const logs = new LogCapture();
+
+  beforeAll(async () => {
+    t = await startTestApp({ LOG_LEVEL: 'info', RATE_LIMIT_PER_SECOND: '1000' }, undefined, {
+      logDestination: logs,
+    });
+  });
+  afterAll(() => t.close());
+
+  const tokenBody = {
+    grant_type: 'client_credentials',
+    client_id: ADMIN_CLIENT_ID,
+    client_secret: ADMIN_CLIENT_SECRET,
+  };
+
+  it('issues a token for JSON, form and HTTP Basic client credentials', async () => {
+    const json = await t.http.post('/v1/auth/token').send(tokenBody).expect(200);
+    expect(json.body).toEqual({
+      code: '0000',
+      message: 'success',
+      data: {
+        access_token: expect.any(String),
+        token_type: 'Bearer',
+        expires_in: 7200,
+        scope: 'admin',
+      },
+      request_id: expect.any(String),
+    });
+    await t.http
+      .post('/v1/auth/token')
+      .type('form')
+      .send(
+        `grant_type=client_credentials&client_id=${ADMIN_CLIENT_ID}&client_secret=${ADMIN_CLIENT_SECRET}`,
+      )
+      .expect(200);
+    const basic = Buffer.from(`${ADMIN_CLIENT_ID}:${ADMIN_CLIENT_SECRET}`).toString('base64');
+    const viaBasic = await t.http
+      .post('/v1/auth/token')
+      .set('authorization', `Basic ${basic}`)
+      .type('form')
+      .send('grant_type=client_credentials')
+      .expect(200);
+    expect(viaBasic.body.data.scope).toBe('admin');
+  });
+
+  it('gives a merchant a merchant-scoped token', async () => {
+    const m = await createMerchant(t);
+    const res = await t.http
+      .post('/v1/auth/token')
+      .send({
+        grant_type: 'client_credentials',
+        client_id: m.clientId,
+        client_secret: m.clientSecret,
+      })
+      .expect(200);
+    expect(res.body.data.scope).toBe('merchant');
+  });
+
+  it('answers an unknown client and a wrong secret the same way, in similar time', async () => {
+    const unknown = await t.http
+      .post('/v1/auth/token')
+      .send({ ...tokenBody, client_id: 'adm_nobody' });
+    const wrong = await t.http
+      .post('/v1/auth/token')
+      .send({ ...tokenBody, client_secret: 'wrong-secret-wrong-secret' });
+    for (const res of [unknown, wrong]) {
+      expect(res.status).toBe(401);
+      expect(res.body).toEqual(expect.objectContaining({ code: '401', reason: 'invalid_client' }));
+    }
+    expect(unknown.body.message).toBe(wrong.body.message);
+    // both run a full scrypt verification: neither is an order of magnitude quicker
+    const time = async (body: object) => {
+      const samples: number[] = [];
+      for (let i = 0; i < 5; i++) {
+        const start = process.hrtime.bigint();
+        await t.http.post('/v1/auth/token').send(body);
+        samples.push(Number(process.hrtime.bigint() - start) / 1e6);
+      }
+      return samples.sort((a, b) => a - b)[2];
+    };
+    const unknownMs = await time({ ...tokenBody, client_id: 'adm_nobody' });
+    const wrongMs = await time({ ...tokenBody, client_secret: 'wrong-secret-wrong-secret' });
+    expect(unknownMs / wrongMs).toBeGreaterThan(0.33);
+    expect(unknownMs / wrongMs).toBeLessThan(3);
+  });
+
+  it('refuses other grant types', async () => {
+    const res = await t.http.post('/v1/auth/token').send({ ...tokenBody, grant_type: 'password' });
+    expect(res.status).toBe(400);
+  });
+
+  it('accepts the token as Authorization: Bearer and as the access_token header, never in the query', async () => {
+    const token = await t.adminToken();
+    await t.http.get('/v1/merchants').set('authorization', `Bearer ${token}`).expect(200);
+    await t.http.get('/v1/merchants').set('access_token', token).expect(200);
+    const query = await t.http.get(`/v1/merchants?access_token=${token}`);
+    expect(query.status).toBe(401);
+    expect(logs.text()).not.toContain(token);
+  });
+
+  describe('refuses tokens that are not exactly right (401)', () => {
+    let secret: string;
+    let claims: Record<string, unknown>;
+    beforeAll(() => {
+      secret = t.app.get(KeysService).jwtSecret;
+      claims = { scope: 'admin', sub: ADMIN_CLIENT_ID, iss: 'paygate', aud: 'paygate-api' };
+    });
+
+    const expect401 = async (token: string, reason = 'unauthenticated') => {
+      const res = await t.http.get('/v1/merchants').set(bearer(token));
+      expect(res.status).toBe(401);
+      expect(res.body.reason).toBe(reason);
+    };
+
+    it('a well-formed token works (the control)', async () => {
+      const ok = sign({ ...claims, exp: Math.floor(Date.now() / 1000) + 60 }, secret, {
+        algorithm: 'HS256',
+      });
+      await t.http.get('/v1/merchants').set(bearer(ok)).expect(200);
+    });
+    it('expired', () =>
+      expect401(
+        sign({ ...claims, exp: Math.floor(Date.now() / 1000) - 10 }, secret),
+        'token_expired',
+      ));
+    it('alg none', () => {
+      const header = Buffer.from(JSON.stringify({ alg: 'none', typ: 'JWT' })).toString('base64url');
+      const payload = Buffer.from(
+        JSON.stringify({ ...claims, exp: Math.floor(Date.now() / 1000) + 60 }),
+      ).toString('base64url');
+      return expect401(`${header}.${payload}.`);
+    });
+    it('signed with another key', () =>
+      expect401(
+        sign(
+          { ...claims, exp: Math.floor(Date.now() / 1000) + 60 },
+          'another-key-another-key-another-key!!',
+        ),
+      ));
+    it('signed with another algorithm', () =>
+      expect401(
+        sign({ ...claims, exp: Math.floor(Date.now() / 1000) + 60 }, secret, {
+          algorithm: 'HS512',
+        }),
+      ));
+    it('without exp', () => expect401(sign(claims, secret)));
+    it('with another issuer or audience', async () => {
+      await expect401(
+        sign({ ...claims, iss: 'elsewhere', exp: Math.floor(Date.now() / 1000) + 60 }, secret),
+      );
+      await expect401(
+        sign({ ...claims, aud: 'elsewhere', exp: Math.floor(Date.now() / 1000) + 60 }, secret),
+      );
+    });
+    it('with tampered claims', async () => {
+      const m = await createMerchant(t);
+      const [header, payload, signature] = m.token.split('.');
+      const forged = {
+        ...JSON.parse(Buffer.from(payload, 'base64url').toString()),
+        scope: 'admin',
+      };
+      await expect401(
+        `${header}.${Buffer.from(JSON.stringify(forged)).toString('base64url')}.${signature}`,
+      );
+    });
+    it('of a revoked credential, from the moment of revocation', async () => {
+      const m = await createMerchant(t);
+      await t.http.get('/v1/merchants/me').set(bearer(m.token)).expect(200);
+      await t.http
+        .delete(`/v1/merchants/${m.sourceId}/credentials/${m.clientId}`)
+        .set(bearer(await t.adminToken()))
+        .expect(200);
+      await expect401(m.token, 'token_revoked');
+      const again = await t.http
+        .post('/v1/auth/token')
+        .send({
+          grant_type: 'client_credentials',
+          client_id: m.clientId,
+          client_secret: m.clientSecret,
+        });
+      expect(again.status).toBe(401);
+    });
+  });
+
+  it('gives a suspended merchant 403 merchant_suspended, and lets it back when reactivated', async () => {
+    const m = await createMerchant(t);
+    const admin = bearer(await t.adminToken());
+    await t.http
+      .patch(`/v1/merchants/${m.sourceId}`)
+      .set(admin)
+      .send({ status: 'suspended' })
+      .expect(200);
+    const refused = await t.http.get('/v1/merchants/me').set(bearer(m.token));
+    expect(refused.status).toBe(403);
+    expect(refused.body.reason).toBe('merchant_suspended');
+    const token = await t.http
+      .post('/v1/auth/token')
+      .send({
+        grant_type: 'client_credentials',
+        client_id: m.clientId,
+        client_secret: m.clientSecret,
+      });
+    expect(token.status).toBe(403);
+    await t.http
+      .patch(`/v1/merchants/${m.sourceId}`)
+      .set(admin)
+      .send({ status: 'active' })
+      .expect(200);
+    await t.http.get('/v1/merchants/me').set(bearer(m.token)).expect(200);
+  });
+
+  it('never logs a client secret, a webhook secret or a token', async () => {
+    const m = await createMerchant(t);
+    await t.http.get('/v1/merchants/me').set(bearer(m.token)).expect(200);
+    const text = logs.text();
+    expect(logs.lines.length).toBeGreaterThan(5);
+    for (const secret of [m.clientSecret, m.webhookSecret, m.token, ADMIN_CLIENT_SECRET]) {
+      expect(text).not.toContain(secret);
+    }
+    // each request line carries its request id
+    expect(logs.lines.some((l) => /"request_id":"[^"]+".*"msg":"request completed"/.test(l))).toBe(
+      true,
+    );
+  });
+});
+
+describe(`token endpoint brute-force limits on ${testEngine()}`, () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp({ TOKEN_RATE_LIMIT_PER_MINUTE: '3', TRUST_PROXY: 'true' });
+  });
+  afterAll(() => t.close());
+
+  const attempt = (ip: string, clientId: string) =>
+    t.http
+      .post('/v1/auth/token')
+      .set('x-forwarded-for', ip)
+      .send({ grant_type: 'client_credentials', client_id: clientId, client_secret: 'guess' });
+
+  it('limits one IP trying many client ids', async () => {
+    const statuses = [];
+    for (let i = 0; i < 4; i++)
+      statuses.push((await attempt('203.0.113.1', `cli_guess_${i}`)).status);
+    expect(statuses).toEqual([401, 401, 401, 429]);
+    const limited = await attempt('203.0.113.1', 'cli_guess_9');
+    expect(limited.headers['retry-after']).toBeDefined();
+    expect(limited.body.reason).toBe('rate_limited');
+  });
+
+  it('limits one client id tried from many IPs', async () => {
+    const statuses = [];
+    for (let i = 0; i < 4; i++)
+      statuses.push((await attempt(`198.51.100.${i + 1}`, 'cli_target')).status);
+    expect(statuses).toEqual([401, 401, 401, 429]);
+  });
+
+  it('leaves other IPs and client ids alone', async () => {
+    expect((await attempt('192.0.2.77', 'cli_other')).status).toBe(401);
+  });
+});
+
+describe(`JWT secret in development on ${testEngine()}`, () => {
+  it('is generated once and kept in the database, so a restart accepts earlier tokens', async () => {
+    const first = await startTestApp();
+    const token = await getToken(first.url, ADMIN_CLIENT_ID, ADMIN_CLIENT_SECRET);
+    const rows = await first.dataSource.query(
+      `SELECT value FROM app_settings WHERE key = 'jwt_secret'`,
+    );
+    expect(rows).toHaveLength(1);
+    await first.app.close();
+    const second = await startTestApp({}, first.database);
+    try {
+      await second.http.get('/v1/merchants').set(bearer(token)).expect(200);
+    } finally {
+      await second.close();
+      await first.database.drop();
+    }
+  });
+});

@@ -1,0 +1,383 @@
+import { testEngine } from './helpers/scratch-database';
+import { bearer, createMerchant, startTestApp, TestApp, TestMerchant } from './helpers/test-app';
+
+describe(`merchants, roles and audit on ${testEngine()}`, () => {
+  let t: TestApp;
+  let admin: { authorization: string };
+  let a: TestMerchant;
+  let b: TestMerchant;
+
+  beforeAll(async () => {
+    t = await startTestApp({ RATE_LIMIT_PER_SECOND: '1000' });
+    admin = bearer(await t.adminToken());
+    a = await createMerchant(t, { name: 'Shop A', notify_url: 'http://127.0.0.1:9/a' });
+    b = await createMerchant(t, { name: 'Shop B' });
+  });
+  afterAll(() => t.close());
+
+  it('creates a merchant with its merchant code, first credential and webhook secret, shown once', async () => {
+    const res = await t.http
+      .post('/v1/merchants')
+      .set(admin)
+      .send({ name: 'Apple Store Shanghai', notify_url: 'https://127.0.0.1/hook' })
+      .expect(201);
+    const m = res.body.data;
+    expect(m).toEqual({
+      source_id: expect.any(Number),
+      name: 'Apple Store Shanghai',
+      status: 'active',
+      notify_url: 'https://127.0.0.1/hook',
+      client_id: expect.stringMatching(/^cli_/),
+      client_secret: expect.stringMatching(/^pgs_/),
+      webhook_secret: expect.stringMatching(/^whsec_/),
+      created_at: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/),
+      updated_at: expect.any(String),
+    });
+    expect(m.source_id).toBeGreaterThanOrEqual(1000001);
+    const later = await t.http.get(`/v1/merchants/${m.source_id}`).set(admin).expect(200);
+    expect(JSON.stringify(later.body)).not.toContain(m.client_secret);
+    expect(JSON.stringify(later.body)).not.toContain(m.webhook_secret);
+    expect(later.body.data).not.toHaveProperty('client_secret');
+    // at rest: the client secret only as a scrypt hash, the webhook secret sealed
+    const [credential] = await t.dataSource.query(
+      `SELECT secret_hash FROM credentials WHERE client_id = '${m.client_id}'`,
+    );
+    expect(credential.secret_hash).toMatch(/^scrypt\$/);
+    expect(credential.secret_hash).not.toContain(m.client_secret);
+    const [row] = await t.dataSource.query(
+      `SELECT webhook_secret FROM merchants WHERE source_id = ${m.source_id}`,
+    );
+    expect(row.webhook_secret).toMatch(/^v1:/);
+    expect(row.webhook_secret).not.toContain(m.webhook_secret.slice(6));
+  });
+
+  it('accepts a form body', async () => {
+    const res = await t.http
+      .post('/v1/merchants')
+      .set(admin)
+      .type('form')
+      .send('name=Form+Shop')
+      .expect(201);
+    expect(res.body.data.name).toBe('Form Shop');
+  });
+
+  it('validates', async () => {
+    const empty = await t.http.post('/v1/merchants').set(admin).send({});
+    expect(empty.status).toBe(400);
+    expect(empty.body.errors).toEqual([expect.objectContaining({ field: 'name' })]);
+    const mass = await t.http
+      .post('/v1/merchants')
+      .set(admin)
+      .send({ name: 'x', status: 'suspended', source_id: 1 });
+    expect(mass.status).toBe(400);
+    expect(mass.body.errors.map((e: { field: string }) => e.field).sort()).toEqual([
+      'source_id',
+      'status',
+    ]);
+  });
+
+  it('lets a merchant read itself and 404s everything of another merchant', async () => {
+    const me = await t.http.get('/v1/merchants/me').set(bearer(a.token)).expect(200);
+    expect(me.body.data.source_id).toBe(a.sourceId);
+    await t.http.get(`/v1/merchants/${a.sourceId}`).set(bearer(a.token)).expect(200);
+    for (const [method, path] of [
+      ['get', `/v1/merchants/${b.sourceId}`],
+      ['patch', `/v1/merchants/${b.sourceId}`],
+      ['get', `/v1/merchants/${b.sourceId}/credentials`],
+      ['post', `/v1/merchants/${b.sourceId}/credentials`],
+      ['delete', `/v1/merchants/${b.sourceId}/credentials/${b.clientId}`],
+      ['get', `/v1/merchants/99999999`],
+    ] as const) {
+      const res = await t.http[method](path)
+        .set(bearer(a.token))
+        .send(method === 'patch' ? { notify_url: 'http://127.0.0.1/x' } : undefined);
+      expect([method, path, res.status]).toEqual([method, path, 404]);
+      expect(res.body.reason).toBe('merchant_not_found');
+    }
+  });
+
+  it('refuses merchant tokens on admin routes (403), whatever the method or path spelling', async () => {
+    const m = bearer(a.token);
+    const attempts: [string, string][] = [
+      ['get', '/v1/merchants'],
+      ['get', '/v1/merchants/'],
+      ['get', '/v1/merchants?limit=1'],
+      ['post', '/v1/merchants'],
+      ['get', '/v1/admin/maintenance'],
+      ['put', '/v1/admin/maintenance'],
+      ['get', '/v1/admin/audit-logs'],
+      ['get', '/v1/admin/audit-logs/'],
+    ];
+    for (const [method, path] of attempts) {
+      const res = await (
+        t.http as unknown as Record<string, (p: string) => import('supertest').Test>
+      )
+        [method](path)
+        .set(m)
+        .send(method === 'put' ? { enabled: true } : method === 'post' ? { name: 'x' } : undefined);
+      expect([method, path, res.status, res.body.reason]).toEqual([method, path, 403, 'forbidden']);
+    }
+    const head = await t.http.head('/v1/merchants').set(m);
+    expect(head.status).toBe(403);
+  });
+
+  it('lets a merchant change only its own notify_url', async () => {
+    const ok = await t.http
+      .patch(`/v1/merchants/${a.sourceId}`)
+      .set(bearer(a.token))
+      .send({ notify_url: 'http://127.0.0.1:8080/paygate' })
+      .expect(200);
+    expect(ok.body.data.notify_url).toBe('http://127.0.0.1:8080/paygate');
+    for (const body of [{ name: 'Renamed' }, { status: 'active' }]) {
+      const res = await t.http.patch(`/v1/merchants/${a.sourceId}`).set(bearer(a.token)).send(body);
+      expect(res.status).toBe(403);
+      expect(res.body.reason).toBe('forbidden');
+    }
+    const after = await t.http.get('/v1/merchants/me').set(bearer(a.token));
+    expect(after.body.data.name).toBe('Shop A');
+  });
+
+  it('refuses a notify_url that is not http(s)', async () => {
+    const res = await t.http
+      .patch(`/v1/merchants/${a.sourceId}`)
+      .set(bearer(a.token))
+      .send({ notify_url: 'file:///etc/passwd' });
+    expect(res.status).toBe(400);
+    expect(res.body.reason).toBe('invalid_notify_url');
+  });
+
+  it('adds, lists and revokes credentials for rotation', async () => {
+    const added = await t.http
+      .post(`/v1/merchants/${b.sourceId}/credentials`)
+      .set(bearer(b.token))
+      .expect(201);
+    expect(added.body.data).toEqual(
+      expect.objectContaining({
+        client_id: expect.stringMatching(/^cli_/),
+        client_secret: expect.any(String),
+        status: 'active',
+      }),
+    );
+    const list = await t.http.get(`/v1/merchants/${b.sourceId}/credentials`).set(admin).expect(200);
+    expect(list.body.data.items.map((c: { client_id: string }) => c.client_id)).toEqual([
+      b.clientId,
+      added.body.data.client_id,
+    ]);
+    expect(JSON.stringify(list.body)).not.toContain(added.body.data.client_secret);
+    const revoked = await t.http
+      .delete(`/v1/merchants/${b.sourceId}/credentials/${b.clientId}`)
+      .set(admin)
+      .expect(200);
+    expect(revoked.body.data).toEqual(
+      expect.objectContaining({
+        client_id: b.clientId,
+        status: 'revoked',
+        revoked_at: expect.any(String),
+      }),
+    );
+    await t.http.get('/v1/merchants/me').set(bearer(b.token)).expect(401);
+    const unknown = await t.http
+      .delete(`/v1/merchants/${b.sourceId}/credentials/cli_nope`)
+      .set(admin);
+    expect(unknown.status).toBe(404);
+    expect(unknown.body.reason).toBe('credential_not_found');
+  });
+
+  it('pages through merchants with an opaque cursor, newest first', async () => {
+    const first = await t.http.get('/v1/merchants?limit=2').set(admin).expect(200);
+    expect(first.body.data.items).toHaveLength(2);
+    expect(first.body.data.next_cursor).toEqual(expect.any(String));
+    const second = await t.http
+      .get(`/v1/merchants?limit=2&cursor=${first.body.data.next_cursor}`)
+      .set(admin)
+      .expect(200);
+    const ids = [...first.body.data.items, ...second.body.data.items].map(
+      (m: { source_id: number }) => m.source_id,
+    );
+    expect([...ids].sort((x, y) => y - x)).toEqual(ids);
+    expect(new Set(ids).size).toBe(ids.length);
+    const bad = await t.http.get('/v1/merchants?cursor=garbage').set(admin);
+    expect(bad.status).toBe(400);
+    expect((await t.http.get('/v1/merchants?limit=1000000').set(admin)).status).toBe(400);
+    expect((await t.http.get('/v1/merchants?limit=0').set(admin)).status).toBe(400);
+  });
+
+  it('replays an idempotent create and refuses the key for another body', async () => {
+    const send = (name: string) =>
+      t.http
+        .post('/v1/merchants')
+        .set(admin)
+        .set('idempotency-key', 'create-merchant-001')
+        .send({ name });
+    const first = await send('Idem Shop');
+    expect(first.status).toBe(201);
+    const replay = await send('Idem Shop');
+    expect(replay.status).toBe(201);
+    expect(replay.headers['idempotent-replayed']).toBe('true');
+    expect(replay.body).toEqual(first.body);
+    const other = await send('Other Shop');
+    expect(other.status).toBe(422);
+    expect(other.body.reason).toBe('idempotency_key_reused');
+    const rows = await t.dataSource.query(
+      `SELECT COUNT(*) AS n FROM merchants WHERE name = 'Idem Shop'`,
+    );
+    expect(Number(rows[0].n)).toBe(1);
+    for (const key of ['', 'x'.repeat(256), 'clé']) {
+      const res = await t.http
+        .post('/v1/merchants')
+        .set(admin)
+        .set('idempotency-key', key)
+        .send({ name: 'K' });
+      expect([key, res.status]).toEqual([key, 400]);
+    }
+  });
+
+  it('creates exactly one merchant for concurrent requests with one key', async () => {
+    const results = await Promise.all(
+      Array.from({ length: 20 }, () =>
+        t.http
+          .post('/v1/merchants')
+          .set(admin)
+          .set('idempotency-key', 'storm-1')
+          .send({ name: 'Storm Shop' }),
+      ),
+    );
+    const statuses = results.map((r) => r.status);
+    expect(statuses.every((s) => s === 201 || s === 409)).toBe(true);
+    const created = results.filter((r) => r.status === 201);
+    expect(new Set(created.map((r) => r.body.data.source_id)).size).toBe(1);
+    for (const r of results.filter((x) => x.status === 409))
+      expect(r.body.reason).toBe('idempotency_in_progress');
+    const rows = await t.dataSource.query(
+      `SELECT COUNT(*) AS n FROM merchants WHERE name = 'Storm Shop'`,
+    );
+    expect(Number(rows[0].n)).toBe(1);
+  });
+
+  it('writes an audit row for each admin action and credential change', async () => {
+    const res = await t.http.get('/v1/admin/audit-logs?limit=100').set(admin).expect(200);
+    const rows = res.body.data.items as Record<string, unknown>[];
+    const actions = new Set(rows.map((r) => r.action));
+    for (const action of [
+      'merchant.create',
+      'merchant.update',
+      'credential.create',
+      'credential.revoke',
+    ])
+      expect(actions).toContain(action);
+    const create = rows.find(
+      (r) => r.action === 'merchant.create' && r.target_id === String(a.sourceId),
+    );
+    expect(create).toEqual(
+      expect.objectContaining({
+        actor_client_id: 'adm_test_bootstrap',
+        actor_role: 'admin',
+        target_type: 'merchant',
+        result: 'success',
+        ip: '127.0.0.1',
+        request_id: expect.any(String),
+        created_at: expect.any(String),
+      }),
+    );
+    const refused = rows.find((r) => r.action === 'merchant.update' && r.reason === 'forbidden');
+    expect(refused).toEqual(
+      expect.objectContaining({
+        result: 'failure',
+        actor_role: 'merchant',
+        target_id: String(a.sourceId),
+      }),
+    );
+    const filtered = await t.http
+      .get('/v1/admin/audit-logs?action=credential.revoke')
+      .set(admin)
+      .expect(200);
+    expect(
+      filtered.body.data.items.every((r: { action: string }) => r.action === 'credential.revoke'),
+    ).toBe(true);
+    expect(JSON.stringify(res.body)).not.toMatch(/pgs_[A-Za-z0-9_-]{20}|whsec_/);
+  });
+
+  it('maintenance mode: 503 with Retry-After for merchants, admins and the token endpoint stay up', async () => {
+    const m = await createMerchant(t);
+    await t.http
+      .put('/v1/admin/maintenance')
+      .set(admin)
+      .send({ enabled: true, retry_after_seconds: 120 })
+      .expect(200);
+    try {
+      const res = await t.http.get('/v1/merchants/me').set(bearer(m.token));
+      expect(res.status).toBe(503);
+      expect(res.body.reason).toBe('maintenance');
+      expect(res.headers['retry-after']).toBe('120');
+      expect((await t.http.get('/v1/teapot')).status).toBe(503);
+      await t.http.get('/health/ready').expect(200);
+      await t.http.get('/v1/merchants').set(admin).expect(200);
+      await t.http
+        .post('/v1/auth/token')
+        .send({
+          grant_type: 'client_credentials',
+          client_id: m.clientId,
+          client_secret: m.clientSecret,
+        })
+        .expect(200);
+      const state = await t.http.get('/v1/admin/maintenance').set(admin).expect(200);
+      expect(state.body.data).toEqual(
+        expect.objectContaining({ enabled: true, retry_after_seconds: 120 }),
+      );
+    } finally {
+      await t.http
+        .put('/v1/admin/maintenance')
+        .set(admin)
+        .type('form')
+        .send('enabled=false')
+        .expect(200);
+    }
+    await t.http.get('/v1/merchants/me').set(bearer(m.token)).expect(200);
+    const audit = await t.http
+      .get('/v1/admin/audit-logs?action=maintenance.set')
+      .set(admin)
+      .expect(200);
+    expect(audit.body.data.items).toHaveLength(2);
+  });
+});
+
+describe(`notify_url SSRF guard at registration on ${testEngine()}`, () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp({ WEBHOOK_ALLOW_PRIVATE: 'false' });
+  });
+  afterAll(() => t.close());
+
+  it.each([
+    'http://127.0.0.1/hook',
+    'http://[::1]/hook',
+    'http://169.254.169.254/latest/meta-data',
+    'http://10.0.0.5/hook',
+    'http://192.168.1.1/hook',
+    'http://2130706433/hook',
+    'http://0x7f000001/hook',
+    'http://0177.0.0.1/hook',
+    'http://[::ffff:127.0.0.1]/hook',
+    'http://[fd00::1]/hook',
+    'http://0.0.0.0/hook',
+    'http://localhost/hook',
+    'gopher://example.com/',
+    'http://user:pass@8.8.8.8/hook',
+    'http://203.0.113.10/hook',
+  ])('refuses %s', async (url) => {
+    const res = await t.http
+      .post('/v1/merchants')
+      .set(bearer(await t.adminToken()))
+      .send({ name: 'SSRF', notify_url: url });
+    expect(res.status).toBe(400);
+    expect(res.body.reason).toBe('invalid_notify_url');
+  });
+
+  it('accepts a public address', async () => {
+    await t.http
+      .post('/v1/merchants')
+      .set(bearer(await t.adminToken()))
+      .send({ name: 'Public', notify_url: 'https://8.8.8.8/hook' })
+      .expect(201);
+  });
+});
