@@ -98,7 +98,7 @@ describe(`merchants, roles and audit on ${testEngine()}`, () => {
 
   it('refuses merchant tokens on admin routes (403), whatever the method or path spelling', async () => {
     const m = bearer(a.token);
-    const attempts: [string, string][] = [
+    const attempts: ['get' | 'post' | 'put', string][] = [
       ['get', '/v1/merchants'],
       ['get', '/v1/merchants/'],
       ['get', '/v1/merchants?limit=1'],
@@ -109,10 +109,10 @@ describe(`merchants, roles and audit on ${testEngine()}`, () => {
       ['get', '/v1/admin/audit-logs/'],
     ];
     for (const [method, path] of attempts) {
-      const res = await (
-        t.http as unknown as Record<string, (p: string) => import('supertest').Test>
-      )
-        [method](path)
+      const call = (t.http as unknown as Record<string, (p: string) => import('supertest').Test>)[
+        method
+      ];
+      const res = await call(path)
         .set(m)
         .send(method === 'put' ? { enabled: true } : method === 'post' ? { name: 'x' } : undefined);
       expect([method, path, res.status, res.body.reason]).toEqual([method, path, 403, 'forbidden']);
