@@ -136,7 +136,8 @@ export interface StatementLine {
   occurredAt: number;
 }
 
-export type ConfigValidation = { ok: true; config: Record<string, unknown> } | { ok: false; errors: FieldError[] };
+export type ConfigValidation =
+  { ok: true; config: Record<string, unknown> } | { ok: false; errors: FieldError[] };
 
 /**
  * Why a provider call failed. `timeout` and `unavailable` (network errors, 5xx) count against
@@ -182,14 +183,31 @@ export abstract class PaymentProvider {
   /** Checks and normalises a channel's `config` at creation and update (400 with field errors). */
   abstract validateConfig(config: unknown): ConfigValidation;
 
-  abstract createPayment(channel: ChannelContext, request: CreatePaymentRequest): Promise<CreatePaymentResult>;
-  abstract queryPayment(channel: ChannelContext, orderId: string, channelTradeNo: string | null): Promise<PaymentStatusReport>;
+  abstract createPayment(
+    channel: ChannelContext,
+    request: CreatePaymentRequest,
+  ): Promise<CreatePaymentResult>;
+  abstract queryPayment(
+    channel: ChannelContext,
+    orderId: string,
+    channelTradeNo: string | null,
+  ): Promise<PaymentStatusReport>;
   /** Closes an unpaid trade. Returns the provider's status after trying: SUCCEEDED if the payer paid first. */
-  abstract closePayment(channel: ChannelContext, orderId: string, channelTradeNo: string | null): Promise<PaymentStatusReport>;
+  abstract closePayment(
+    channel: ChannelContext,
+    orderId: string,
+    channelTradeNo: string | null,
+  ): Promise<PaymentStatusReport>;
   abstract refund(channel: ChannelContext, request: RefundRequest): Promise<RefundStatusReport>;
-  abstract queryRefund(channel: ChannelContext, request: RefundRequest): Promise<RefundStatusReport>;
+  abstract queryRefund(
+    channel: ChannelContext,
+    request: RefundRequest,
+  ): Promise<RefundStatusReport>;
   /** Verifies (signature, timestamp) and normalises a notification; throws NotificationRejectedError. */
-  abstract parseNotification(channel: ChannelContext, notification: InboundNotification): Promise<ParsedNotification>;
+  abstract parseNotification(
+    channel: ChannelContext,
+    notification: InboundNotification,
+  ): Promise<ParsedNotification>;
   /** The provider's statement for a settlement date (YYYY-MM-DD in SETTLEMENT_TZ). */
   abstract fetchStatement(channel: ChannelContext, date: string): Promise<StatementLine[]>;
 }
