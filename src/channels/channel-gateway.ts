@@ -59,8 +59,16 @@ export abstract class ChannelGateway {
   ): Promise<CreatePaymentResult>;
 
   /** Throws ProviderError on failure. */
-  abstract queryPayment(channelId: string, orderId: string, channelTradeNo: string | null): Promise<PaymentStatusReport>;
-  abstract closePayment(channelId: string, orderId: string, channelTradeNo: string | null): Promise<PaymentStatusReport>;
+  abstract queryPayment(
+    channelId: string,
+    orderId: string,
+    channelTradeNo: string | null,
+  ): Promise<PaymentStatusReport>;
+  abstract closePayment(
+    channelId: string,
+    orderId: string,
+    channelTradeNo: string | null,
+  ): Promise<PaymentStatusReport>;
   abstract refund(channelId: string, request: RefundRequest): Promise<RefundStatusReport>;
   abstract queryRefund(channelId: string, request: RefundRequest): Promise<RefundStatusReport>;
 
@@ -69,11 +77,16 @@ export abstract class ChannelGateway {
    * channel of that code, else the deleted ones). Throws NotificationRejectedError when no
    * channel of the code verifies it, and AppError `not_found` when the code never existed.
    */
-  abstract verifyNotification(code: string, notification: InboundNotification): Promise<VerifiedNotification>;
+  abstract verifyNotification(
+    code: string,
+    notification: InboundNotification,
+  ): Promise<VerifiedNotification>;
 
   /** The channel's statement for a settlement date (YYYY-MM-DD), through its adapter. */
   abstract fetchStatement(code: string, date: string): Promise<StatementLine[]>;
 
   /** code, provider and fee settings of a channel (live or deleted), for display and fees. */
-  abstract describe(channelId: string): Promise<{ code: string; provider: string; feeRateBps: number; fixedFee: number } | null>;
+  abstract describe(
+    channelId: string,
+  ): Promise<{ code: string; provider: string; feeRateBps: number; fixedFee: number } | null>;
 }

@@ -3,8 +3,12 @@ import { isCalendarDate, settlementDate, settlementDayBounds } from './time';
 describe('settlement days', () => {
   it('is the calendar day in the settlement time zone', () => {
     // 2026-11-26T15:59:59.999Z is 23:59:59.999 in Shanghai; a millisecond later is the 27th
-    expect(settlementDate(Date.parse('2026-11-26T15:59:59.999Z'), 'Asia/Shanghai')).toBe('2026-11-26');
-    expect(settlementDate(Date.parse('2026-11-26T16:00:00.000Z'), 'Asia/Shanghai')).toBe('2026-11-27');
+    expect(settlementDate(Date.parse('2026-11-26T15:59:59.999Z'), 'Asia/Shanghai')).toBe(
+      '2026-11-26',
+    );
+    expect(settlementDate(Date.parse('2026-11-26T16:00:00.000Z'), 'Asia/Shanghai')).toBe(
+      '2026-11-27',
+    );
     expect(settlementDate(Date.parse('2026-11-26T16:00:00.000Z'), 'UTC')).toBe('2026-11-26');
   });
 

@@ -14,7 +14,12 @@ const dayFormatters = new Map<string, Intl.DateTimeFormat>();
 export function settlementDate(epochMs: number, timeZone: string): string {
   let formatter = dayFormatters.get(timeZone);
   if (!formatter) {
-    formatter = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' });
+    formatter = new Intl.DateTimeFormat('en-CA', {
+      timeZone,
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+    });
     dayFormatters.set(timeZone, formatter);
   }
   return formatter.format(epochMs);
@@ -24,7 +29,10 @@ export function settlementDate(epochMs: number, timeZone: string): string {
  * The instants [start, end) of a settlement date in a time zone, in epoch ms. Found by
  * searching, so it holds for any zone, daylight saving included.
  */
-export function settlementDayBounds(date: string, timeZone: string): { start: number; end: number } {
+export function settlementDayBounds(
+  date: string,
+  timeZone: string,
+): { start: number; end: number } {
   const [y, m, d] = date.split('-').map(Number);
   const startOf = (year: number, month: number, day: number): number => {
     // the zone's offset is within ±14 h of UTC: scan that window for the first instant of the day
@@ -40,7 +48,10 @@ export function settlementDayBounds(date: string, timeZone: string): { start: nu
     return hi;
   };
   const next = new Date(Date.UTC(y, m - 1, d + 1));
-  return { start: startOf(y, m, d), end: startOf(next.getUTCFullYear(), next.getUTCMonth() + 1, next.getUTCDate()) };
+  return {
+    start: startOf(y, m, d),
+    end: startOf(next.getUTCFullYear(), next.getUTCMonth() + 1, next.getUTCDate()),
+  };
 }
 
 /** Is `text` a real calendar date written YYYY-MM-DD? */

@@ -9,7 +9,11 @@ describe('circuit breaker reading', () => {
   });
 
   it('is open until the open period ends, then half open with one trial', () => {
-    const opened: CircuitRow = { consecutiveFailures: 5, openUntil: NOW + 30_000, trialUntil: null };
+    const opened: CircuitRow = {
+      consecutiveFailures: 5,
+      openUntil: NOW + 30_000,
+      trialUntil: null,
+    };
     expect(circuitState(opened, NOW)).toBe('open');
     expect(admission(opened, NOW)).toBe('refuse');
     expect(circuitState(opened, NOW + 30_000)).toBe('half_open');

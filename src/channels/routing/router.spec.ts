@@ -173,9 +173,15 @@ describe('routeOrder', () => {
   });
 
   it('forces one channel: the others are not_requested and it still must pass its rules', () => {
-    const channels = [channel('a', { priority: 5 }), channel('b'), channel('c', { enabled: false })];
+    const channels = [
+      channel('a', { priority: 5 }),
+      channel('b'),
+      channel('c', { enabled: false }),
+    ];
     const forced = routeOrder(
-      input(channels, { request: { amount: 1000, currency: 'CNY', sourceId: 1, channelCode: 'b' } }),
+      input(channels, {
+        request: { amount: 1000, currency: 'CNY', sourceId: 1, channelCode: 'b' },
+      }),
     );
     expect(forced.candidates.map((c) => c.code)).toEqual(['b']);
     expect(forced.candidates[0].probability).toBe(1);
@@ -184,7 +190,9 @@ describe('routeOrder', () => {
       { code: 'c', reason: 'not_requested' },
     ]);
     const refused = routeOrder(
-      input(channels, { request: { amount: 1000, currency: 'CNY', sourceId: 1, channelCode: 'c' } }),
+      input(channels, {
+        request: { amount: 1000, currency: 'CNY', sourceId: 1, channelCode: 'c' },
+      }),
     );
     expect(refused.candidates).toEqual([]);
     expect(refused.excluded).toContainEqual({ code: 'c', reason: 'disabled' });

@@ -21,11 +21,15 @@ describe('channelFee', () => {
 
   it('matches exact integer arithmetic for every amount and rate', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 1e12 }), fc.integer({ min: 0, max: 10000 }), (amount, bps) => {
-        const exact = BigInt(amount) * BigInt(bps);
-        const expected = Number((exact + 5000n) / 10000n); // half-up for non-negative values
-        expect(channelFee(amount, bps, 0)).toBe(expected);
-      }),
+      fc.property(
+        fc.integer({ min: 1, max: 1e12 }),
+        fc.integer({ min: 0, max: 10000 }),
+        (amount, bps) => {
+          const exact = BigInt(amount) * BigInt(bps);
+          const expected = Number((exact + 5000n) / 10000n); // half-up for non-negative values
+          expect(channelFee(amount, bps, 0)).toBe(expected);
+        },
+      ),
     );
   });
 });
@@ -40,9 +44,13 @@ describe('proportionalShare', () => {
 
   it('gives the whole for the whole', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 0, max: 1e9 }), fc.integer({ min: 1, max: 1e12 }), (total, whole) => {
-        expect(proportionalShare(total, whole, whole)).toBe(total);
-      }),
+      fc.property(
+        fc.integer({ min: 0, max: 1e9 }),
+        fc.integer({ min: 1, max: 1e12 }),
+        (total, whole) => {
+          expect(proportionalShare(total, whole, whole)).toBe(total);
+        },
+      ),
     );
   });
 });
@@ -67,9 +75,13 @@ describe('major units', () => {
 
   it('round-trips every amount', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 0, max: 1e12 }), fc.constantFrom('CNY', 'USD', 'JPY'), (amount, currency) => {
-        expect(fromMajorUnits(toMajorUnits(amount, currency), currency)).toBe(amount);
-      }),
+      fc.property(
+        fc.integer({ min: 0, max: 1e12 }),
+        fc.constantFrom('CNY', 'USD', 'JPY'),
+        (amount, currency) => {
+          expect(fromMajorUnits(toMajorUnits(amount, currency), currency)).toBe(amount);
+        },
+      ),
     );
   });
 });

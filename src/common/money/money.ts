@@ -9,7 +9,8 @@ import { CURRENCY_EXPONENTS } from '../validation/decorators';
 
 function toSafe(value: Big): number {
   const n = Number(value.toFixed(0));
-  if (!Number.isSafeInteger(n)) throw new RangeError(`amount ${value.toString()} is outside the safe range`);
+  if (!Number.isSafeInteger(n))
+    throw new RangeError(`amount ${value.toString()} is outside the safe range`);
   return n;
 }
 
