@@ -56,7 +56,7 @@ export class CreateChannelDto {
   enabled?: boolean;
 
   /** Higher first; channels of the highest priority are tried before the others. */
-  @ApiPropertyOptional({ default: 0, minimum: -1000, maximum: 1000 })
+  @ApiPropertyOptional({ type: 'integer', default: 0, minimum: -1000, maximum: 1000 })
   @IfPresent()
   @FormInt()
   @IsInt()
@@ -65,7 +65,7 @@ export class CreateChannelDto {
   priority?: number;
 
   /** Share of traffic within its priority group. */
-  @ApiPropertyOptional({ default: 100, minimum: 1, maximum: 1000 })
+  @ApiPropertyOptional({ type: 'integer', default: 100, minimum: 1, maximum: 1000 })
   @IfPresent()
   @FormInt()
   @IsInt()
@@ -74,7 +74,7 @@ export class CreateChannelDto {
   weight?: number;
 
   /** Fee rate in basis points (60 = 0.6%): fee = fixed_fee + round_half_up(amount × fee_rate_bps / 10000). */
-  @ApiPropertyOptional({ default: 0, minimum: 0, maximum: 10000 })
+  @ApiPropertyOptional({ type: 'integer', default: 0, minimum: 0, maximum: 10000 })
   @IfPresent()
   @FormInt()
   @IsInt()
@@ -154,7 +154,7 @@ export class UpdateChannelDto {
   @IsBoolean()
   enabled?: boolean;
 
-  @ApiPropertyOptional({ minimum: -1000, maximum: 1000 })
+  @ApiPropertyOptional({ type: 'integer', minimum: -1000, maximum: 1000 })
   @IfPresent()
   @FormInt()
   @IsInt()
@@ -162,7 +162,7 @@ export class UpdateChannelDto {
   @Max(1000)
   priority?: number;
 
-  @ApiPropertyOptional({ minimum: 1, maximum: 1000 })
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 1000 })
   @IfPresent()
   @FormInt()
   @IsInt()
@@ -170,7 +170,7 @@ export class UpdateChannelDto {
   @Max(1000)
   weight?: number;
 
-  @ApiPropertyOptional({ minimum: 0, maximum: 10000 })
+  @ApiPropertyOptional({ type: 'integer', minimum: 0, maximum: 10000 })
   @IfPresent()
   @FormInt()
   @IsInt()
@@ -269,6 +269,7 @@ export class ChannelHealthDto {
   @ApiProperty({ type: Number, nullable: true })
   success_rate!: number | null;
   /** Failures in a row; 5 open the circuit. */
+  @ApiProperty({ type: 'integer' })
   consecutive_failures!: number;
 }
 
@@ -285,8 +286,11 @@ export class ChannelDto {
   name!: string;
   provider!: string;
   enabled!: boolean;
+  @ApiProperty({ type: 'integer' })
   priority!: number;
+  @ApiProperty({ type: 'integer' })
   weight!: number;
+  @ApiProperty({ type: 'integer' })
   fee_rate_bps!: number;
   @ApiProperty({ type: 'integer', format: 'int64' })
   fixed_fee!: number;
@@ -319,7 +323,9 @@ export class ChannelPageDto {
 
 export class RouteCandidateDto {
   code!: string;
+  @ApiProperty({ type: 'integer' })
   priority!: number;
+  @ApiProperty({ type: 'integer' })
   weight!: number;
   /** Chance of being tried first within its priority group. @example 0.25 */
   probability!: number;
