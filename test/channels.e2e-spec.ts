@@ -1,4 +1,7 @@
 import { ChannelAttemptError, ChannelGateway } from '../src/channels/channel-gateway';
+import { ChannelsRepository } from '../src/channels/channels.repository';
+import { ChannelHealthRepository } from '../src/channels/health/channel-health.repository';
+import { SandboxRepository } from '../src/channels/providers/sandbox/sandbox.repository';
 import { CreatePaymentRequest } from '../src/channels/providers/payment-provider.port';
 import { signPayLink } from '../src/channels/providers/sandbox/sandbox-signing';
 import { RouteCandidate } from '../src/channels/routing/route.types';
@@ -350,6 +353,46 @@ describe(`channels on ${testEngine()}`, () => {
   });
 
   describe('routing', () => {
+    it('routes and creates payments at an unlimited healthy channel without a database statement', async () => {
+      await create({ code: 'hot', name: 'Hot', provider: 'sandbox', currencies: ['KRW'] }).expect(
+        201,
+      );
+      const spies = [
+        ...(['findById', 'findLiveByCode', 'findDeletedByCode'] as const).map((m) =>
+          jest.spyOn(t.app.get(ChannelsRepository), m),
+        ),
+        ...(
+          ['reserve', 'release', 'recordFailure', 'close', 'claimTrial', 'releaseTrial'] as const
+        ).map((m) => jest.spyOn(t.app.get(ChannelHealthRepository), m)),
+        ...(['findPayment', 'insertOutcome', 'findRefund'] as const).map((m) =>
+          jest.spyOn(t.app.get(SandboxRepository), m),
+        ),
+      ];
+      try {
+        for (let i = 0; i < 50; i++) {
+          const decision = await gateway.route({
+            amount: 500,
+            currency: 'KRW',
+            sourceId: merchant.sourceId,
+          });
+          expect(decision.candidates.map((c) => c.code)).toEqual(['hot']);
+          await gateway.createPayment(
+            decision.candidates[0],
+            order(`ord_hot_${i}`, 500, 'KRW'),
+            today(),
+          );
+        }
+        for (const spy of spies) expect(spy).not.toHaveBeenCalled();
+      } finally {
+        for (const spy of spies) spy.mockRestore();
+      }
+      // the batched counters reach the database
+      expect(await channel('hot')).toMatchObject({
+        health: { success_rate: 1 },
+        today_volume: [{ currency: 'KRW', amount: 25_000 }],
+      });
+    });
+
     it('explains the decision: candidates in order and every exclusion with its reason', async () => {
       const other = await createMerchant(t);
       const add = (code: string, extra: Json) =>
