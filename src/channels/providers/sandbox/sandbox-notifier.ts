@@ -18,7 +18,7 @@ export interface SandboxNotice {
   occurred_at: string;
 }
 
-/** Seconds between delivery attempts when the gateway does not answer 2xx `success`. */
+/** Waits before each retry when the gateway does not answer 2xx `success`. */
 const RETRY_DELAYS_MS = [1000, 2000, 4000];
 const SEND_TIMEOUT_MS = 10_000;
 

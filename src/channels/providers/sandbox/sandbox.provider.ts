@@ -186,7 +186,7 @@ export class SandboxProvider extends PaymentProvider {
     return refundReport(row, Date.now());
   }
 
-  parseNotification(
+  async parseNotification(
     channel: ChannelContext,
     notification: InboundNotification,
   ): Promise<ParsedNotification> {
@@ -196,7 +196,7 @@ export class SandboxProvider extends PaymentProvider {
     const occurredAt = Date.parse(notice.occurred_at);
     const reply = { status: 200, contentType: 'text/plain', body: 'success' };
     if (notice.type === 'payment') {
-      return Promise.resolve({
+      return {
         event: {
           kind: 'payment',
           orderId: notice.order_id,
@@ -207,9 +207,9 @@ export class SandboxProvider extends PaymentProvider {
           occurredAt,
         },
         reply,
-      });
+      };
     }
-    return Promise.resolve({
+    return {
       event: {
         kind: 'refund',
         refundId: notice.refund_id as string,
@@ -220,7 +220,7 @@ export class SandboxProvider extends PaymentProvider {
         occurredAt,
       },
       reply,
-    });
+    };
   }
 
   async fetchStatement(channel: ChannelContext, date: string): Promise<StatementLine[]> {

@@ -6,8 +6,7 @@ import {
   IsMinorUnits,
   QueryInt,
 } from '../../../../common/validation/decorators';
-
-const CHANNEL_CODE = /^[a-z][a-z0-9_]{1,31}$/;
+import { CHANNEL_CODE } from '../../../dto/channel.dto';
 
 /** The signed fields of a pay link (`pay_url`'s query string). */
 export class PayLinkQueryDto {
