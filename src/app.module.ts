@@ -6,6 +6,7 @@ import { AdminModule } from './admin/admin.module';
 import { AuditInterceptor } from './admin/audit/audit.interceptor';
 import { MaintenanceGuard } from './admin/maintenance/maintenance.guard';
 import { AuthModule } from './auth/auth.module';
+import { ChannelsModule } from './channels/channels.module';
 import { TOKEN_ENDPOINT } from './auth/auth.controller';
 import { clientCredentialsOf } from './auth/auth.service';
 import { AuthenticationGuard } from './auth/guards/authentication.guard';
@@ -63,6 +64,7 @@ export class AppModule {
         IdempotencyModule,
         AuthModule,
         MerchantsModule,
+        ChannelsModule,
       ],
       providers: [
         { provide: RouteTable, useValue: routes },

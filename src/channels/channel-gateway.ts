@@ -75,7 +75,8 @@ export abstract class ChannelGateway {
   /**
    * Verifies a notification sent to /v1/notify/{code} with that channel's keys (the live
    * channel of that code, else the deleted ones). Throws NotificationRejectedError when no
-   * channel of the code verifies it, and AppError `not_found` when the code never existed.
+   * channel of the code verifies it, and AppError `channel_not_found` (404) when the code never
+   * existed.
    */
   abstract verifyNotification(
     code: string,

@@ -126,6 +126,7 @@ export const configSchema = z
     BOOTSTRAP_ADMIN_CLIENT_ID: z.string().optional(),
     BOOTSTRAP_ADMIN_CLIENT_SECRET: optionalSecret(16),
     CHANNEL_TIMEOUT_MS: int(3000, 1, 120000),
+    CIRCUIT_OPEN_SECONDS: int(30, 1, 3600),
     STATUS_SYNC_SCHEDULE: secondsList('60,300,900'),
     WEBHOOK_RETRY_SCHEDULE: secondsList('60,300,900,3600,21600,86400'),
     WEBHOOK_TIMEOUT_MS: int(10000, 1, 60000),

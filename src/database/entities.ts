@@ -1,4 +1,10 @@
 import { AuditLogEntity } from '../admin/audit/entities/audit-log.entity';
+import { ChannelDailyStatsEntity } from '../channels/entities/channel-daily-stats.entity';
+import { ChannelDailyVolumeEntity } from '../channels/entities/channel-daily-volume.entity';
+import { ChannelHealthEntity } from '../channels/entities/channel-health.entity';
+import { ChannelEntity } from '../channels/entities/channel.entity';
+import { SandboxPaymentEntity } from '../channels/providers/sandbox/entities/sandbox-payment.entity';
+import { SandboxRefundEntity } from '../channels/providers/sandbox/entities/sandbox-refund.entity';
 import { CredentialEntity } from '../auth/entities/credential.entity';
 import { MerchantEntity } from '../merchants/entities/merchant.entity';
 import { AppSettingEntity } from './entities/app-setting.entity';
@@ -11,4 +17,10 @@ export const ENTITIES = [
   CredentialEntity,
   MerchantEntity,
   AuditLogEntity,
+  ChannelEntity,
+  ChannelHealthEntity,
+  ChannelDailyStatsEntity,
+  ChannelDailyVolumeEntity,
+  SandboxPaymentEntity,
+  SandboxRefundEntity,
 ];

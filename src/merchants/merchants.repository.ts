@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { EntityManager, LessThan } from 'typeorm';
+import { EntityManager, In, LessThan } from 'typeorm';
 import { Database } from '../database/database.service';
 import { toSafeIntegerOrZero } from '../database/columns';
 import { MerchantEntity, MerchantStatus } from './entities/merchant.entity';
@@ -20,6 +20,16 @@ export class MerchantsRepository {
       `SELECT MAX(source_id) AS max FROM merchants`,
     );
     return Math.max(FIRST_SOURCE_ID, toSafeIntegerOrZero(rows[0]?.max) + 1);
+  }
+
+  /** Which of these merchant codes exist. */
+  async existingSourceIds(em: EntityManager, sourceIds: number[]): Promise<Set<number>> {
+    if (sourceIds.length === 0) return new Set();
+    const rows = await em.find(MerchantEntity, {
+      select: { sourceId: true },
+      where: { sourceId: In(sourceIds) },
+    });
+    return new Set(rows.map((m) => m.sourceId));
   }
 
   async insert(em: EntityManager, merchant: MerchantEntity): Promise<void> {

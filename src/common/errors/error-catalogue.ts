@@ -92,6 +92,29 @@ export const ERROR_CATALOGUE = {
   merchant_not_found: { status: 404, en: 'No such merchant', zh: '商户不存在' },
   credential_not_found: { status: 404, en: 'No such credential', zh: '凭证不存在' },
 
+  // --- channels ---
+  channel_not_found: { status: 404, en: 'No such channel', zh: '渠道不存在' },
+  channel_deleted: {
+    status: 410,
+    en: 'The channel {code} has been deleted',
+    zh: '渠道 {code} 已删除',
+  },
+  channel_code_taken: {
+    status: 409,
+    en: 'A live channel with the code {code} already exists',
+    zh: '已存在编码为 {code} 的渠道',
+  },
+  invalid_signature: {
+    status: 401,
+    en: 'The signature of this link or request is not valid',
+    zh: '链接或请求的签名无效',
+  },
+  payment_link_expired: {
+    status: 400,
+    en: 'This payment link has expired',
+    zh: '支付链接已过期',
+  },
+
   // --- resources ---
   not_found: { status: 404, en: 'No such resource', zh: '资源不存在' },
   route_not_found: {

@@ -2,7 +2,7 @@ import { CallHandler, ExecutionContext, Injectable, NestInterceptor } from '@nes
 import { Reflector } from '@nestjs/core';
 import { FastifyReply, FastifyRequest } from 'fastify';
 import { map, Observable } from 'rxjs';
-import { HttpResult, overrideStatus, SUCCESS_CODE, SuccessEnvelope } from './envelope';
+import { HttpResult, overrideStatus, RawBody, SUCCESS_CODE, SuccessEnvelope } from './envelope';
 import { RAW_RESPONSE } from './route-metadata';
 
 /** Wraps every handler result in the success envelope. */
@@ -16,7 +16,11 @@ export class EnvelopeInterceptor implements NestInterceptor {
     const request = http.getRequest<FastifyRequest>();
     const reply = http.getResponse<FastifyReply>();
     return next.handle().pipe(
-      map((result: unknown): SuccessEnvelope<unknown> => {
+      map((result: unknown): SuccessEnvelope<unknown> | string => {
+        if (result instanceof RawBody) {
+          reply.header('content-type', result.contentType);
+          return result.body;
+        }
         let data = result;
         if (result instanceof HttpResult) {
           overrideStatus(reply, result.status);

@@ -32,6 +32,17 @@ export function withStatus<T>(status: number, body: T): HttpResult<T> {
   return new HttpResult(status, body);
 }
 
+/**
+ * A body sent as it is, with its own content type, from a route that otherwise answers in the
+ * envelope: e.g. the HTML page a browser's form post gets where a script gets JSON.
+ */
+export class RawBody {
+  constructor(
+    readonly contentType: string,
+    readonly body: string,
+  ) {}
+}
+
 const STATUS_OVERRIDE = Symbol('paygate.statusOverride');
 
 type OverridableReply = FastifyReply & { [STATUS_OVERRIDE]?: number };

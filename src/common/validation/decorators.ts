@@ -39,6 +39,23 @@ export const FormBool = (fromQuery = false) =>
 export const FormArray = () =>
   Transform(({ value, obj }) => (isFormBody(obj) && typeof value === 'string' ? [value] : value));
 
+/** A list of integers from a form body: `merchants[]=1000001`, a single value, or empty text. */
+export const FormIntArray = () =>
+  Transform(({ value, obj }) => {
+    if (!isFormBody(obj)) return value;
+    if (value === '') return [];
+    const list: unknown = typeof value === 'string' ? [value] : value;
+    return Array.isArray(list) ? list.map(toIntegerIfText) : list;
+  });
+
+/**
+ * An open object validated by its owner (a channel's provider `config`): kept exactly as the
+ * body parser made it. class-transformer's copy would drop the form-body mark and turn boxed
+ * JSON decimals (0.25) into 0.
+ */
+export const KeepRaw = () =>
+  Transform(({ obj, key }) => (obj as Record<string, unknown>)[key], { toClassOnly: true });
+
 /** A decimal field: JSON literals such as 0.25 arrive boxed (see body-parsers) or as form text. */
 export const FormDecimal = () =>
   Transform(({ value, obj }) => {

@@ -1,5 +1,10 @@
 import { Foundation1764140000000 } from './1764140000000-foundation';
 import { AuthMerchants1764140100000 } from './1764140100000-auth-merchants';
+import { Channels1764140200000 } from './1764140200000-channels';
 
 /** The single migration history, run in this order on SQLite and on PostgreSQL. */
-export const MIGRATIONS = [Foundation1764140000000, AuthMerchants1764140100000];
+export const MIGRATIONS = [
+  Foundation1764140000000,
+  AuthMerchants1764140100000,
+  Channels1764140200000,
+];
