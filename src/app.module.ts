@@ -15,6 +15,7 @@ import { KeysModule } from './common/crypto/keys.service';
 import { IdempotencyInterceptor } from './common/idempotency/idempotency.interceptor';
 import { IdempotencyModule } from './common/idempotency/idempotency.module';
 import { MerchantsModule } from './merchants/merchants.module';
+import { PaymentsModule } from './payments/payments.module';
 import { AllExceptionsFilter } from './common/errors/all-exceptions.filter';
 import { ContentNegotiationInterceptor } from './common/http/content-negotiation.interceptor';
 import { EnvelopeInterceptor } from './common/http/envelope.interceptor';
@@ -65,6 +66,7 @@ export class AppModule {
         AuthModule,
         MerchantsModule,
         ChannelsModule,
+        PaymentsModule,
       ],
       providers: [
         { provide: RouteTable, useValue: routes },

@@ -187,13 +187,11 @@ describe(`获取Token and tokens on ${testEngine()}`, () => {
         .set(bearer(await t.adminToken()))
         .expect(200);
       await expect401(m.token, 'token_revoked');
-      const again = await t.http
-        .post('/v1/auth/token')
-        .send({
-          grant_type: 'client_credentials',
-          client_id: m.clientId,
-          client_secret: m.clientSecret,
-        });
+      const again = await t.http.post('/v1/auth/token').send({
+        grant_type: 'client_credentials',
+        client_id: m.clientId,
+        client_secret: m.clientSecret,
+      });
       expect(again.status).toBe(401);
     });
   });
@@ -209,13 +207,11 @@ describe(`获取Token and tokens on ${testEngine()}`, () => {
     const refused = await t.http.get('/v1/merchants/me').set(bearer(m.token));
     expect(refused.status).toBe(403);
     expect(refused.body.reason).toBe('merchant_suspended');
-    const token = await t.http
-      .post('/v1/auth/token')
-      .send({
-        grant_type: 'client_credentials',
-        client_id: m.clientId,
-        client_secret: m.clientSecret,
-      });
+    const token = await t.http.post('/v1/auth/token').send({
+      grant_type: 'client_credentials',
+      client_id: m.clientId,
+      client_secret: m.clientSecret,
+    });
     expect(token.status).toBe(403);
     await t.http
       .patch(`/v1/merchants/${m.sourceId}`)

@@ -1,6 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { Injectable } from '@nestjs/common';
-import { DataSource, EntityManager } from 'typeorm';
+import { DataSource, EntityManager, EntityTarget, ObjectLiteral } from 'typeorm';
 import { AppConfig, DatabaseEngine } from '../config/app-config';
 
 export interface SqlResult<Row> {
@@ -60,6 +60,26 @@ export class Database {
     } finally {
       if (!em.queryRunner) await runner.release();
     }
+  }
+
+  /**
+   * Turns a raw row (from `RETURNING *` or a raw SELECT) into an entity, with the same
+   * conversions TypeORM applies to its own reads: column names to properties, the BIGINT
+   * transformer, SQLite's 0/1 to booleans.
+   */
+  static hydrate<T extends ObjectLiteral>(
+    em: EntityManager,
+    target: EntityTarget<T>,
+    row: Record<string, unknown>,
+  ): T {
+    const metadata = em.connection.getMetadata(target);
+    const entity = metadata.create() as T;
+    for (const column of metadata.columns) {
+      if (!(column.databaseName in row)) continue;
+      const value = em.connection.driver.prepareHydratedValue(row[column.databaseName], column);
+      column.setEntityValue(entity, value);
+    }
+    return entity;
   }
 
   private unit<T>(work: () => Promise<T>): Promise<T> {

@@ -7,6 +7,11 @@ import { SandboxPaymentEntity } from '../channels/providers/sandbox/entities/san
 import { SandboxRefundEntity } from '../channels/providers/sandbox/entities/sandbox-refund.entity';
 import { CredentialEntity } from '../auth/entities/credential.entity';
 import { MerchantEntity } from '../merchants/entities/merchant.entity';
+import { OrderEntity } from '../payments/entities/order.entity';
+import { PaymentAttemptEntity } from '../payments/entities/payment-attempt.entity';
+import { PaymentExceptionEntity } from '../payments/entities/payment-exception.entity';
+import { RefundEntity } from '../payments/entities/refund.entity';
+import { WebhookEventEntity } from '../webhooks/entities/webhook-event.entity';
 import { AppSettingEntity } from './entities/app-setting.entity';
 import { JobLeaseEntity } from './entities/job-lease.entity';
 
@@ -23,4 +28,9 @@ export const ENTITIES = [
   ChannelDailyVolumeEntity,
   SandboxPaymentEntity,
   SandboxRefundEntity,
+  OrderEntity,
+  PaymentAttemptEntity,
+  RefundEntity,
+  PaymentExceptionEntity,
+  WebhookEventEntity,
 ];

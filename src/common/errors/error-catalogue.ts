@@ -115,6 +115,40 @@ export const ERROR_CATALOGUE = {
     zh: '支付链接已过期',
   },
 
+  // --- payments ---
+  order_not_found: { status: 404, en: 'No such order', zh: '订单不存在' },
+  refund_not_found: { status: 404, en: 'No such refund', zh: '退款不存在' },
+  duplicate_merchant_order_no: {
+    status: 409,
+    en: 'merchant_order_no {merchant_order_no} is already used by an order with other fields',
+    zh: '商户订单号 {merchant_order_no} 已被另一笔参数不同的订单使用',
+  },
+  duplicate_merchant_refund_no: {
+    status: 409,
+    en: 'merchant_refund_no {merchant_refund_no} is already used by another refund',
+    zh: '商户退款单号 {merchant_refund_no} 已被另一笔退款使用',
+  },
+  no_channel_available: {
+    status: 422,
+    en: 'No channel can take this order: {detail}',
+    zh: '没有可用的支付渠道：{detail}',
+  },
+  refund_exceeds_amount: {
+    status: 422,
+    en: 'The refund exceeds what is left to refund ({available} minor units)',
+    zh: '退款金额超过可退金额（{available}，最小货币单位）',
+  },
+  channel_unavailable: {
+    status: 503,
+    en: 'The payment channel did not answer; retry after {retry_after} seconds',
+    zh: '支付渠道暂时无响应，请 {retry_after} 秒后重试',
+  },
+  notification_rejected: {
+    status: 401,
+    en: 'The notification could not be verified',
+    zh: '通知验签失败',
+  },
+
   // --- resources ---
   not_found: { status: 404, en: 'No such resource', zh: '资源不存在' },
   route_not_found: {

@@ -1,6 +1,12 @@
-import { SetMetadata } from '@nestjs/common';
+import {
+  applyDecorators,
+  createParamDecorator,
+  ExecutionContext,
+  SetMetadata,
+} from '@nestjs/common';
 import { ApiHeader } from '@nestjs/swagger';
-import { applyDecorators } from '@nestjs/common';
+import { FastifyRequest } from 'fastify';
+import './idempotency.interceptor';
 
 export const IDEMPOTENT = 'paygate:idempotent';
 
@@ -21,3 +27,13 @@ export const Idempotent = () =>
         'is 409 `idempotency_in_progress`. Keys are kept 24 h.',
     }),
   );
+
+/** The request's Idempotency-Key and whether it took over from a request that died. */
+export const IdempotencyKey = createParamDecorator((_data: unknown, context: ExecutionContext) => {
+  const request = context.switchToHttp().getRequest<FastifyRequest>();
+  const key = request.headers['idempotency-key'];
+  return {
+    key: typeof key === 'string' ? key : undefined,
+    recovering: request.idempotencyRecovering === true,
+  };
+});

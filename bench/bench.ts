@@ -1,0 +1,392 @@
+/**
+ * `npm run bench`: paygate's order creation and query throughput as a ratio of the least work
+ * the same request could cost on this machine in the same run (bare Fastify + pg). Needs only a
+ * reachable PostgreSQL (BENCH_DATABASE_URL, default the local one). Prints the figures and
+ * writes bench/results/latest.json. Not a test: nothing fails on a time; it fails only when a
+ * request errs or the database disagrees with the responses.
+ */
+import { ChildProcess, execSync, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { AddressInfo, createServer } from 'node:net';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import autocannon from 'autocannon';
+import { Client } from 'pg';
+import 'reflect-metadata';
+import { DataSource } from 'typeorm';
+import { loadConfig } from '../src/config/app-config';
+import { buildDataSourceOptions } from '../src/database/data-source-options';
+
+const ROOT = join(__dirname, '..');
+const ADMIN_ID = 'adm_bench';
+const ADMIN_SECRET = randomBytes(24).toString('hex');
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
+const DURATION = Number(process.env.BENCH_DURATION ?? 15);
+const WARMUP = Number(process.env.BENCH_WARMUP ?? 5);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
+const ADMIN_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+
+interface ScenarioResult {
+  requests_per_second: number;
+  p50_ms: number;
+  p99_ms: number;
+  requests: number;
+  errors: number;
+  non_2xx: number;
+}
+
+interface Target {
+  name: string;
+  url: string;
+  process: ChildProcess;
+  createPath: string;
+  queryPath: (id: string) => string;
+  headers: Record<string, string>;
+  sourceId: number;
+  idOf: (body: unknown) => string;
+  createdIds: string[];
+  created2xx: number;
+}
+
+async function main(): Promise<void> {
+  log(`building paygate (production build)`);
+  execSync('npm run build', { cwd: ROOT, stdio: 'ignore' });
+
+  const results: Record<string, unknown> = {
+    started_at: new Date().toISOString(),
+    machine: { cpus: cpus().length, node: process.version },
+    settings: {
+      connections: CONNECTIONS,
+      duration_s: DURATION,
+      warmup_s: WARMUP,
+      rounds: ROUNDS,
+      rate_limits: 'RATE_LIMIT_ENABLED=false for the run (the limits would otherwise cap the load at 100/s per credential)',
+      background_jobs: 'JOBS_ENABLED=false (expiry sweep and status sync would query the sandbox mid-run)',
+      logging: 'LOG_LEVEL=warn',
+    },
+  };
+
+  // --- PostgreSQL: baseline and paygate, alternating
+  const baselineDb = await scratchDatabase();
+  const paygateDb = await scratchDatabase();
+  await migrate(baselineDb.url);
+  const baseline = await startBaseline(baselineDb.url);
+  const paygate = await startPaygate(paygateDb.url);
+  const pg: Record<string, ScenarioResult[]> = { baseline_create: [], paygate_create: [], baseline_query: [], paygate_query: [] };
+  let peakRss = 0;
+  try {
+    for (let round = 1; round <= ROUNDS; round++) {
+      for (const target of [baseline, paygate]) {
+        log(`round ${round}: ${target.name} create`);
+        pg[`${target.name}_create`].push(await runCreate(target));
+        log(`round ${round}: ${target.name} query`);
+        pg[`${target.name}_query`].push(await runQuery(target));
+      }
+    }
+    peakRss = peakRssMb(paygate.process.pid!);
+    await checkCounts(paygate, paygateDb.url, 'postgres');
+    await checkCounts(baseline, baselineDb.url, 'postgres');
+  } finally {
+    baseline.process.kill('SIGTERM');
+    paygate.process.kill('SIGTERM');
+    await Promise.all([exited(baseline.process), exited(paygate.process)]);
+    await baselineDb.drop();
+    await paygateDb.drop();
+  }
+  const best = (runs: ScenarioResult[]) => runs.reduce((a, b) => (b.requests_per_second > a.requests_per_second ? b : a));
+  const ratio = (a: number, b: number) => Math.round((a / b) * 1000) / 1000;
+  const postgres = {
+    runs: pg,
+    best: Object.fromEntries(Object.entries(pg).map(([k, v]) => [k, best(v)])),
+    ratios: {
+      create_rps: ratio(best(pg.paygate_create).requests_per_second, best(pg.baseline_create).requests_per_second),
+      query_rps: ratio(best(pg.paygate_query).requests_per_second, best(pg.baseline_query).requests_per_second),
+      create_p99: ratio(best(pg.paygate_create).p99_ms, best(pg.baseline_create).p99_ms),
+      query_p99: ratio(best(pg.paygate_query).p99_ms, best(pg.baseline_query).p99_ms),
+    },
+    paygate_peak_rss_mb: peakRss,
+  };
+  results.postgres = postgres;
+
+  // --- SQLite: paygate alone, reported beside
+  const dir = mkdtempSync(join(tmpdir(), 'paygate-bench-'));
+  const sqliteUrl = `sqlite:${join(dir, 'bench.sqlite')}`;
+  const lite = await startPaygate(sqliteUrl);
+  const sqlite: Record<string, ScenarioResult[]> = { paygate_create: [], paygate_query: [] };
+  let sqliteRss = 0;
+  try {
+    for (let round = 1; round <= ROUNDS; round++) {
+      log(`round ${round}: paygate on SQLite create`);
+      sqlite.paygate_create.push(await runCreate(lite));
+      log(`round ${round}: paygate on SQLite query`);
+      sqlite.paygate_query.push(await runQuery(lite));
+    }
+    sqliteRss = peakRssMb(lite.process.pid!);
+    await checkCounts(lite, sqliteUrl, 'sqlite');
+  } finally {
+    lite.process.kill('SIGTERM');
+    await exited(lite.process);
+    rmSync(dir, { recursive: true, force: true });
+  }
+  results.sqlite = {
+    runs: sqlite,
+    best: { paygate_create: best(sqlite.paygate_create), paygate_query: best(sqlite.paygate_query) },
+    paygate_peak_rss_mb: sqliteRss,
+  };
+  results.targets = { create_ratio: '>= 0.5', query_ratio: '>= 0.7', p99: '<= 2 x baseline', peak_rss_mb: '<= 300' };
+  results.finished_at = new Date().toISOString();
+  writeFileSync(join(__dirname, 'results', 'latest.json'), `${JSON.stringify(results, null, 2)}\n`);
+  printSummary(postgres, results.sqlite as { best: Record<string, ScenarioResult>; paygate_peak_rss_mb: number });
+}
+
+async function runCreate(target: Target): Promise<ScenarioResult> {
+  let n = 0;
+  const body = () =>
+    JSON.stringify({ source_id: target.sourceId, product_id: `p${n}`, product_name: 'apple', amount: 1000 + (n % 1000), merchant_order_no: `b${Date.now().toString(36)}${(n++).toString(36)}${randomBytes(3).toString('hex')}` });
+  await load(target, WARMUP, () => ({ method: 'POST', path: target.createPath, body: body(), key: true }), true);
+  return load(target, DURATION, () => ({ method: 'POST', path: target.createPath, body: body(), key: true }), true);
+}
+
+async function runQuery(target: Target): Promise<ScenarioResult> {
+  const ids = target.createdIds;
+  if (ids.length === 0) throw new Error(`${target.name}: no orders to query`);
+  let i = 0;
+  const next = () => ({ method: 'GET' as const, path: target.queryPath(ids[i++ % ids.length]), key: false });
+  await load(target, WARMUP, next, false);
+  return load(target, DURATION, next, false);
+}
+
+/** One autocannon run; every request built fresh (unique bodies, one Idempotency-Key each). */
+async function load(
+  target: Target,
+  seconds: number,
+  build: () => { method: 'GET' | 'POST'; path: string; body?: string; key: boolean },
+  collectIds: boolean,
+): Promise<ScenarioResult> {
+  const instance = autocannon({
+    url: target.url,
+    connections: CONNECTIONS,
+    duration: seconds,
+    requests: [
+      {
+        setupRequest: (request) => {
+          const r = build();
+          return {
+            ...request,
+            method: r.method,
+            path: r.path,
+            body: r.body,
+            headers: {
+              ...target.headers,
+              ...(r.body ? { 'content-type': 'application/json' } : {}),
+              ...(r.key ? { 'idempotency-key': randomBytes(12).toString('hex') } : {}),
+            },
+          };
+        },
+        onResponse: (status, body) => {
+          if (!collectIds || status < 200 || status >= 300) return;
+          target.created2xx++;
+          if (target.createdIds.length < 20000) target.createdIds.push(target.idOf(JSON.parse(body)));
+        },
+      },
+    ],
+  });
+  const result = await instance;
+  return {
+    requests_per_second: Math.round(result.requests.average),
+    p50_ms: result.latency.p50,
+    p99_ms: result.latency.p99,
+    requests: result.requests.total,
+    errors: result.errors + result.timeouts,
+    non_2xx: result.non2xx,
+  };
+}
+
+async function startBaseline(url: string): Promise<Target> {
+  const port = await freePort();
+  const child = spawn(process.execPath, ['-r', require.resolve('ts-node/register/transpile-only'), join(__dirname, 'baseline-server.ts')], {
+    env: { ...process.env, PORT: String(port), BASELINE_DATABASE_URL: url, DATABASE_POOL_SIZE: '10' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  await waitFor(`http://127.0.0.1:${port}/orders/none`, 404);
+  return {
+    name: 'baseline',
+    url: `http://127.0.0.1:${port}`,
+    process: child,
+    createPath: '/orders',
+    queryPath: (id) => `/orders/${id}`,
+    headers: {},
+    sourceId: 1000001,
+    idOf: (body) => (body as { order_id: string }).order_id,
+    createdIds: [],
+    created2xx: 0,
+  };
+}
+
+async function startPaygate(databaseUrl: string): Promise<Target> {
+  const port = await freePort();
+  const child = spawn(process.execPath, [join(ROOT, 'dist', 'main.js')], {
+    cwd: ROOT,
+    env: {
+      PATH: process.env.PATH ?? '',
+      NODE_ENV: 'production',
+      LOG_LEVEL: 'warn',
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      DATABASE_URL: databaseUrl,
+      DATABASE_POOL_SIZE: '10',
+      JWT_SECRET: randomBytes(32).toString('hex'),
+      CHANNEL_CONFIG_KEY: randomBytes(32).toString('hex'),
+      BOOTSTRAP_ADMIN_CLIENT_ID: ADMIN_ID,
+      BOOTSTRAP_ADMIN_CLIENT_SECRET: ADMIN_SECRET,
+      RATE_LIMIT_ENABLED: 'false',
+      JOBS_ENABLED: 'false',
+      DOCS_ENABLED: 'false',
+    },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  const url = `http://127.0.0.1:${port}`;
+  await waitFor(`${url}/health/ready`, 200);
+  const admin = await token(url, ADMIN_ID, ADMIN_SECRET);
+  const merchant = await api(url, 'POST', '/v1/merchants', admin, { name: 'Bench Shop' });
+  await api(url, 'POST', '/v1/channels', admin, { code: 'sandbox_bench', name: 'Bench sandbox', provider: 'sandbox', config: { latency_ms: 0, create_error_rate: 0 } });
+  const merchantToken = await token(url, merchant.client_id as string, merchant.client_secret as string);
+  return {
+    name: 'paygate',
+    url,
+    process: child,
+    createPath: '/v1/payments/create',
+    queryPath: (id) => `/v1/payments/${id}`,
+    headers: { authorization: `Bearer ${merchantToken}` },
+    sourceId: merchant.source_id as number,
+    idOf: (body) => (body as { data: { order_id: string } }).data.order_id,
+    createdIds: [],
+    created2xx: 0,
+  };
+}
+
+/** The database holds exactly as many orders as creates were answered 2xx. */
+async function checkCounts(target: Target, databaseUrl: string, engine: 'postgres' | 'sqlite'): Promise<void> {
+  const ds = new DataSource(buildDataSourceOptions(loadConfig({ DATABASE_URL: databaseUrl })));
+  await ds.initialize();
+  try {
+    const [row] = await ds.query('SELECT COUNT(*) AS n FROM orders');
+    const count = Number(row.n);
+    log(`${target.name} on ${engine}: ${count} orders in the database, ${target.created2xx} creates answered 2xx`);
+    if (count !== target.created2xx) throw new Error(`${target.name} on ${engine}: ${count} orders but ${target.created2xx} 2xx creates`);
+  } finally {
+    await ds.destroy();
+  }
+}
+
+async function migrate(url: string): Promise<void> {
+  const ds = new DataSource(buildDataSourceOptions(loadConfig({ DATABASE_URL: url })));
+  await ds.initialize();
+  await ds.runMigrations();
+  await ds.destroy();
+}
+
+async function scratchDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
+  const name = `paygate_bench_${randomBytes(5).toString('hex')}`;
+  await withClient((c) => c.query(`CREATE DATABASE ${name}`));
+  const url = new URL(ADMIN_URL);
+  url.pathname = `/${name}`;
+  return { url: url.toString(), drop: () => withClient((c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)).then(() => undefined) };
+}
+
+async function withClient<T>(work: (c: Client) => Promise<T>): Promise<T> {
+  const client = new Client({ connectionString: ADMIN_URL });
+  await client.connect();
+  try {
+    return await work(client);
+  } finally {
+    await client.end();
+  }
+}
+
+async function token(url: string, clientId: string, secret: string): Promise<string> {
+  const data = await api(url, 'POST', '/v1/auth/token', undefined, { grant_type: 'client_credentials', client_id: clientId, client_secret: secret });
+  return data.access_token as string;
+}
+
+async function api(url: string, method: string, path: string, bearer: string | undefined, body: unknown): Promise<Record<string, unknown>> {
+  const res = await fetch(`${url}${path}`, {
+    method,
+    headers: { 'content-type': 'application/json', ...(bearer ? { authorization: `Bearer ${bearer}` } : {}) },
+    body: JSON.stringify(body),
+  });
+  const json = (await res.json()) as { data: Record<string, unknown> };
+  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(json)}`);
+  return json.data;
+}
+
+async function waitFor(url: string, status: number): Promise<void> {
+  for (let i = 0; i < 300; i++) {
+    try {
+      if ((await fetch(url)).status === status) return;
+    } catch {
+      // not up yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${url} never answered ${status}`);
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Peak resident set size (VmHWM) of a process, in MB. */
+function peakRssMb(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0);
+  return Math.round(kb / 1024);
+}
+
+function exited(child: ChildProcess): Promise<void> {
+  return new Promise((resolve) => (child.exitCode !== null ? resolve() : child.once('exit', () => resolve())));
+}
+
+function log(message: string): void {
+  process.stdout.write(`[bench] ${message}\n`);
+}
+
+function printSummary(
+  postgres: { best: Record<string, ScenarioResult>; ratios: Record<string, number>; paygate_peak_rss_mb: number },
+  sqlite: { best: Record<string, ScenarioResult>; paygate_peak_rss_mb: number },
+): void {
+  const row = (name: string, r: ScenarioResult) =>
+    `${name.padEnd(26)} ${String(r.requests_per_second).padStart(7)} req/s  p50 ${String(r.p50_ms).padStart(4)} ms  p99 ${String(r.p99_ms).padStart(4)} ms  errors ${r.errors}  non-2xx ${r.non_2xx}`;
+  const lines = [
+    '',
+    'PostgreSQL (best of the rounds)',
+    ...Object.entries(postgres.best).map(([k, v]) => row(k, v)),
+    `ratios paygate/baseline: create ${postgres.ratios.create_rps} (target >= 0.5), query ${postgres.ratios.query_rps} (target >= 0.7)`,
+    `p99 paygate/baseline: create ${postgres.ratios.create_p99}, query ${postgres.ratios.query_p99} (target <= 2)`,
+    `paygate peak RSS ${postgres.paygate_peak_rss_mb} MB (target <= 300)`,
+    '',
+    'SQLite (paygate alone)',
+    ...Object.entries(sqlite.best).map(([k, v]) => row(k, v)),
+    `paygate peak RSS ${sqlite.paygate_peak_rss_mb} MB`,
+    '',
+    'written to bench/results/latest.json',
+  ];
+  process.stdout.write(`${lines.join('\n')}\n`);
+  const failures = [...Object.values(postgres.best), ...Object.values(sqlite.best)].filter((r) => r.errors > 0 || r.non_2xx > 0);
+  if (failures.length > 0) {
+    process.stderr.write('bench: some requests failed (errors or non-2xx): see above\n');
+    process.exitCode = 1;
+  }
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`bench failed: ${error instanceof Error ? error.stack : String(error)}\n`);
+  process.exit(1);
+});

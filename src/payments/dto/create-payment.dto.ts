@@ -1,0 +1,66 @@
+import { ApiProperty } from '@nestjs/swagger';
+import { IsInt, IsOptional, IsString, Length, Matches, Max, MaxLength, Min } from 'class-validator';
+import { FormInt, IsCurrencyCode, IsMinorUnits } from '../../common/validation/decorators';
+
+/** 订单创建: the fields of the original document's table. */
+export class CreatePaymentDto {
+  /** The merchant code; must be the token's merchant (else 403 `source_id_mismatch`). @example 1000001 */
+  @ApiProperty({ type: 'integer', format: 'int64' })
+  @FormInt()
+  @IsInt()
+  @Min(1)
+  source_id!: number;
+
+  /** 1..64 chars. @example 123 */
+  @IsString()
+  @Length(1, 64)
+  product_id!: string;
+
+  /** 1..128 chars. @example apple */
+  @IsString()
+  @Length(1, 128)
+  product_name!: string;
+
+  /** Integer minor units (fen for CNY): 1000 means 10.00 CNY. 1..10^12. @example 1000 */
+  @ApiProperty({ type: 'integer', format: 'int64', minimum: 1, maximum: 1_000_000_000_000 })
+  @IsMinorUnits()
+  amount!: number;
+
+  /** ≤1024 chars, returned verbatim. */
+  @IsOptional()
+  @IsString()
+  @MaxLength(1024)
+  external_ext?: string;
+
+  /** ≤256 chars. */
+  @IsOptional()
+  @IsString()
+  @MaxLength(256)
+  memo?: string;
+
+  /** ISO 4217, upper case. @example CNY */
+  @IsOptional()
+  @IsCurrencyCode()
+  currency?: string;
+
+  /** Your own order number, unique per merchant, ≤64 chars. @example SO-20261126-0001 */
+  @IsOptional()
+  @IsString()
+  @Length(1, 64)
+  merchant_order_no?: string;
+
+  /** Force one channel by its code (it must still pass its rules). @example sandbox_main */
+  @IsOptional()
+  @IsString()
+  @Matches(/^[a-z][a-z0-9_]{1,31}$/, { message: 'channel must be a channel code' })
+  channel?: string;
+
+  /** Seconds the payer has to pay, 60..86400. @example 1800 */
+  @ApiProperty({ required: false, minimum: 60, maximum: 86400, default: 1800 })
+  @IsOptional()
+  @FormInt()
+  @IsInt()
+  @Min(60)
+  @Max(86400)
+  expire_seconds?: number;
+}

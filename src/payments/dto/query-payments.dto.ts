@@ -1,0 +1,39 @@
+import { IsIn, IsISO8601, IsOptional, IsString, Length, MaxLength } from 'class-validator';
+import { PageQueryDto } from '../../common/pagination/pagination';
+import { ORDER_STATUSES, OrderStatus } from '../order-state';
+
+/**
+ * 订单查询: with `order_id` or `merchant_order_no`, the one order; without either, the caller's
+ * orders, newest first, filtered.
+ */
+export class QueryPaymentsDto extends PageQueryDto {
+  @IsOptional()
+  @IsString()
+  @MaxLength(40)
+  order_id?: string;
+
+  @IsOptional()
+  @IsString()
+  @Length(1, 64)
+  merchant_order_no?: string;
+
+  @IsOptional()
+  @IsIn(ORDER_STATUSES)
+  status?: OrderStatus;
+
+  /** A channel code. */
+  @IsOptional()
+  @IsString()
+  @MaxLength(32)
+  channel?: string;
+
+  /** ISO 8601 time, inclusive. @example 2026-11-26T00:00:00.000Z */
+  @IsOptional()
+  @IsISO8601({ strict: true })
+  created_from?: string;
+
+  /** ISO 8601 time, exclusive. */
+  @IsOptional()
+  @IsISO8601({ strict: true })
+  created_to?: string;
+}

@@ -1,0 +1,230 @@
+import { Injectable } from '@nestjs/common';
+import { EntityManager } from 'typeorm';
+import { Database } from '../database/database.service';
+import { OrderEntity } from './entities/order.entity';
+import { OrderStatus, TRANSITION_FROM } from './order-state';
+
+export interface OrderListFilter {
+  sourceId?: number;
+  status?: OrderStatus;
+  channelCode?: string;
+  createdFrom?: number;
+  createdTo?: number;
+  beforeOrderId?: string;
+  limit: number;
+}
+
+export interface ChannelResult {
+  channelId: string;
+  channelCode: string;
+  channelTradeNo: string | null;
+  payUrl: string | null;
+  feeAmount: number;
+}
+
+/**
+ * The orders table. State changes are conditional UPDATEs on the states the state machine
+ * allows (`TRANSITION_FROM`), returning the changed row; an empty result means another change
+ * won the race, and the caller decides what that means.
+ */
+@Injectable()
+export class OrdersRepository {
+  async insert(em: EntityManager, order: OrderEntity): Promise<void> {
+    await em.insert(OrderEntity, order);
+  }
+
+  findById(em: EntityManager, orderId: string): Promise<OrderEntity | null> {
+    return em.findOneBy(OrderEntity, { orderId });
+  }
+
+  /**
+   * The order, locked for the rest of the transaction on PostgreSQL (SELECT … FOR UPDATE);
+   * SQLite runs one transaction at a time, so the plain SELECT is already exclusive there.
+   */
+  async findForUpdate(em: EntityManager, orderId: string): Promise<OrderEntity | null> {
+    const lock = em.connection.options.type === 'postgres' ? ' FOR UPDATE' : '';
+    const { rows } = await Database.sql(
+      em,
+      `SELECT * FROM orders WHERE order_id = :orderId${lock}`,
+      { orderId },
+    );
+    return rows[0] ? Database.hydrate(em, OrderEntity, rows[0]) : null;
+  }
+
+  findByMerchantOrderNo(
+    em: EntityManager,
+    sourceId: number,
+    merchantOrderNo: string,
+  ): Promise<OrderEntity | null> {
+    return em.findOneBy(OrderEntity, { sourceId, merchantOrderNo });
+  }
+
+  findByIdempotencyKey(
+    em: EntityManager,
+    sourceId: number,
+    idempotencyKey: string,
+  ): Promise<OrderEntity | null> {
+    return em.findOneBy(OrderEntity, { sourceId, idempotencyKey });
+  }
+
+  /** The channel that took the order, its trade number and pay_url; only while PENDING. */
+  async recordChannelResult(
+    em: EntityManager,
+    orderId: string,
+    result: ChannelResult,
+    now: number,
+  ): Promise<OrderEntity | null> {
+    return this.updateReturning(
+      em,
+      `UPDATE orders SET channel_id = :channelId, channel_code = :channelCode, channel_trade_no = :channelTradeNo,
+         pay_url = :payUrl, fee_amount = :feeAmount, updated_at = :now
+       WHERE order_id = :orderId AND status = 'PENDING'
+       RETURNING *`,
+      { ...result, orderId, now },
+    );
+  }
+
+  async markSucceeded(
+    em: EntityManager,
+    orderId: string,
+    fields: { paidAt: number; channelTradeNo: string | null; now: number },
+  ): Promise<OrderEntity | null> {
+    return this.updateReturning(
+      em,
+      `UPDATE orders SET status = 'SUCCEEDED',
+         late_payment = CASE WHEN status IN ('FAILED', 'CLOSED') THEN TRUE ELSE FALSE END,
+         paid_at = :paidAt, channel_trade_no = COALESCE(:channelTradeNo, channel_trade_no),
+         next_sync_at = NULL, updated_at = :now
+       WHERE order_id = :orderId AND status IN (:...from)
+       RETURNING *`,
+      { ...fields, orderId, from: [...TRANSITION_FROM.succeed] },
+    );
+  }
+
+  async markFailed(em: EntityManager, orderId: string, now: number): Promise<OrderEntity | null> {
+    return this.updateReturning(
+      em,
+      `UPDATE orders SET status = 'FAILED', next_sync_at = NULL, updated_at = :now
+       WHERE order_id = :orderId AND status IN (:...from) RETURNING *`,
+      { orderId, now, from: [...TRANSITION_FROM.fail] },
+    );
+  }
+
+  async markClosed(em: EntityManager, orderId: string, now: number): Promise<OrderEntity | null> {
+    return this.updateReturning(
+      em,
+      `UPDATE orders SET status = 'CLOSED', closed_at = :now, next_sync_at = NULL, updated_at = :now
+       WHERE order_id = :orderId AND status IN (:...from) RETURNING *`,
+      { orderId, now, from: [...TRANSITION_FROM.close] },
+    );
+  }
+
+  /**
+   * Sets aside `amount` of the order for a refund: refused (null) when the order is not in a
+   * refundable state or the refunds not failed would pass the paid amount. One statement, so
+   * concurrent refunds can never overshoot together.
+   */
+  async reserveRefund(
+    em: EntityManager,
+    orderId: string,
+    amount: number,
+    now: number,
+  ): Promise<OrderEntity | null> {
+    return this.updateReturning(
+      em,
+      `UPDATE orders SET refund_reserved_amount = refund_reserved_amount + :amount, updated_at = :now
+       WHERE order_id = :orderId AND status IN (:...from) AND refund_reserved_amount + :amount <= amount
+       RETURNING *`,
+      { orderId, amount, now, from: [...TRANSITION_FROM.refund] },
+    );
+  }
+
+  async releaseRefund(
+    em: EntityManager,
+    orderId: string,
+    amount: number,
+    now: number,
+  ): Promise<void> {
+    await Database.sql(
+      em,
+      `UPDATE orders SET refund_reserved_amount = refund_reserved_amount - :amount, updated_at = :now WHERE order_id = :orderId`,
+      { orderId, amount, now },
+    );
+  }
+
+  async applyRefund(
+    em: EntityManager,
+    orderId: string,
+    change: { amount: number; fee: number; status: OrderStatus; now: number },
+  ): Promise<OrderEntity | null> {
+    return this.updateReturning(
+      em,
+      `UPDATE orders SET refunded_amount = refunded_amount + :amount, fee_refunded_amount = fee_refunded_amount + :fee,
+         status = :status, updated_at = :now
+       WHERE order_id = :orderId AND status IN ('SUCCEEDED', 'PARTIALLY_REFUNDED')
+       RETURNING *`,
+      { orderId, ...change },
+    );
+  }
+
+  /** Schedules (or, with null, stops) the status sync of a PENDING order. */
+  async setNextSync(em: EntityManager, orderId: string, nextSyncAt: number | null): Promise<void> {
+    await Database.sql(
+      em,
+      `UPDATE orders SET next_sync_at = :nextSyncAt WHERE order_id = :orderId AND status = 'PENDING'`,
+      {
+        orderId,
+        nextSyncAt,
+      },
+    );
+  }
+
+  /** Newest first; order ids sort by creation time. */
+  async list(em: EntityManager, filter: OrderListFilter): Promise<OrderEntity[]> {
+    const qb = em
+      .createQueryBuilder(OrderEntity, 'o')
+      .orderBy('o.order_id', 'DESC')
+      .take(filter.limit + 1);
+    if (filter.sourceId !== undefined)
+      qb.andWhere('o.source_id = :sourceId', { sourceId: filter.sourceId });
+    if (filter.status) qb.andWhere('o.status = :status', { status: filter.status });
+    if (filter.channelCode)
+      qb.andWhere('o.channel_code = :channelCode', { channelCode: filter.channelCode });
+    if (filter.createdFrom !== undefined)
+      qb.andWhere('o.created_at >= :createdFrom', { createdFrom: filter.createdFrom });
+    if (filter.createdTo !== undefined)
+      qb.andWhere('o.created_at < :createdTo', { createdTo: filter.createdTo });
+    if (filter.beforeOrderId) qb.andWhere('o.order_id < :before', { before: filter.beforeOrderId });
+    return qb.getMany();
+  }
+
+  /** PENDING orders past expires_at, oldest first. */
+  async dueForExpiry(em: EntityManager, now: number, limit: number): Promise<OrderEntity[]> {
+    const { rows } = await Database.sql(
+      em,
+      `SELECT * FROM orders WHERE status = 'PENDING' AND expires_at < :now ORDER BY expires_at LIMIT :limit`,
+      { now, limit },
+    );
+    return rows.map((r) => Database.hydrate(em, OrderEntity, r));
+  }
+
+  /** PENDING orders whose status sync is due. */
+  async dueForSync(em: EntityManager, now: number, limit: number): Promise<OrderEntity[]> {
+    const { rows } = await Database.sql(
+      em,
+      `SELECT * FROM orders WHERE status = 'PENDING' AND next_sync_at IS NOT NULL AND next_sync_at <= :now
+       ORDER BY next_sync_at LIMIT :limit`,
+      { now, limit },
+    );
+    return rows.map((r) => Database.hydrate(em, OrderEntity, r));
+  }
+
+  private async updateReturning(
+    em: EntityManager,
+    sql: string,
+    params: Record<string, unknown>,
+  ): Promise<OrderEntity | null> {
+    const { rows } = await Database.sql(em, sql, params);
+    return rows[0] ? Database.hydrate(em, OrderEntity, rows[0]) : null;
+  }
+}

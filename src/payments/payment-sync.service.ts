@@ -1,0 +1,121 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { ChannelGateway } from '../channels/channel-gateway';
+import { PaymentStatusReport, ProviderError } from '../channels/providers/payment-provider.port';
+import { AppConfig } from '../config/app-config';
+import { Database } from '../database/database.service';
+import { OrderEntity } from './entities/order.entity';
+import { OrderTransitions } from './order-transitions.service';
+import { OrdersRepository } from './orders.repository';
+import { PaymentReports } from './payment-reports.service';
+import { RefundsRepository } from './refunds.repository';
+import { RefundsService } from './refunds.service';
+
+const BATCH = 50;
+
+/**
+ * Heals what notifications missed. The status sync asks the channel about PENDING orders that
+ * have heard nothing STATUS_SYNC_SCHEDULE seconds after creation; the expiry sweep closes
+ * PENDING orders past `expires_at`, after asking the channel (a paid order is never closed).
+ * Both apply answers through the same code as notifications. Each runs on one instance at a
+ * time (job leases), and every change is a conditional update, so overlapping runs are harmless.
+ */
+@Injectable()
+export class PaymentSync {
+  private readonly logger = new Logger(PaymentSync.name);
+
+  constructor(
+    private readonly db: Database,
+    private readonly orders: OrdersRepository,
+    private readonly refunds: RefundsRepository,
+    private readonly refundsService: RefundsService,
+    private readonly reports: PaymentReports,
+    private readonly transitions: OrderTransitions,
+    private readonly channels: ChannelGateway,
+    private readonly config: AppConfig,
+  ) {}
+
+  /** One pass of the status sync; returns how many orders and refunds were asked about. */
+  async syncDue(): Promise<number> {
+    const now = Date.now();
+    const orders = await this.db.run((em) => this.orders.dueForSync(em, now, BATCH));
+    for (const order of orders) await this.guard(order.orderId, () => this.syncOrder(order));
+    const refunds = await this.db.run((em) => this.refunds.dueForSync(em, now, BATCH));
+    for (const refund of refunds)
+      await this.guard(refund.refundId, () => this.refundsService.syncRefund(refund));
+    return orders.length + refunds.length;
+  }
+
+  /** One pass of the expiry sweep; returns how many orders it looked at. */
+  async expireDue(): Promise<number> {
+    const orders = await this.db.run((em) => this.orders.dueForExpiry(em, Date.now(), BATCH));
+    for (const order of orders) await this.guard(order.orderId, () => this.expireOrder(order));
+    return orders.length;
+  }
+
+  async syncOrder(order: OrderEntity): Promise<void> {
+    if (order.channelId === null) return this.scheduleNext(order);
+    let report: PaymentStatusReport;
+    try {
+      report = await this.channels.queryPayment(
+        order.channelId,
+        order.orderId,
+        order.channelTradeNo,
+      );
+    } catch (error) {
+      if (error instanceof ProviderError) return this.scheduleNext(order);
+      throw error;
+    }
+    // NOT_FOUND shortly after creation is normal (the payer has not opened the page yet)
+    if (report.status === 'PENDING' || report.status === 'NOT_FOUND')
+      return this.scheduleNext(order);
+    await this.reports.applyPaymentReport(order.channelId, order.orderId, report);
+  }
+
+  async expireOrder(order: OrderEntity): Promise<void> {
+    if (order.channelId === null) {
+      await this.db.transaction((em) => this.transitions.close(em, order.orderId, Date.now()));
+      return;
+    }
+    let report: PaymentStatusReport;
+    try {
+      report = await this.channels.queryPayment(
+        order.channelId,
+        order.orderId,
+        order.channelTradeNo,
+      );
+      if (report.status === 'PENDING' || report.status === 'NOT_FOUND') {
+        report = await this.channels.closePayment(
+          order.channelId,
+          order.orderId,
+          order.channelTradeNo,
+        );
+      }
+    } catch (error) {
+      // the channel did not answer: leave the order for the next sweep rather than guess
+      if (error instanceof ProviderError) return;
+      throw error;
+    }
+    if (report.status === 'SUCCEEDED' || report.status === 'FAILED') {
+      await this.reports.applyPaymentReport(order.channelId, order.orderId, report);
+      return;
+    }
+    await this.db.transaction((em) => this.transitions.close(em, order.orderId, Date.now()));
+  }
+
+  private async scheduleNext(order: OrderEntity): Promise<void> {
+    const now = Date.now();
+    const next =
+      this.config.env.STATUS_SYNC_SCHEDULE.map((s) => order.createdAt + s * 1000).find(
+        (t) => t > now,
+      ) ?? null;
+    await this.db.run((em) => this.orders.setNextSync(em, order.orderId, next));
+  }
+
+  private async guard(id: string, work: () => Promise<unknown>): Promise<void> {
+    try {
+      await work();
+    } catch (error) {
+      this.logger.error({ err: error, id }, 'sync of one order failed; the others go on');
+    }
+  }
+}

@@ -1,0 +1,146 @@
+import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import {
+  ApiBearerAuth,
+  ApiExtraModels,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+  getSchemaPath,
+} from '@nestjs/swagger';
+import { CurrentPrincipal, Principal, Roles } from '../auth/principal';
+import { HttpResult } from '../common/http/envelope';
+import { IdempotencyKey, Idempotent } from '../common/idempotency/idempotent.decorator';
+import { CreatePaymentDto } from './dto/create-payment.dto';
+import { OrderDto, OrderPageDto } from './dto/order.dto';
+import { QueryPaymentsDto } from './dto/query-payments.dto';
+import { CreateRefundDto, RefundDto, RefundListDto } from './dto/refund.dto';
+import { IdempotencyContext, PaymentsService } from './payments.service';
+import { RefundsService } from './refunds.service';
+
+const CREATE_DESCRIPTION =
+  'Creates a payment order and routes it to a channel; `pay_url` is where the payer pays. ' +
+  '`amount` is an integer count of minor units (1000 = 10.00 CNY): `10.00` is refused with ' +
+  '`invalid_amount`. JSON or form body. A repeated `merchant_order_no` with identical fields ' +
+  'returns the existing order (200); with other fields 409. Honours `Idempotency-Key`.';
+
+@ApiTags('支付订单')
+@ApiBearerAuth('bearer')
+@Controller('v1/payments')
+export class PaymentsController {
+  constructor(
+    private readonly payments: PaymentsService,
+    private readonly refunds: RefundsService,
+  ) {}
+
+  @Post('create')
+  @Roles('merchant')
+  @Idempotent()
+  @ApiOperation({ summary: '订单创建 Create payment order', description: CREATE_DESCRIPTION })
+  create(
+    @CurrentPrincipal() principal: Principal,
+    @Body() body: CreatePaymentDto,
+    @IdempotencyKey() idempotency: IdempotencyContext,
+  ): Promise<OrderDto | HttpResult<OrderDto>> {
+    return this.payments.createPayment(principal, body, idempotency);
+  }
+
+  @Post()
+  @Roles('merchant')
+  @Idempotent()
+  @ApiOperation({
+    summary: '订单创建 Create payment order (alias)',
+    description: `Same as POST /v1/payments/create. ${CREATE_DESCRIPTION}`,
+  })
+  createAtCollection(
+    @CurrentPrincipal() principal: Principal,
+    @Body() body: CreatePaymentDto,
+    @IdempotencyKey() idempotency: IdempotencyContext,
+  ): Promise<OrderDto | HttpResult<OrderDto>> {
+    return this.payments.createPayment(principal, body, idempotency);
+  }
+
+  @Post('payment')
+  @Roles('merchant')
+  @Idempotent()
+  @ApiOperation({
+    summary: '订单创建 Create payment order (original document path)',
+    description: `Same as POST /v1/payments/create, at the path of the original document's curl example. ${CREATE_DESCRIPTION}`,
+  })
+  createAtOriginalPath(
+    @CurrentPrincipal() principal: Principal,
+    @Body() body: CreatePaymentDto,
+    @IdempotencyKey() idempotency: IdempotencyContext,
+  ): Promise<OrderDto | HttpResult<OrderDto>> {
+    return this.payments.createPayment(principal, body, idempotency);
+  }
+
+  @Get()
+  @ApiExtraModels(OrderDto, OrderPageDto)
+  @ApiOkResponse({
+    schema: { oneOf: [{ $ref: getSchemaPath(OrderDto) }, { $ref: getSchemaPath(OrderPageDto) }] },
+  })
+  @ApiOperation({
+    summary: '订单查询 Query payment orders',
+    description:
+      "With `order_id` or `merchant_order_no`: that order. Without: the caller's orders, newest first, " +
+      "filtered by `status`, `channel`, `created_from`, `created_to`. Another merchant's order is 404.",
+  })
+  query(
+    @CurrentPrincipal() principal: Principal,
+    @Query() query: QueryPaymentsDto,
+  ): Promise<OrderDto | OrderPageDto> {
+    return this.payments.queryPayments(principal, query);
+  }
+
+  @Get(':order_id')
+  @ApiOperation({
+    summary: '订单查询 Get a payment order',
+    description: 'Admins also see the routing trace and every provider attempt.',
+  })
+  get(
+    @CurrentPrincipal() principal: Principal,
+    @Param('order_id') orderId: string,
+  ): Promise<OrderDto> {
+    return this.payments.getPayment(principal, orderId);
+  }
+
+  @Post(':order_id/close')
+  @HttpCode(200)
+  @ApiOperation({
+    summary: '关闭订单 Close a payment order',
+    description:
+      'Only from PENDING (else 409 `invalid_state`); the channel is asked first, and a paid order is never closed.',
+  })
+  close(
+    @CurrentPrincipal() principal: Principal,
+    @Param('order_id') orderId: string,
+  ): Promise<OrderDto> {
+    return this.payments.closePayment(principal, orderId);
+  }
+
+  @Post(':order_id/refunds')
+  @Idempotent()
+  @ApiOperation({
+    summary: '退款 Refund a payment order',
+    description:
+      'Only for SUCCEEDED or PARTIALLY_REFUNDED orders. The sum of refunds not failed never exceeds the amount, ' +
+      'even under concurrent requests (422 `refund_exceeds_amount`). The result may come later: PENDING, then ' +
+      "SUCCEEDED or FAILED by the channel's notification or the status sync.",
+  })
+  refund(
+    @CurrentPrincipal() principal: Principal,
+    @Param('order_id') orderId: string,
+    @Body() body: CreateRefundDto,
+  ): Promise<RefundDto | HttpResult<RefundDto>> {
+    return this.refunds.createRefund(principal, orderId, body);
+  }
+
+  @Get(':order_id/refunds')
+  @ApiOperation({ summary: '退款查询 List refunds of an order' })
+  listRefunds(
+    @CurrentPrincipal() principal: Principal,
+    @Param('order_id') orderId: string,
+  ): Promise<RefundListDto> {
+    return this.refunds.listRefunds(principal, orderId);
+  }
+}

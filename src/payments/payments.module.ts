@@ -1,0 +1,37 @@
+import { Module } from '@nestjs/common';
+import { ChannelsModule } from '../channels/channels.module';
+import { OutboxRepository } from '../webhooks/outbox.repository';
+import { AttemptsRepository } from './attempts.repository';
+import { PaymentJobs } from './jobs/payment-jobs';
+import { NotificationsController } from './notifications.controller';
+import { NotificationsService } from './notifications.service';
+import { OrderTransitions } from './order-transitions.service';
+import { OrdersRepository } from './orders.repository';
+import { PaymentEffects } from './payment-effects';
+import { PaymentReports } from './payment-reports.service';
+import { PaymentSync } from './payment-sync.service';
+import { PaymentsController } from './payments.controller';
+import { PaymentsService } from './payments.service';
+import { RefundsRepository } from './refunds.repository';
+import { RefundsService } from './refunds.service';
+
+@Module({
+  imports: [ChannelsModule],
+  controllers: [PaymentsController, NotificationsController],
+  providers: [
+    PaymentsService,
+    RefundsService,
+    NotificationsService,
+    PaymentReports,
+    PaymentSync,
+    PaymentJobs,
+    OrderTransitions,
+    PaymentEffects,
+    OrdersRepository,
+    RefundsRepository,
+    AttemptsRepository,
+    OutboxRepository,
+  ],
+  exports: [PaymentEffects, PaymentSync, OrdersRepository, RefundsRepository, PaymentsService],
+})
+export class PaymentsModule {}
