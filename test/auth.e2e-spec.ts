@@ -289,3 +289,63 @@ describe(`JWT secret in development on ${testEngine()}`, () => {
     }
   });
 });
+
+if (testEngine() === 'postgres') {
+  describe('revocation across instances on postgres', () => {
+    it('refuses a revoked or suspended credential at once on every instance, however warm its cache', async () => {
+      const a = await startTestApp();
+      const b = await startTestApp({}, a.database);
+      try {
+        const m = await createMerchant(a);
+        const spare = await a.http
+          .post(`/v1/merchants/${m.sourceId}/credentials`)
+          .set(bearer(await a.adminToken()))
+          .expect(201);
+        const spareToken = await getToken(
+          a.url,
+          spare.body.data.client_id,
+          spare.body.data.client_secret,
+        );
+        // both instances have the credentials cached
+        for (const t of [a, b]) {
+          await t.http.get('/v1/merchants/me').set(bearer(m.token)).expect(200);
+          await t.http.get('/v1/merchants/me').set(bearer(spareToken)).expect(200);
+        }
+        await a.http
+          .delete(`/v1/merchants/${m.sourceId}/credentials/${m.clientId}`)
+          .set(bearer(await a.adminToken()))
+          .expect(200);
+        await expectEventually401(b, m.token, 'token_revoked');
+        await b.http.get('/v1/merchants/me').set(bearer(spareToken)).expect(200);
+        await a.http
+          .patch(`/v1/merchants/${m.sourceId}`)
+          .set(bearer(await a.adminToken()))
+          .send({ status: 'suspended' })
+          .expect(200);
+        const refused = await waitStatus(b, spareToken, 403);
+        expect(refused.body.reason).toBe('merchant_suspended');
+      } finally {
+        await b.app.close();
+        await a.close();
+      }
+    });
+  });
+}
+
+/** The change travels by NOTIFY, delivered with the commit: allow a few milliseconds, never seconds. */
+async function waitStatus(t: TestApp, token: string, status: number) {
+  const deadline = Date.now() + 500;
+  for (;;) {
+    const res = await t.http.get('/v1/merchants/me').set(bearer(token));
+    if (res.status === status || Date.now() > deadline) {
+      expect(res.status).toBe(status);
+      return res;
+    }
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+async function expectEventually401(t: TestApp, token: string, reason: string) {
+  const res = await waitStatus(t, token, 401);
+  expect(res.body.reason).toBe(reason);
+}

@@ -3,6 +3,7 @@ import { PassportModule } from '@nestjs/passport';
 import { AuthController } from './auth.controller';
 import { AuthService } from './auth.service';
 import { BootstrapAdminService } from './bootstrap-admin.service';
+import { CredentialStateCache } from './credential-state-cache';
 import { CredentialsRepository } from './credentials.repository';
 import { AuthenticationGuard } from './guards/authentication.guard';
 import { RolesGuard } from './guards/roles.guard';
@@ -16,11 +17,18 @@ import { PrincipalResolver } from './principal-resolver.service';
     AuthService,
     BootstrapAdminService,
     CredentialsRepository,
+    CredentialStateCache,
     JwtStrategy,
     PrincipalResolver,
     AuthenticationGuard,
     RolesGuard,
   ],
-  exports: [CredentialsRepository, AuthenticationGuard, RolesGuard, PrincipalResolver],
+  exports: [
+    CredentialsRepository,
+    CredentialStateCache,
+    AuthenticationGuard,
+    RolesGuard,
+    PrincipalResolver,
+  ],
 })
 export class AuthModule {}

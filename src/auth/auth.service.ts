@@ -38,7 +38,7 @@ export class AuthService {
       scope: credential.role,
       ...(credential.sourceId !== null ? { source_id: credential.sourceId } : {}),
     };
-    const token = sign(claims, this.keys.jwtSecret, {
+    const token = sign(claims, this.keys.jwtKey, {
       algorithm: 'HS256',
       subject: clientId,
       issuer: TOKEN_ISSUER,

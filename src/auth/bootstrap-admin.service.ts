@@ -3,6 +3,7 @@ import { AppConfig } from '../config/app-config';
 import { AppSettingsService } from '../database/app-settings.service';
 import { Database } from '../database/database.service';
 import { hashSecret, newClientId, newClientSecret, verifySecret } from './client-secrets';
+import { CredentialStateCache } from './credential-state-cache';
 import { CredentialsRepository } from './credentials.repository';
 
 /**
@@ -19,6 +20,7 @@ export class BootstrapAdminService implements OnApplicationBootstrap {
     private readonly credentials: CredentialsRepository,
     private readonly settings: AppSettingsService,
     private readonly config: AppConfig,
+    private readonly credentialStates: CredentialStateCache,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -51,6 +53,7 @@ export class BootstrapAdminService implements OnApplicationBootstrap {
           revokedAt: null,
         });
       }
+      await this.credentialStates.changed(em, { clientId });
     });
     this.logger.log(`admin credential ${clientId} ensured from BOOTSTRAP_ADMIN_CLIENT_ID`);
   }

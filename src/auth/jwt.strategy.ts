@@ -23,11 +23,12 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
         ExtractJwt.fromAuthHeaderAsBearerToken(),
         ExtractJwt.fromHeader('access_token'),
       ]),
+      // a KeyObject: passport-jwt's types say string | Buffer; jsonwebtoken takes a KeyObject as is
       secretOrKeyProvider: (
         _request: unknown,
         _token: unknown,
-        done: (e: Error | null, key?: string) => void,
-      ) => done(null, keys.jwtSecret),
+        done: (e: Error | null, key?: Buffer) => void,
+      ) => done(null, keys.jwtKey as unknown as Buffer),
       algorithms: [...TOKEN_ALGORITHMS],
       issuer: TOKEN_ISSUER,
       audience: TOKEN_AUDIENCE,

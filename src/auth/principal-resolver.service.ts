@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { Database } from '../database/database.service';
 import { AuthError } from './auth.errors';
+import { CredentialStateCache } from './credential-state-cache';
 import { CredentialsRepository } from './credentials.repository';
 import { Principal, Role } from './principal';
 
@@ -13,10 +14,16 @@ export class PrincipalResolver {
   constructor(
     private readonly db: Database,
     private readonly credentials: CredentialsRepository,
+    private readonly cache: CredentialStateCache,
   ) {}
 
   async resolve(clientId: string, role: Role, sourceId: number | null): Promise<Principal> {
-    const state = await this.db.run((em) => this.credentials.state(em, clientId));
+    let state = this.cache.get(clientId);
+    if (state === undefined) {
+      const readAt = Date.now();
+      state = await this.db.run((em) => this.credentials.state(em, clientId));
+      this.cache.set(clientId, state, readAt);
+    }
     if (!state || state.role !== role || state.sourceId !== sourceId)
       throw AuthError.unauthenticated();
     if (state.status !== 'active') throw AuthError.tokenRevoked();

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { hashSecret, newClientId, newClientSecret } from '../auth/client-secrets';
+import { CredentialStateCache } from '../auth/credential-state-cache';
 import { CredentialsRepository } from '../auth/credentials.repository';
 import { CredentialEntity } from '../auth/entities/credential.entity';
 import { Principal } from '../auth/principal';
@@ -37,6 +38,7 @@ export class MerchantsService {
     private readonly merchants: MerchantsRepository,
     private readonly credentials: CredentialsRepository,
     private readonly keys: KeysService,
+    private readonly credentialStates: CredentialStateCache,
     config: AppConfig,
   ) {
     this.urlGuard = new SsrfGuard(config.env.WEBHOOK_ALLOW_PRIVATE);
@@ -112,7 +114,7 @@ export class MerchantsService {
       dto.notify_url === undefined || dto.notify_url === null
         ? dto.notify_url
         : await this.checkNotifyUrl(dto.notify_url);
-    return this.db.transaction(async (em) => {
+    const updated = await this.db.transaction(async (em) => {
       await this.merchants.update(
         em,
         sourceId,
@@ -123,8 +125,12 @@ export class MerchantsService {
         },
         Date.now(),
       );
+      // a suspension must reach every instance's credential cache with the commit
+      if (dto.status !== undefined) await this.credentialStates.changed(em, { sourceId });
       return toMerchantDto(await this.mustFind(em, sourceId));
     });
+    if (dto.status !== undefined) this.credentialStates.evict({ sourceId });
+    return updated;
   }
 
   async addCredential(principal: Principal, sourceId: number): Promise<CreatedCredentialDto> {
@@ -148,13 +154,16 @@ export class MerchantsService {
     clientId: string,
   ): Promise<CredentialDto> {
     await this.readable(principal, sourceId);
-    return this.db.transaction(async (em) => {
+    const revoked = await this.db.transaction(async (em) => {
       const credential = await this.credentials.findById(em, clientId);
       if (!credential || credential.sourceId !== sourceId) throw MerchantError.credentialNotFound();
       await this.credentials.revoke(em, clientId, Date.now());
+      await this.credentialStates.changed(em, { clientId });
       const after = await this.credentials.findById(em, clientId);
       return toCredentialDto(after ?? credential);
     });
+    this.credentialStates.evict({ clientId });
+    return revoked;
   }
 
   /** The merchant, if this caller may see it: admins all, a merchant only itself (else 404). */

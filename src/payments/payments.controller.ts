@@ -9,12 +9,16 @@ import {
 } from '@nestjs/swagger';
 import { CurrentPrincipal, Principal, Roles } from '../auth/principal';
 import { HttpResult } from '../common/http/envelope';
-import { IdempotencyKey, Idempotent } from '../common/idempotency/idempotent.decorator';
+import {
+  IdempotencyContext,
+  IdempotencyKey,
+  Idempotent,
+} from '../common/idempotency/idempotent.decorator';
 import { CreatePaymentDto } from './dto/create-payment.dto';
 import { OrderDto, OrderPageDto } from './dto/order.dto';
 import { QueryPaymentsDto } from './dto/query-payments.dto';
 import { CreateRefundDto, RefundDto, RefundListDto } from './dto/refund.dto';
-import { IdempotencyContext, PaymentsService } from './payments.service';
+import { PaymentsService } from './payments.service';
 import { RefundsService } from './refunds.service';
 
 const CREATE_DESCRIPTION =
@@ -34,7 +38,7 @@ export class PaymentsController {
 
   @Post('create')
   @Roles('merchant')
-  @Idempotent()
+  @Idempotent({ deferred: true })
   @ApiOperation({ summary: '订单创建 Create payment order', description: CREATE_DESCRIPTION })
   create(
     @CurrentPrincipal() principal: Principal,
@@ -46,7 +50,7 @@ export class PaymentsController {
 
   @Post()
   @Roles('merchant')
-  @Idempotent()
+  @Idempotent({ deferred: true })
   @ApiOperation({
     summary: '订单创建 Create payment order (alias)',
     description: `Same as POST /v1/payments/create. ${CREATE_DESCRIPTION}`,
@@ -61,7 +65,7 @@ export class PaymentsController {
 
   @Post('payment')
   @Roles('merchant')
-  @Idempotent()
+  @Idempotent({ deferred: true })
   @ApiOperation({
     summary: '订单创建 Create payment order (original document path)',
     description: `Same as POST /v1/payments/create, at the path of the original document's curl example. ${CREATE_DESCRIPTION}`,

@@ -5,6 +5,8 @@ import { ChannelAttemptError, ChannelGateway } from '../channels/channel-gateway
 import { ProviderError } from '../channels/providers/payment-provider.port';
 import { RouteCandidate, RouteDecision } from '../channels/routing/route.types';
 import { HttpResult, withStatus } from '../common/http/envelope';
+import { IdempotencyHandle } from '../common/idempotency/idempotency-handle';
+import { IdempotencyContext } from '../common/idempotency/idempotent.decorator';
 import { newId } from '../common/ids';
 import { channelFee } from '../common/money/money';
 import { decodeCursor, toPage } from '../common/pagination/pagination';
@@ -27,12 +29,6 @@ import { PaymentReports } from './payment-reports.service';
 /** At most this many channels are tried for one order. */
 const MAX_ATTEMPTS = 3;
 const DEFAULT_EXPIRE_SECONDS = 1800;
-
-export interface IdempotencyContext {
-  key?: string;
-  /** This request took over a key whose first request died half-way. */
-  recovering: boolean;
-}
 
 /**
  * 订单创建, 订单查询 and close. The provider is never called inside a database transaction: the
@@ -63,7 +59,7 @@ export class PaymentsService {
       const earlier = await this.db.run((em) =>
         this.orders.findByIdempotencyKey(em, sourceId, idempotency.key!),
       );
-      if (earlier) return toOrderDto(await this.finishCreation(earlier));
+      if (earlier) return toOrderDto(await this.finishCreation(earlier, idempotency.handle));
     }
     const currency = dto.currency ?? 'CNY';
     const decision = await this.channels.route({
@@ -118,14 +114,23 @@ export class PaymentsService {
     const first = decision.candidates[0];
     try {
       await this.db.transaction(async (em) => {
+        // the key's claim commits with the order, or neither does
+        await idempotency.handle?.claimWithin(em);
         await this.orders.insert(em, order);
         await this.attempts.insert(em, attemptEvent(order.orderId, 1, first, 'started', now));
       });
     } catch (error) {
       if (!isUniqueViolation(error)) throw error;
-      return this.existingForDuplicate(sourceId, dto, idempotency.key);
+      return this.existingForDuplicate(sourceId, dto, idempotency);
     }
-    return toOrderDto(await this.tryChannels(order, decision.candidates.slice(0, MAX_ATTEMPTS), 1));
+    return toOrderDto(
+      await this.tryChannels(
+        order,
+        decision.candidates.slice(0, MAX_ATTEMPTS),
+        1,
+        idempotency.handle,
+      ),
+    );
   }
 
   async queryPayments(
@@ -218,6 +223,7 @@ export class PaymentsService {
     order: OrderEntity,
     candidates: RouteCandidate[],
     fromSeq: number,
+    idempotency?: IdempotencyHandle,
   ): Promise<OrderEntity> {
     const date = settlementDate(order.createdAt, this.config.env.SETTLEMENT_TZ);
     for (let i = 0; i < candidates.length; i++) {
@@ -263,7 +269,10 @@ export class PaymentsService {
             ...attemptEvent(order.orderId, seq, candidate, 'succeeded', finished),
             latencyMs: finished - started,
           });
-          return updated ?? (await this.orders.findById(em, order.orderId)) ?? order;
+          const result = updated ?? (await this.orders.findById(em, order.orderId)) ?? order;
+          // the response is stored with the outcome it describes
+          await idempotency?.completeWithin(em, 201, toOrderDto(result));
+          return result;
         });
       } catch (error) {
         if (!(error instanceof ChannelAttemptError)) throw error;
@@ -278,10 +287,12 @@ export class PaymentsService {
         );
       }
     }
-    const failed = await this.db.transaction((em) =>
-      this.transitions.fail(em, order.orderId, Date.now()),
-    );
-    return failed ?? (await this.db.run((em) => this.orders.findById(em, order.orderId))) ?? order;
+    return this.db.transaction(async (em) => {
+      const failed = await this.transitions.fail(em, order.orderId, Date.now());
+      const result = failed ?? (await this.orders.findById(em, order.orderId)) ?? order;
+      await idempotency?.completeWithin(em, 201, toOrderDto(result));
+      return result;
+    });
   }
 
   /**
@@ -289,7 +300,10 @@ export class PaymentsService {
    * candidates not yet known to have failed are tried again (providers treat a repeated
    * out_trade_no as the same trade); otherwise the order is returned as it is.
    */
-  private async finishCreation(order: OrderEntity): Promise<OrderEntity> {
+  private async finishCreation(
+    order: OrderEntity,
+    idempotency?: IdempotencyHandle,
+  ): Promise<OrderEntity> {
     if (order.status !== 'PENDING' || order.channelId !== null) return order;
     const events = await this.db.run((em) => this.attempts.listByOrder(em, order.orderId));
     const trace = toRoutingTrace(order, events);
@@ -311,19 +325,20 @@ export class PaymentsService {
       .map((c) => byCode.get(c.code))
       .filter((c): c is RouteCandidate => c !== undefined)
       .slice(0, Math.max(0, MAX_ATTEMPTS - failed.size));
-    return this.tryChannels(order, remaining, trace.attempts.length + 1);
+    return this.tryChannels(order, remaining, trace.attempts.length + 1, idempotency);
   }
 
   /** The insert hit a unique key: the same merchant_order_no, or the same Idempotency-Key. */
   private async existingForDuplicate(
     sourceId: number,
     dto: CreatePaymentDto,
-    key: string | undefined,
+    idempotency: IdempotencyContext,
   ): Promise<OrderDto | HttpResult<OrderDto>> {
+    const key = idempotency.key;
     const byKey = key
       ? await this.db.run((em) => this.orders.findByIdempotencyKey(em, sourceId, key))
       : null;
-    if (byKey) return toOrderDto(await this.finishCreation(byKey));
+    if (byKey) return toOrderDto(await this.finishCreation(byKey, idempotency.handle));
     const existing = dto.merchant_order_no
       ? await this.db.run((em) =>
           this.orders.findByMerchantOrderNo(em, sourceId, dto.merchant_order_no!),

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createSecretKey, KeyObject, randomBytes } from 'node:crypto';
 import { Global, Injectable, Logger, Module, OnModuleInit } from '@nestjs/common';
 import { AppConfig } from '../../config/app-config';
 import { AppSettingsService } from '../../database/app-settings.service';
@@ -14,6 +14,7 @@ import { SecretBox } from './secret-box';
 export class KeysService implements OnModuleInit {
   private readonly logger = new Logger(KeysService.name);
   private jwt?: string;
+  private jwtKeyObject?: KeyObject;
   private box?: SecretBox;
 
   constructor(
@@ -24,6 +25,7 @@ export class KeysService implements OnModuleInit {
   async onModuleInit(): Promise<void> {
     const { JWT_SECRET, CHANNEL_CONFIG_KEY } = this.config.env;
     this.jwt = JWT_SECRET ?? (await this.generated('jwt_secret', 'JWT_SECRET'));
+    this.jwtKeyObject = createSecretKey(Buffer.from(this.jwt, 'utf8'));
     const key =
       CHANNEL_CONFIG_KEY ?? (await this.generated('channel_config_key', 'CHANNEL_CONFIG_KEY'));
     this.box = new SecretBox(SecretBox.parseKey(key));
@@ -32,6 +34,15 @@ export class KeysService implements OnModuleInit {
   get jwtSecret(): string {
     if (!this.jwt) throw new Error('keys are not loaded yet');
     return this.jwt;
+  }
+
+  /**
+   * The same secret as a KeyObject: jsonwebtoken otherwise tries to parse a string key as a
+   * public key on every verification before treating it as a secret.
+   */
+  get jwtKey(): KeyObject {
+    if (!this.jwtKeyObject) throw new Error('keys are not loaded yet');
+    return this.jwtKeyObject;
   }
 
   get secretBox(): SecretBox {

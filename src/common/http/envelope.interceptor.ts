@@ -2,7 +2,7 @@ import { CallHandler, ExecutionContext, Injectable, NestInterceptor } from '@nes
 import { Reflector } from '@nestjs/core';
 import { FastifyReply, FastifyRequest } from 'fastify';
 import { map, Observable } from 'rxjs';
-import { HttpResult, overrideStatus, RawBody, SUCCESS_CODE, SuccessEnvelope } from './envelope';
+import { HttpResult, overrideStatus, RawBody, successEnvelope, SuccessEnvelope } from './envelope';
 import { RAW_RESPONSE } from './route-metadata';
 
 /** Wraps every handler result in the success envelope. */
@@ -26,12 +26,7 @@ export class EnvelopeInterceptor implements NestInterceptor {
           overrideStatus(reply, result.status);
           data = result.body;
         }
-        return {
-          code: SUCCESS_CODE,
-          message: 'success',
-          data: data ?? null,
-          request_id: request.id,
-        };
+        return successEnvelope(data, request.id);
       }),
     );
   }

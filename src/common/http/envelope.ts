@@ -20,6 +20,15 @@ export interface ErrorEnvelope {
   request_id: string;
 }
 
+export function successEnvelope<T>(data: T, requestId: string): SuccessEnvelope<T> {
+  return {
+    code: SUCCESS_CODE,
+    message: 'success',
+    data: data ?? (null as T),
+    request_id: requestId,
+  };
+}
+
 /** A handler result with a status other than the route's default (e.g. 200 from a create). */
 export class HttpResult<T> {
   constructor(

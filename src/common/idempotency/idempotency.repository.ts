@@ -95,6 +95,24 @@ export class IdempotencyRepository {
     );
   }
 
+  /** The completed response under a key, inserted or overwriting the claim. */
+  async upsertCompleted(
+    em: EntityManager,
+    c: IdempotencyClaim,
+    status: number,
+    body: string,
+  ): Promise<void> {
+    await Database.sql(
+      em,
+      `INSERT INTO idempotency_keys
+         (scope, idempotency_key, endpoint, request_hash, status, response_status, response_body, locked_until, created_at, expires_at)
+       VALUES (:scope, :key, :endpoint, :requestHash, 'completed', :status, :body, :lockedUntil, :now, :expiresAt)
+       ON CONFLICT (scope, idempotency_key) DO UPDATE
+         SET status = 'completed', response_status = excluded.response_status, response_body = excluded.response_body`,
+      { ...c, status, body },
+    );
+  }
+
   /** Forgets a key whose request did nothing (refused input, server error): it may be retried. */
   async release(em: EntityManager, scope: string, key: string): Promise<void> {
     await Database.sql(

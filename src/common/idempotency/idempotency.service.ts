@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
+import { EntityManager } from 'typeorm';
 import { stringify } from 'safe-stable-stringify';
 import { AppError } from '../errors/app-error';
 import { Database } from '../../database/database.service';
@@ -51,9 +52,10 @@ export class IdempotencyService {
       .digest('hex');
   }
 
-  async begin(request: IdempotentRequest): Promise<IdempotencyOutcome> {
+  /** The claim this request would make on its key. */
+  newClaim(request: IdempotentRequest): IdempotencyClaim {
     const now = Date.now();
-    const claim: IdempotencyClaim = {
+    return {
       scope: request.scope,
       key: request.key,
       endpoint: request.endpoint,
@@ -62,13 +64,33 @@ export class IdempotencyService {
       lockedUntil: now + LOCK_MS,
       expiresAt: now + RETENTION_MS,
     };
-    if (await this.db.run((em) => this.keys.insertClaim(em, claim)))
+  }
+
+  async begin(claim: IdempotencyClaim): Promise<IdempotencyOutcome> {
+    if (await this.db.run((em) => this.keys.insertClaim(em, claim))) {
       return { kind: 'execute', recovering: false };
-    const existing = await this.db.run((em) => this.keys.find(em, request.scope, request.key));
-    if (!existing) return this.begin(request); // released between our insert and read: claim again
+    }
+    return this.inspect(claim);
+  }
+
+  /**
+   * The key is taken: replay the stored response, refuse (another request under the key, or
+   * the first one still running), or take over a key that expired or whose first request died.
+   */
+  async inspect(claim: IdempotencyClaim): Promise<IdempotencyOutcome> {
+    const now = Date.now();
+    const current = { ...claim, now, lockedUntil: now + LOCK_MS, expiresAt: now + RETENTION_MS };
+    const existing = await this.db.run((em) => this.keys.find(em, claim.scope, claim.key));
+    if (!existing) {
+      // released between the claim and this read: claim again
+      if (await this.db.run((em) => this.keys.insertClaim(em, current))) {
+        return { kind: 'execute', recovering: false };
+      }
+      throw new AppError('idempotency_in_progress');
+    }
     if (existing.expires_at < now) {
       const fresh = await this.db.run((em) =>
-        this.keys.takeOver(em, claim, { lockedUntil: existing.locked_until, expired: true }),
+        this.keys.takeOver(em, current, { lockedUntil: existing.locked_until, expired: true }),
       );
       if (fresh) return { kind: 'execute', recovering: false };
       throw new AppError('idempotency_in_progress');
@@ -83,7 +105,7 @@ export class IdempotencyService {
     }
     if (existing.locked_until > now) throw new AppError('idempotency_in_progress');
     const won = await this.db.run((em) =>
-      this.keys.takeOver(em, claim, { lockedUntil: existing.locked_until, expired: false }),
+      this.keys.takeOver(em, current, { lockedUntil: existing.locked_until, expired: false }),
     );
     if (!won) throw new AppError('idempotency_in_progress');
     return { kind: 'execute', recovering: true };
@@ -91,6 +113,25 @@ export class IdempotencyService {
 
   async complete(scope: string, key: string, status: number, body: unknown): Promise<void> {
     await this.db.run((em) => this.keys.complete(em, scope, key, status, JSON.stringify(body)));
+  }
+
+  /** Claims the key inside the caller's transaction: false when it is already taken. */
+  claimWithin(em: EntityManager, claim: IdempotencyClaim): Promise<boolean> {
+    return this.keys.insertClaim(em, claim);
+  }
+
+  /** Records the response inside the caller's transaction, whether or not the claim row survived. */
+  async storeWithin(
+    em: EntityManager,
+    claim: IdempotencyClaim,
+    status: number,
+    body: unknown,
+  ): Promise<void> {
+    await this.keys.upsertCompleted(em, claim, status, JSON.stringify(body));
+  }
+
+  async store(claim: IdempotencyClaim, status: number, body: unknown): Promise<void> {
+    await this.db.run((em) => this.storeWithin(em, claim, status, body));
   }
 
   async release(scope: string, key: string): Promise<void> {

@@ -6,17 +6,34 @@ import {
 } from '@nestjs/common';
 import { ApiHeader } from '@nestjs/swagger';
 import { FastifyRequest } from 'fastify';
-import './idempotency.interceptor';
+import { IdempotencyHandle } from './idempotency-handle';
 
 export const IDEMPOTENT = 'paygate:idempotent';
+
+export interface IdempotentOptions {
+  /**
+   * The handler claims the key and stores its response inside its own transactions (through
+   * the `IdempotencyHandle` it receives), instead of the interceptor's separate statements.
+   */
+  deferred?: boolean;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** True when this request took over a key whose first request died half-way. */
+    idempotencyRecovering?: boolean;
+    /** The key's handle, on `deferred` routes. */
+    idempotency?: IdempotencyHandle;
+  }
+}
 
 /**
  * The route creates something and honours `Idempotency-Key`: the first response for a key is
  * stored for 24 h and replayed for the same request; another request under the key is 422.
  */
-export const Idempotent = () =>
+export const Idempotent = (options: IdempotentOptions = {}) =>
   applyDecorators(
-    SetMetadata(IDEMPOTENT, true),
+    SetMetadata(IDEMPOTENT, options),
     ApiHeader({
       name: 'Idempotency-Key',
       required: false,
@@ -28,12 +45,24 @@ export const Idempotent = () =>
     }),
   );
 
-/** The request's Idempotency-Key and whether it took over from a request that died. */
-export const IdempotencyKey = createParamDecorator((_data: unknown, context: ExecutionContext) => {
-  const request = context.switchToHttp().getRequest<FastifyRequest>();
-  const key = request.headers['idempotency-key'];
-  return {
-    key: typeof key === 'string' ? key : undefined,
-    recovering: request.idempotencyRecovering === true,
-  };
-});
+export interface IdempotencyContext {
+  key?: string;
+  /** This request took over a key whose first request died half-way. */
+  recovering: boolean;
+  /** On deferred routes: claim and store within the handler's transactions. */
+  handle?: IdempotencyHandle;
+}
+
+/** The request's Idempotency-Key, whether it took over from a request that died, and its handle. */
+export const IdempotencyKey = createParamDecorator(
+  (_data: unknown, context: ExecutionContext): IdempotencyContext => {
+    const request = context.switchToHttp().getRequest<FastifyRequest>();
+    const key = request.headers['idempotency-key'];
+    return {
+      key: typeof key === 'string' ? key : undefined,
+      recovering:
+        request.idempotencyRecovering === true || request.idempotency?.recovering === true,
+      handle: request.idempotency,
+    };
+  },
+);

@@ -1,0 +1,48 @@
+import { EntityManager } from 'typeorm';
+import { successEnvelope } from '../http/envelope';
+import { IdempotencyClaim } from './idempotency.repository';
+import { IdempotencyService } from './idempotency.service';
+
+/** The key was already taken when the handler tried to claim it; the interceptor decides what follows. */
+export class IdempotencyConflict extends Error {
+  constructor() {
+    super('idempotency key already claimed');
+    this.name = 'IdempotencyConflict';
+  }
+}
+
+/**
+ * For `@Idempotent({ deferred: true })` routes: the handler claims the key inside its first
+ * transaction and stores the response inside its last one, so a create costs no extra commits.
+ * The claim and the resource it creates commit together or not at all.
+ */
+export class IdempotencyHandle {
+  /** The claim is held (taken inside the handler's transaction, or by a takeover). */
+  claimed = false;
+  /** The response is stored; the interceptor has nothing left to record. */
+  completed = false;
+  /** This request took over a key whose first request died half-way. */
+  recovering = false;
+
+  constructor(
+    private readonly service: IdempotencyService,
+    readonly claim: IdempotencyClaim,
+    private readonly requestId: string,
+  ) {}
+
+  get key(): string {
+    return this.claim.key;
+  }
+
+  async claimWithin(em: EntityManager): Promise<void> {
+    if (this.claimed) return;
+    if (!(await this.service.claimWithin(em, this.claim))) throw new IdempotencyConflict();
+    this.claimed = true;
+  }
+
+  /** Stores the success envelope the client is about to receive. */
+  async completeWithin(em: EntityManager, status: number, data: unknown): Promise<void> {
+    await this.service.storeWithin(em, this.claim, status, successEnvelope(data, this.requestId));
+    this.completed = true;
+  }
+}
