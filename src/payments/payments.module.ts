@@ -5,6 +5,7 @@ import { AttemptsRepository } from './attempts.repository';
 import { PaymentJobs } from './jobs/payment-jobs';
 import { NotificationsController } from './notifications.controller';
 import { NotificationsService } from './notifications.service';
+import { OrderCreationRepository } from './order-creation.repository';
 import { OrderTransitions } from './order-transitions.service';
 import { OrdersRepository } from './orders.repository';
 import { PaymentEffects } from './payment-effects';
@@ -28,6 +29,7 @@ import { RefundsService } from './refunds.service';
     OrderTransitions,
     PaymentEffects,
     OrdersRepository,
+    OrderCreationRepository,
     RefundsRepository,
     AttemptsRepository,
     OutboxRepository,

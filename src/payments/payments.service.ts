@@ -5,7 +5,7 @@ import { ChannelAttemptError, ChannelGateway } from '../channels/channel-gateway
 import { ProviderError } from '../channels/providers/payment-provider.port';
 import { RouteCandidate, RouteDecision } from '../channels/routing/route.types';
 import { HttpResult, withStatus } from '../common/http/envelope';
-import { IdempotencyHandle } from '../common/idempotency/idempotency-handle';
+import { IdempotencyConflict, IdempotencyHandle } from '../common/idempotency/idempotency-handle';
 import { IdempotencyContext } from '../common/idempotency/idempotent.decorator';
 import { newId } from '../common/ids';
 import { channelFee } from '../common/money/money';
@@ -21,6 +21,7 @@ import { QueryPaymentsDto } from './dto/query-payments.dto';
 import { PaymentAttemptEntity } from './entities/payment-attempt.entity';
 import { OrderEntity } from './entities/order.entity';
 import { toOrderDto, toRoutingTrace } from './order.mapper';
+import { OrderCreationRepository } from './order-creation.repository';
 import { OrderTransitions } from './order-transitions.service';
 import { OrdersRepository } from './orders.repository';
 import { PaymentError } from './payments.errors';
@@ -40,6 +41,7 @@ export class PaymentsService {
   constructor(
     private readonly db: Database,
     private readonly orders: OrdersRepository,
+    private readonly creation: OrderCreationRepository,
     private readonly attempts: AttemptsRepository,
     private readonly transitions: OrderTransitions,
     private readonly reports: PaymentReports,
@@ -113,12 +115,16 @@ export class PaymentsService {
     };
     const first = decision.candidates[0];
     try {
-      await this.db.transaction(async (em) => {
-        // the key's claim commits with the order, or neither does
-        await idempotency.handle?.claimWithin(em);
-        await this.orders.insert(em, order);
-        await this.attempts.insert(em, attemptEvent(order.orderId, 1, first, 'started', now));
-      });
+      // the key's claim commits with the order, or neither does
+      const claim = idempotency.handle?.pendingClaim;
+      const recorded = await this.creation.recordNewOrder(
+        this.db,
+        order,
+        attemptEvent(order.orderId, 1, first, 'started', now),
+        claim,
+      );
+      if (!recorded) throw new IdempotencyConflict();
+      if (claim) idempotency.handle!.claimed = true;
     } catch (error) {
       if (!isUniqueViolation(error)) throw error;
       return this.existingForDuplicate(sourceId, dto, idempotency);
@@ -252,28 +258,33 @@ export class PaymentsService {
           date,
         );
         const finished = Date.now();
-        return await this.db.transaction(async (em) => {
-          const updated = await this.orders.recordChannelResult(
-            em,
-            order.orderId,
-            {
-              channelId: candidate.channelId,
-              channelCode: candidate.code,
-              channelTradeNo: created.channelTradeNo,
-              payUrl: created.payUrl,
-              feeAmount: channelFee(order.amount, candidate.feeRateBps, candidate.fixedFee),
-            },
-            finished,
-          );
-          await this.attempts.insert(em, {
+        // the response is stored with the outcome it describes, in the same write
+        const updated = await this.creation.recordChannelSuccess(
+          this.db,
+          order,
+          {
+            channelId: candidate.channelId,
+            channelCode: candidate.code,
+            channelTradeNo: created.channelTradeNo,
+            payUrl: created.payUrl,
+            feeAmount: channelFee(order.amount, candidate.feeRateBps, candidate.fixedFee),
+          },
+          {
             ...attemptEvent(order.orderId, seq, candidate, 'succeeded', finished),
             latencyMs: finished - started,
-          });
-          const result = updated ?? (await this.orders.findById(em, order.orderId)) ?? order;
-          // the response is stored with the outcome it describes
-          await idempotency?.completeWithin(em, 201, toOrderDto(result));
-          return result;
-        });
+          },
+          finished,
+          idempotency && {
+            claim: idempotency.claim,
+            status: 201,
+            body: (o) => idempotency.responseBody(toOrderDto(o)),
+          },
+        );
+        if (updated) {
+          if (idempotency) idempotency.completed = true;
+          return updated;
+        }
+        return (await this.db.run((em) => this.orders.findById(em, order.orderId))) ?? order;
       } catch (error) {
         if (!(error instanceof ChannelAttemptError)) throw error;
         const finished = Date.now();

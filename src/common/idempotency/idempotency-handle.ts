@@ -34,6 +34,16 @@ export class IdempotencyHandle {
     return this.claim.key;
   }
 
+  /** The claim still to be taken by the handler's first write, if any. */
+  get pendingClaim(): IdempotencyClaim | undefined {
+    return this.claimed ? undefined : this.claim;
+  }
+
+  /** The exact body the client will receive for `data`: what is stored for replays. */
+  responseBody(data: unknown): string {
+    return JSON.stringify(successEnvelope(data, this.requestId));
+  }
+
   async claimWithin(em: EntityManager): Promise<void> {
     if (this.claimed) return;
     if (!(await this.service.claimWithin(em, this.claim))) throw new IdempotencyConflict();

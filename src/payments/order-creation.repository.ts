@@ -1,0 +1,272 @@
+import { Injectable } from '@nestjs/common';
+import { EntityManager } from 'typeorm';
+import { IdempotencyClaim } from '../common/idempotency/idempotency.repository';
+import { Database } from '../database/database.service';
+import { AttemptsRepository } from './attempts.repository';
+import { OrderEntity } from './entities/order.entity';
+import { PaymentAttemptEntity } from './entities/payment-attempt.entity';
+import { ChannelResult, OrdersRepository } from './orders.repository';
+
+/** The response to store under an Idempotency-Key, written with the outcome it describes. */
+export interface StoredResponse {
+  claim: IdempotencyClaim;
+  status: number;
+  /** The exact response body, for the order as this write leaves it. */
+  body: (order: OrderEntity) => string;
+}
+
+const ORDER_COLUMNS: [column: string, property: keyof OrderEntity, cast?: string][] = [
+  ['order_id', 'orderId'],
+  ['source_id', 'sourceId', 'bigint'],
+  ['merchant_order_no', 'merchantOrderNo'],
+  ['idempotency_key', 'idempotencyKey'],
+  ['product_id', 'productId'],
+  ['product_name', 'productName'],
+  ['amount', 'amount', 'bigint'],
+  ['currency', 'currency'],
+  ['status', 'status'],
+  ['channel_id', 'channelId'],
+  ['channel_code', 'channelCode'],
+  ['requested_channel', 'requestedChannel'],
+  ['channel_trade_no', 'channelTradeNo'],
+  ['pay_url', 'payUrl'],
+  ['external_ext', 'externalExt'],
+  ['memo', 'memo'],
+  ['refunded_amount', 'refundedAmount', 'bigint'],
+  ['refund_reserved_amount', 'refundReservedAmount', 'bigint'],
+  ['fee_amount', 'feeAmount', 'bigint'],
+  ['fee_refunded_amount', 'feeRefundedAmount', 'bigint'],
+  ['late_payment', 'latePayment', 'boolean'],
+  ['routing', 'routing'],
+  ['expires_at', 'expiresAt', 'bigint'],
+  ['paid_at', 'paidAt', 'bigint'],
+  ['closed_at', 'closedAt', 'bigint'],
+  ['next_sync_at', 'nextSyncAt', 'bigint'],
+  ['created_at', 'createdAt', 'bigint'],
+  ['updated_at', 'updatedAt', 'bigint'],
+];
+
+const ATTEMPT_COLUMNS: [column: string, property: keyof PaymentAttemptEntity, cast?: string][] = [
+  ['id', 'id'],
+  ['order_id', 'orderId'],
+  ['seq', 'seq', 'integer'],
+  ['event', 'event'],
+  ['channel_id', 'channelId'],
+  ['channel_code', 'channelCode'],
+  ['failure_reason', 'failureReason'],
+  ['message', 'message'],
+  ['latency_ms', 'latencyMs', 'integer'],
+  ['created_at', 'createdAt', 'bigint'],
+];
+
+/**
+ * The two writes of every payment creation, on its hot path: recording the new order (with its
+ * first attempt and the Idempotency-Key's claim) before the channel is called, and recording the
+ * channel's answer (with the attempt's outcome and the stored response) after.
+ *
+ * Each is atomic. On PostgreSQL each is ONE statement (data-modifying CTEs run as one atomic
+ * statement), so a create costs two round trips instead of ten; SQLite has no data-modifying
+ * CTEs, so there each is a transaction of plain statements (in-process, so cheap). Both forms
+ * are kept here and exercised by the same tests on both engines.
+ */
+@Injectable()
+export class OrderCreationRepository {
+  constructor(
+    private readonly orders: OrdersRepository,
+    private readonly attempts: AttemptsRepository,
+  ) {}
+
+  /**
+   * Records the order and its first attempt, and claims the key when there is one. False when
+   * the key was already claimed (nothing is written). A duplicate merchant_order_no or
+   * idempotency_key throws the unique violation, as a plain insert would.
+   */
+  async recordNewOrder(
+    db: Database,
+    order: OrderEntity,
+    attempt: PaymentAttemptEntity,
+    claim?: IdempotencyClaim,
+  ): Promise<boolean> {
+    if (db.engine === 'postgres')
+      return db.run((em) => this.recordNewOrderInOneStatement(em, order, attempt, claim));
+    return db.transaction(async (em) => {
+      if (claim && !(await this.claim(em, claim))) return false;
+      await this.orders.insert(em, order);
+      await this.attempts.insert(em, attempt);
+      return true;
+    });
+  }
+
+  /**
+   * Records the channel that took the PENDING order, the attempt's success and, when given, the
+   * response under the key. Returns the order as written, or null when it was no longer PENDING
+   * (then nothing but the attempt is recorded, and no response is stored).
+   */
+  async recordChannelSuccess(
+    db: Database,
+    order: OrderEntity,
+    result: ChannelResult,
+    attempt: PaymentAttemptEntity,
+    now: number,
+    response?: StoredResponse,
+  ): Promise<OrderEntity | null> {
+    if (db.engine === 'postgres') {
+      return db.run((em) =>
+        this.recordChannelSuccessInOneStatement(em, order, result, attempt, now, response),
+      );
+    }
+    return db.transaction(async (em) => {
+      const updated = await this.orders.recordChannelResult(em, order.orderId, result, now);
+      await this.attempts.insert(em, attempt);
+      if (updated && response) {
+        await Database.sql(em, STORE_RESPONSE_SQL, storeParams(response, updated));
+      }
+      return updated;
+    });
+  }
+
+  private async recordNewOrderInOneStatement(
+    em: EntityManager,
+    order: OrderEntity,
+    attempt: PaymentAttemptEntity,
+    claim?: IdempotencyClaim,
+  ): Promise<boolean> {
+    const claimCte = claim
+      ? `claim AS (
+           INSERT INTO idempotency_keys (scope, idempotency_key, endpoint, request_hash, status, locked_until, created_at, expires_at)
+           VALUES (:c_scope, :c_key, :c_endpoint, :c_hash, 'in_progress', CAST(:c_locked AS bigint), CAST(:c_now AS bigint), CAST(:c_expires AS bigint))
+           ON CONFLICT (scope, idempotency_key) DO NOTHING
+           RETURNING 1
+         ),`
+      : '';
+    const { affected } = await Database.sql(
+      em,
+      `WITH ${claimCte}
+       ord AS (
+         INSERT INTO orders (${ORDER_COLUMNS.map(([c]) => c).join(', ')})
+         SELECT ${selectList(ORDER_COLUMNS, 'o_')}
+         ${claim ? 'WHERE EXISTS (SELECT 1 FROM claim)' : ''}
+         RETURNING order_id
+       )
+       INSERT INTO payment_attempts (${ATTEMPT_COLUMNS.map(([c]) => c).join(', ')})
+       SELECT ${selectList(ATTEMPT_COLUMNS, 'a_')} FROM ord
+       RETURNING id`,
+      {
+        ...prefixed(ORDER_COLUMNS, order, 'o_'),
+        ...prefixed(ATTEMPT_COLUMNS, attempt, 'a_'),
+        ...(claim
+          ? {
+              c_scope: claim.scope,
+              c_key: claim.key,
+              c_endpoint: claim.endpoint,
+              c_hash: claim.requestHash,
+              c_locked: claim.lockedUntil,
+              c_now: claim.now,
+              c_expires: claim.expiresAt,
+            }
+          : {}),
+      },
+    );
+    return affected > 0;
+  }
+
+  private async recordChannelSuccessInOneStatement(
+    em: EntityManager,
+    order: OrderEntity,
+    result: ChannelResult,
+    attempt: PaymentAttemptEntity,
+    now: number,
+    response?: StoredResponse,
+  ): Promise<OrderEntity | null> {
+    // The stored body describes the order as this very statement leaves it: while PENDING only
+    // this statement changes the fields a response shows, and if the order is no longer
+    // PENDING nothing is updated and nothing stored.
+    const expected: OrderEntity = { ...order, ...result, updatedAt: now };
+    const storeCte = response
+      ? `, stored AS (
+           INSERT INTO idempotency_keys (scope, idempotency_key, endpoint, request_hash, status, response_status, response_body, locked_until, created_at, expires_at)
+           SELECT :r_scope, :r_key, :r_endpoint, :r_hash, 'completed', CAST(:r_status AS integer), :r_body,
+                  CAST(:r_locked AS bigint), CAST(:r_now AS bigint), CAST(:r_expires AS bigint)
+           FROM upd
+           ON CONFLICT (scope, idempotency_key) DO UPDATE
+             SET status = 'completed', response_status = excluded.response_status, response_body = excluded.response_body
+           RETURNING 1
+         )`
+      : '';
+    const { rows } = await Database.sql(
+      em,
+      `WITH upd AS (
+         UPDATE orders SET channel_id = :channelId, channel_code = :channelCode, channel_trade_no = :channelTradeNo,
+           pay_url = :payUrl, fee_amount = CAST(:feeAmount AS bigint), updated_at = CAST(:now AS bigint)
+         WHERE order_id = :orderId AND status = 'PENDING'
+         RETURNING *
+       ),
+       att AS (
+         INSERT INTO payment_attempts (${ATTEMPT_COLUMNS.map(([c]) => c).join(', ')})
+         SELECT ${selectList(ATTEMPT_COLUMNS, 'a_')}
+         RETURNING id
+       )${storeCte}
+       SELECT * FROM upd`,
+      {
+        ...result,
+        orderId: order.orderId,
+        now,
+        ...prefixed(ATTEMPT_COLUMNS, attempt, 'a_'),
+        ...(response
+          ? {
+              r_scope: response.claim.scope,
+              r_key: response.claim.key,
+              r_endpoint: response.claim.endpoint,
+              r_hash: response.claim.requestHash,
+              r_status: response.status,
+              r_body: response.body(expected),
+              r_locked: response.claim.lockedUntil,
+              r_now: response.claim.now,
+              r_expires: response.claim.expiresAt,
+            }
+          : {}),
+      },
+    );
+    return rows[0] ? Database.hydrate(em, OrderEntity, rows[0]) : null;
+  }
+
+  private async claim(em: EntityManager, claim: IdempotencyClaim): Promise<boolean> {
+    const { affected } = await Database.sql(
+      em,
+      `INSERT INTO idempotency_keys (scope, idempotency_key, endpoint, request_hash, status, locked_until, created_at, expires_at)
+       VALUES (:scope, :key, :endpoint, :requestHash, 'in_progress', :lockedUntil, :now, :expiresAt)
+       ON CONFLICT (scope, idempotency_key) DO NOTHING
+       RETURNING idempotency_key`,
+      { ...claim },
+    );
+    return affected > 0;
+  }
+}
+
+const STORE_RESPONSE_SQL = `INSERT INTO idempotency_keys
+    (scope, idempotency_key, endpoint, request_hash, status, response_status, response_body, locked_until, created_at, expires_at)
+  VALUES (:scope, :key, :endpoint, :requestHash, 'completed', :responseStatus, :responseBody, :lockedUntil, :now, :expiresAt)
+  ON CONFLICT (scope, idempotency_key) DO UPDATE
+    SET status = 'completed', response_status = excluded.response_status, response_body = excluded.response_body`;
+
+function storeParams(response: StoredResponse, order: OrderEntity): Record<string, unknown> {
+  return { ...response.claim, responseStatus: response.status, responseBody: response.body(order) };
+}
+
+function selectList(columns: [string, string, string?][], prefix: string): string {
+  return columns
+    .map(([column, , cast]) =>
+      cast ? `CAST(:${prefix}${column} AS ${cast})` : `:${prefix}${column}`,
+    )
+    .join(', ');
+}
+
+function prefixed<T>(
+  columns: [string, keyof T, string?][],
+  entity: T,
+  prefix: string,
+): Record<string, unknown> {
+  return Object.fromEntries(
+    columns.map(([column, property]) => [`${prefix}${column}`, entity[property] ?? null]),
+  );
+}
