@@ -1,6 +1,7 @@
+import { Socket } from 'node:net';
 import helmet from '@fastify/helmet';
 import { NestFactory } from '@nestjs/core';
-import { LogController } from 'fastify';
+import { FastifyInstance, LogController } from 'fastify';
 import { DestinationStream } from 'pino';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { AppModule } from './app.module';
@@ -80,6 +81,7 @@ export async function createApp(
     done();
   });
 
+  closeConnectionsOnShutdown(fastify);
   await app.register(helmet, { contentSecurityPolicy: false, crossOriginEmbedderPolicy: false });
   if (config.corsOrigins.length > 0) {
     app.enableCors({ origin: config.corsOrigins, credentials: false });
@@ -91,4 +93,38 @@ export async function createApp(
   await app.init();
   await fastify.ready();
   return app;
+}
+
+/**
+ * Graceful shutdown without waiting on clients: requests being answered when shutdown starts
+ * are finished, and every other connection is closed. Fastify closes the connections that are
+ * idle at that instant, but a connection that becomes idle later stays open for the whole
+ * keep-alive period (72 s), and one holding a partly received request until the headers
+ * timeout. So while closing, answers say `Connection: close`, and every connection that is not
+ * serving a response is destroyed, repeatedly, until the server is closed.
+ */
+function closeConnectionsOnShutdown(fastify: FastifyInstance): void {
+  const sockets = new Set<Socket & { _httpMessage?: unknown }>();
+  fastify.server.on('connection', (socket: Socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+  });
+  let sweeper: NodeJS.Timeout | undefined;
+  const sweep = () => {
+    for (const socket of sockets) if (!socket._httpMessage) socket.destroy();
+  };
+  fastify.addHook('preClose', (done) => {
+    sweep();
+    sweeper = setInterval(sweep, 50);
+    sweeper.unref();
+    done();
+  });
+  fastify.addHook('onSend', (_request, reply, payload, done) => {
+    if (sweeper) reply.header('connection', 'close');
+    done(null, payload);
+  });
+  fastify.addHook('onClose', (_instance, done) => {
+    clearInterval(sweeper);
+    done();
+  });
 }
