@@ -13,7 +13,7 @@ const USER_AGENT = 'paygate-webhooks/1';
 export interface AttemptOutcome {
   delivered: boolean;
   /** The URL as logged: scheme, host and path, without credentials or query string. */
-  url: string;
+  url: string | null;
   statusCode: number | null;
   /** Until the response's status line (or the failure). */
   latencyMs: number;
