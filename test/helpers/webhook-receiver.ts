@@ -10,8 +10,9 @@ export interface ReceivedRequest {
   at: number;
 }
 
-/** What the receiver answers; `hang` keeps the request open without a word. */
-export type Reply = { status: number; body?: string; headers?: Record<string, string> } | 'hang';
+/** What the receiver answers, after `delayMs`; `hang` keeps the request open without a word. */
+export type Reply =
+  { status: number; body?: string; headers?: Record<string, string>; delayMs?: number } | 'hang';
 
 export type Responder = (request: ReceivedRequest, index: number) => Reply;
 
@@ -22,19 +23,10 @@ export type Responder = (request: ReceivedRequest, index: number) => Reply;
 export class WebhookReceiver {
   readonly hits: ReceivedRequest[] = [];
   private readonly sockets = new Set<Socket>();
+  private readonly server: Server;
 
-  private constructor(
-    private readonly server: Server,
-    private responder: Responder,
-  ) {}
-
-  /** Listens on `host` (127.0.0.1 by default; `::` takes IPv4 and IPv6 loopback both). */
-  static async start(
-    responder: Responder = () => ({ status: 200, body: 'ok' }),
-    host = '127.0.0.1',
-  ): Promise<WebhookReceiver> {
-    let receiver: WebhookReceiver | undefined;
-    const server = createServer((req, res) => {
+  private constructor(private responder: Responder) {
+    this.server = createServer((req, res) => {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
@@ -45,22 +37,30 @@ export class WebhookReceiver {
           body: Buffer.concat(chunks).toString('utf8'),
           at: Date.now(),
         };
-        const self = receiver!;
-        self.hits.push(hit);
-        const reply = self.responder(hit, self.hits.length - 1);
+        this.hits.push(hit);
+        const reply = this.responder(hit, this.hits.length - 1);
         if (reply === 'hang') return;
-        res.writeHead(reply.status, reply.headers ?? { 'content-type': 'text/plain' });
-        res.end(reply.body ?? '');
+        setTimeout(() => {
+          res.writeHead(reply.status, reply.headers ?? { 'content-type': 'text/plain' });
+          res.end(reply.body ?? '');
+        }, reply.delayMs ?? 0);
       });
     });
-    server.on('connection', (socket) => {
-      receiver?.sockets.add(socket);
-      socket.on('close', () => receiver?.sockets.delete(socket));
+    this.server.on('connection', (socket) => {
+      this.sockets.add(socket);
+      socket.on('close', () => this.sockets.delete(socket));
     });
-    receiver = new WebhookReceiver(server, responder);
+  }
+
+  /** Listens on `host` (127.0.0.1 by default; `::` takes IPv4 and IPv6 loopback both). */
+  static async start(
+    responder: Responder = () => ({ status: 200, body: 'ok' }),
+    host = '127.0.0.1',
+  ): Promise<WebhookReceiver> {
+    const receiver = new WebhookReceiver(responder);
     await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(0, host, () => resolve());
+      receiver.server.once('error', reject);
+      receiver.server.listen(0, host, () => resolve());
     });
     return receiver;
   }
