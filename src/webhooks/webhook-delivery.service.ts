@@ -103,25 +103,41 @@ export class WebhookDelivery implements BeforeApplicationShutdown {
     try {
       const merchant = await this.db.run((em) => this.merchants.findBySourceId(em, event.sourceId));
       const attemptedAt = Date.now();
-      const body = webhookBody(event);
-      const outcome: AttemptOutcome = merchant?.notifyUrl
-        ? await this.sender.post(merchant.notifyUrl, body, this.headers(event, body, merchant))
-        : {
-            delivered: false,
-            url: null,
-            statusCode: null,
-            latencyMs: 0,
-            error: 'the merchant has no notify_url',
-            responseExcerpt: null,
-          };
+      const outcome = await this.send(event, merchant);
       await this.record(event, token, attemptedAt, outcome);
     } catch (error) {
-      // nothing recorded: the claim expires and the event is attempted again
+      // nothing recorded (the database failed): the claim expires and the event is attempted again
       this.logger.error(
         { err: error, event_id: event.id },
         'webhook attempt could not be recorded',
       );
     }
+  }
+
+  /** One POST, or the reason none could be made; a failure here still counts as an attempt. */
+  private async send(
+    event: WebhookEventEntity,
+    merchant: MerchantEntity | null,
+  ): Promise<AttemptOutcome> {
+    const failed = (error: string): AttemptOutcome => ({
+      delivered: false,
+      url: null,
+      statusCode: null,
+      latencyMs: 0,
+      error,
+      responseExcerpt: null,
+    });
+    if (!merchant?.notifyUrl) return failed('the merchant has no notify_url');
+    const body = webhookBody(event);
+    let headers: Record<string, string>;
+    try {
+      headers = this.headers(event, body, merchant);
+    } catch (error) {
+      // e.g. CHANNEL_CONFIG_KEY changed: an operator must act; the schedule still runs its course
+      this.logger.error({ err: error, event_id: event.id }, 'webhook secret could not be opened');
+      return failed('the webhook secret could not be read');
+    }
+    return this.sender.post(merchant.notifyUrl, body, headers);
   }
 
   /** Signed afresh for every attempt, with the previous secret too while its grace lasts. */

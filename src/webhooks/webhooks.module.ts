@@ -23,6 +23,5 @@ import { WebhookMetrics } from './webhook-metrics';
     WebhookEventsRepository,
     WebhookAttemptsRepository,
   ],
-  exports: [WebhookDelivery],
 })
 export class WebhooksModule {}
