@@ -539,6 +539,68 @@ describe(`merchant webhooks on ${testEngine()}`, () => {
   });
 });
 
+describe(`webhook redelivery and failures with a long retry schedule (${testEngine()})`, () => {
+  let t: TestApp;
+  let hook: WebhookReceiver;
+
+  beforeAll(async () => {
+    t = await startTestApp({ ...FAST, WEBHOOK_RETRY_SCHEDULE: '600' });
+    await createSandboxChannel(t);
+  });
+  afterAll(async () => {
+    await t.close();
+    await hook?.close();
+  });
+
+  it('a redelivery asked for while an attempt is in flight is not undone by that attempt failing', async () => {
+    hook = await WebhookReceiver.start((_hit, i) =>
+      i === 0 ? { status: 500, delayMs: 800 } : { status: 200 },
+    );
+    const m = await createMerchant(t, { notify_url: hook.url() });
+    const { eventId } = await paidOrder(t, m);
+    await hitsOf(hook, eventId);
+    const res = await t.http.post(`/v1/events/${eventId}/redeliver`).set(bearer(m.token));
+    expect([res.status, res.body.data.delivery_status]).toEqual([200, 'pending']);
+    // without the redelivery the 500 would push the next attempt 600 s away
+    const event = await waitForEvent(
+      t,
+      m.token,
+      eventId,
+      (e) => e.delivery_status === 'delivered',
+      'delivered right after the in-flight failure',
+    );
+    expect(event.attempts!.map((a) => a.status_code)).toEqual([500, 200]);
+    expect(hook.hitsFor(eventId)).toHaveLength(2);
+  });
+
+  it('records an attempt that could not be signed and moves on along the schedule', async () => {
+    const m = await createMerchant(t, { notify_url: 'http://127.0.0.1:9/never' });
+    await t.app.get(Database).run((em) =>
+      Database.sql(em, `UPDATE merchants SET webhook_secret = :bad WHERE source_id = :id`, {
+        bad: 'v1:not:a:secret',
+        id: m.sourceId,
+      }),
+    );
+    const { eventId } = await paidOrder(t, m);
+    const event = await waitForEvent(
+      t,
+      m.token,
+      eventId,
+      (e) => e.attempt_count === 1,
+      'the unsigned attempt',
+    );
+    expect(event).toMatchObject({
+      delivery_status: 'pending',
+      next_attempt_at: expect.any(String),
+    });
+    expect(Date.parse(event.next_attempt_at!)).toBeGreaterThan(Date.now() + 500_000);
+    expect(event.attempts![0]).toMatchObject({
+      status_code: null,
+      error: 'the webhook secret could not be read',
+    });
+  });
+});
+
 describe(`webhook delivery by two instances on one database (${testEngine()})`, () => {
   let database: ScratchDatabase;
   let a: TestApp;

@@ -1,5 +1,10 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { CheckedUrl, SsrfGuard } from '../common/net/ssrf-guard';
 import { WebhookReceiver } from '../../test/helpers/webhook-receiver';
 import { displayUrl, RESPONSE_EXCERPT_BYTES, WebhookSender } from './webhook-sender';
@@ -147,6 +152,68 @@ describe('WebhookSender (real HTTP on loopback)', () => {
     );
     expect(outcome).toMatchObject({ delivered: true, statusCode: 200 });
     expect(r.hits[0].headers.host).toBe(`merchant.invalid:${r.port}`);
+  });
+
+  it('over https, sends the host name as SNI and checks the certificate (a self-signed one fails)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'paygate-tls-'));
+    try {
+      execFileSync(
+        'openssl',
+        [
+          'req',
+          '-x509',
+          '-newkey',
+          'rsa:2048',
+          '-nodes',
+          '-days',
+          '1',
+          '-subj',
+          '/CN=merchant.test',
+        ]
+          .concat(['-addext', 'subjectAltName=DNS:merchant.test'])
+          .concat(['-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')]),
+        { stdio: 'ignore' },
+      );
+      const names: string[] = [];
+      let requests = 0;
+      const server = createTlsServer(
+        {
+          key: readFileSync(join(dir, 'key.pem')),
+          cert: readFileSync(join(dir, 'cert.pem')),
+          SNICallback: (name, callback) => {
+            names.push(name);
+            callback(null);
+          },
+        },
+        (_req, res) => {
+          requests++;
+          res.end('ok');
+        },
+      );
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      try {
+        const { port } = server.address() as AddressInfo;
+        class PinningGuard extends SsrfGuard {
+          override async check(raw: string): Promise<CheckedUrl> {
+            return { url: new URL(raw), address: '127.0.0.1', family: 4 };
+          }
+        }
+        const outcome = await new WebhookSender(new PinningGuard(false), 2000).post(
+          `https://merchant.test:${port}/hook`,
+          BODY,
+          {},
+        );
+        expect(outcome).toMatchObject({ delivered: false, statusCode: null });
+        expect(outcome.error).toMatch(/self[- ]signed/i);
+        expect(names).toEqual(['merchant.test']);
+        expect(requests).toBe(0);
+      } finally {
+        server.closeAllConnections();
+        await new Promise((resolve) => server.close(resolve));
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('with the guard on, refuses a loopback endpoint before connecting', async () => {
