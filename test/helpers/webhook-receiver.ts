@@ -10,9 +10,19 @@ export interface ReceivedRequest {
   at: number;
 }
 
-/** What the receiver answers, after `delayMs`; `hang` keeps the request open without a word. */
+/**
+ * What the receiver answers: after `delayMs`, or once `after` settles (the test decides when);
+ * `hang` keeps the request open without a word.
+ */
 export type Reply =
-  { status: number; body?: string; headers?: Record<string, string>; delayMs?: number } | 'hang';
+  | {
+      status: number;
+      body?: string;
+      headers?: Record<string, string>;
+      delayMs?: number;
+      after?: Promise<unknown>;
+    }
+  | 'hang';
 
 export type Responder = (request: ReceivedRequest, index: number) => Reply;
 
@@ -40,10 +50,12 @@ export class WebhookReceiver {
         this.hits.push(hit);
         const reply = this.responder(hit, this.hits.length - 1);
         if (reply === 'hang') return;
-        setTimeout(() => {
+        const answer = () => {
           res.writeHead(reply.status, reply.headers ?? { 'content-type': 'text/plain' });
           res.end(reply.body ?? '');
-        }, reply.delayMs ?? 0);
+        };
+        if (reply.after) void reply.after.then(answer);
+        else setTimeout(answer, reply.delayMs ?? 0);
       });
     });
     this.server.on('connection', (socket) => {
