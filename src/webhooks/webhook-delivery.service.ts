@@ -19,7 +19,7 @@ import { EVENT_ID_HEADER, SIGNATURE_HEADER, signWebhook } from './webhook-signat
  * A claim outlives the attempt's own bound (WEBHOOK_TIMEOUT_MS) by this much, for loading the
  * merchant and writing the outcome. Only a worker that died or stalled loses its claim.
  */
-export const CLAIM_MARGIN_MS = 5000;
+const CLAIM_MARGIN_MS = 5000;
 
 /**
  * The delivery worker. Each pass claims as many due events as it has free slots (so an event
@@ -75,7 +75,7 @@ export class WebhookDelivery implements BeforeApplicationShutdown {
   /** Attempts in flight finish (each is bounded by WEBHOOK_TIMEOUT_MS) and are recorded. */
   async beforeApplicationShutdown(): Promise<void> {
     this.stopped = true;
-    await this.polling;
+    await this.polling?.catch(() => undefined);
     await Promise.all(this.inFlight);
   }
 
