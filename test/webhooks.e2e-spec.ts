@@ -609,6 +609,45 @@ describe(`webhook redelivery and failures with a long retry schedule (${testEngi
   });
 });
 
+describe(`webhook metrics (${testEngine()})`, () => {
+  it('shows the due queue and its oldest wait, and counts attempts by outcome', async () => {
+    const t = await startTestApp({ ...FAST, JOBS_ENABLED: 'false' });
+    try {
+      const metric = async (name: string): Promise<number> => {
+        const text = (await t.http.get('/metrics').expect(200)).text;
+        const line = new RegExp(`^${name.replace(/[{}]/g, '\\$&')} (\\S+)$`, 'm').exec(text);
+        if (!line) throw new Error(`${name} is not on /metrics`);
+        return Number(line[1]);
+      };
+      expect(await metric('paygate_webhook_queue_depth')).toBe(0);
+      expect(await metric('paygate_webhook_oldest_due_event_age_seconds')).toBe(0);
+      // two events due since 5 s ago, for a merchant code nobody has (so no notify_url)
+      await t.app.get(Database).transaction(async (em) => {
+        for (const orderId of ['ord_metrics_1', 'ord_metrics_2']) {
+          await t.app
+            .get(OutboxRepository)
+            .append(
+              em,
+              { sourceId: 999, type: 'payment.succeeded', orderId, data: {} },
+              Date.now() - 5000,
+            );
+        }
+      });
+      expect(await metric('paygate_webhook_queue_depth')).toBe(2);
+      expect(await metric('paygate_webhook_oldest_due_event_age_seconds')).toBeGreaterThanOrEqual(
+        5,
+      );
+
+      await t.app.get(WebhookDelivery).deliverDue();
+      expect(await metric('paygate_webhook_queue_depth')).toBe(0);
+      expect(await metric('paygate_webhook_deliveries_total{outcome="retrying"}')).toBe(2);
+      expect(await metric('paygate_webhook_deliveries_total{outcome="delivered"}')).toBe(0);
+    } finally {
+      await t.close();
+    }
+  });
+});
+
 describe(`webhook delivery by two instances on one database (${testEngine()})`, () => {
   let database: ScratchDatabase;
   let a: TestApp;
