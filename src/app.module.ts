@@ -16,6 +16,7 @@ import { IdempotencyInterceptor } from './common/idempotency/idempotency.interce
 import { IdempotencyModule } from './common/idempotency/idempotency.module';
 import { MerchantsModule } from './merchants/merchants.module';
 import { PaymentsModule } from './payments/payments.module';
+import { WebhooksModule } from './webhooks/webhooks.module';
 import { AllExceptionsFilter } from './common/errors/all-exceptions.filter';
 import { ContentNegotiationInterceptor } from './common/http/content-negotiation.interceptor';
 import { EnvelopeInterceptor } from './common/http/envelope.interceptor';
@@ -67,6 +68,7 @@ export class AppModule {
         MerchantsModule,
         ChannelsModule,
         PaymentsModule,
+        WebhooksModule,
       ],
       providers: [
         { provide: RouteTable, useValue: routes },

@@ -23,6 +23,8 @@ describe('loadConfig', () => {
         WEBHOOK_RETRY_SCHEDULE: [60, 300, 900, 3600, 21600, 86400],
         WEBHOOK_TIMEOUT_MS: 10000,
         WEBHOOK_ALLOW_PRIVATE: false,
+        WEBHOOK_POLL_INTERVAL_MS: 1000,
+        WEBHOOK_CONCURRENCY: 10,
         MIGRATIONS_RUN: true,
       }),
     );

@@ -132,6 +132,8 @@ export const configSchema = z
     WEBHOOK_TIMEOUT_MS: int(10000, 1, 60000),
     WEBHOOK_ALLOW_PRIVATE: bool(false),
     WEBHOOK_SECRET_GRACE_SECONDS: int(86400, 0, 86400 * 30),
+    WEBHOOK_POLL_INTERVAL_MS: int(1000, 10, 60000),
+    WEBHOOK_CONCURRENCY: int(10, 1, 200),
     SETTLEMENT_TZ: timeZone,
     CLEARING_CRON: cron,
     JOBS_ENABLED: bool(true),

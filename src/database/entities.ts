@@ -11,6 +11,7 @@ import { OrderEntity } from '../payments/entities/order.entity';
 import { PaymentAttemptEntity } from '../payments/entities/payment-attempt.entity';
 import { PaymentExceptionEntity } from '../payments/entities/payment-exception.entity';
 import { RefundEntity } from '../payments/entities/refund.entity';
+import { WebhookAttemptEntity } from '../webhooks/entities/webhook-attempt.entity';
 import { WebhookEventEntity } from '../webhooks/entities/webhook-event.entity';
 import { AppSettingEntity } from './entities/app-setting.entity';
 import { JobLeaseEntity } from './entities/job-lease.entity';
@@ -33,4 +34,5 @@ export const ENTITIES = [
   RefundEntity,
   PaymentExceptionEntity,
   WebhookEventEntity,
+  WebhookAttemptEntity,
 ];

@@ -13,6 +13,7 @@ import {
   MerchantDto,
   MerchantPageDto,
   UpdateMerchantDto,
+  WebhookSecretDto,
 } from './dto/merchant.dto';
 import { MerchantsService } from './merchants.service';
 import { SourceIdPipe } from './source-id.pipe';
@@ -89,6 +90,23 @@ export class MerchantsController {
     @Param('source_id', SourceIdPipe) sourceId: number,
   ): Promise<CreatedCredentialDto> {
     return this.merchants.addCredential(principal, sourceId);
+  }
+
+  @Post(':source_id/webhook-secret')
+  @Idempotent()
+  @Audit('webhook_secret.rotate', 'merchant', { param: 'source_id' })
+  @ApiOperation({
+    summary: '轮换通知密钥 Rotate the webhook secret',
+    description:
+      'Issues a new webhook signing secret, shown only here. Until `previous_secret_expires_at` ' +
+      '(WEBHOOK_SECRET_GRACE_SECONDS, default 24 h) webhooks are signed with both: ' +
+      '`Paygate-Signature: t=…,v1=<new>,v1=<old>`; then with the new one only. Admins, or the merchant itself.',
+  })
+  rotateWebhookSecret(
+    @CurrentPrincipal() principal: Principal,
+    @Param('source_id', SourceIdPipe) sourceId: number,
+  ): Promise<WebhookSecretDto> {
+    return this.merchants.rotateWebhookSecret(principal, sourceId);
   }
 
   @Get(':source_id/credentials')

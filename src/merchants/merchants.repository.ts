@@ -55,6 +55,29 @@ export class MerchantsRepository {
     await em.update(MerchantEntity, { sourceId }, { ...changes, updatedAt: now });
   }
 
+  /**
+   * Makes `sealedSecret` the webhook secret and the current one the previous, which still
+   * signs until `previousUntil`. One statement, so two rotations at once each keep the secret
+   * they replaced as the previous one, never a mix.
+   */
+  async rotateWebhookSecret(
+    em: EntityManager,
+    sourceId: number,
+    sealedSecret: string,
+    previousUntil: number,
+    now: number,
+  ): Promise<boolean> {
+    const { affected } = await Database.sql(
+      em,
+      `UPDATE merchants SET webhook_secret_previous = webhook_secret, webhook_secret = :sealedSecret,
+         webhook_secret_previous_until = :previousUntil, updated_at = :now
+       WHERE source_id = :sourceId
+       RETURNING source_id`,
+      { sourceId, sealedSecret, previousUntil, now },
+    );
+    return affected > 0;
+  }
+
   /** Newest first: highest merchant code first. */
   list(
     em: EntityManager,

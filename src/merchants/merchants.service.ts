@@ -24,6 +24,7 @@ import {
   MerchantDto,
   MerchantPageDto,
   UpdateMerchantDto,
+  WebhookSecretDto,
 } from './dto/merchant.dto';
 import { MerchantEntity } from './entities/merchant.entity';
 import { MerchantError } from './merchants.errors';
@@ -39,7 +40,7 @@ export class MerchantsService {
     private readonly credentials: CredentialsRepository,
     private readonly keys: KeysService,
     private readonly credentialStates: CredentialStateCache,
-    config: AppConfig,
+    private readonly config: AppConfig,
   ) {
     this.urlGuard = new SsrfGuard(config.env.WEBHOOK_ALLOW_PRIVATE);
   }
@@ -47,7 +48,7 @@ export class MerchantsService {
   async createMerchant(dto: CreateMerchantDto): Promise<CreatedMerchantDto> {
     const notifyUrl =
       dto.notify_url === undefined ? null : await this.checkNotifyUrl(dto.notify_url);
-    const webhookSecret = `whsec_${randomBytes(32).toString('base64url')}`;
+    const webhookSecret = newWebhookSecret();
     const clientSecret = newClientSecret();
     const secretHash = await hashSecret(clientSecret);
     for (let attempt = 1; ; attempt++) {
@@ -166,6 +167,33 @@ export class MerchantsService {
     return revoked;
   }
 
+  /**
+   * Issues a new webhook signing secret, shown only in this answer. The old one keeps signing
+   * too (a second `v1` in Paygate-Signature) for WEBHOOK_SECRET_GRACE_SECONDS, so the merchant
+   * can switch its receivers over without losing a webhook.
+   */
+  async rotateWebhookSecret(principal: Principal, sourceId: number): Promise<WebhookSecretDto> {
+    await this.readable(principal, sourceId);
+    const secret = newWebhookSecret();
+    const now = Date.now();
+    const previousUntil = now + this.config.env.WEBHOOK_SECRET_GRACE_SECONDS * 1000;
+    const rotated = await this.db.run((em) =>
+      this.merchants.rotateWebhookSecret(
+        em,
+        sourceId,
+        this.keys.secretBox.seal(secret),
+        previousUntil,
+        now,
+      ),
+    );
+    if (!rotated) throw MerchantError.merchantNotFound();
+    return {
+      source_id: sourceId,
+      webhook_secret: secret,
+      previous_secret_expires_at: iso(previousUntil),
+    };
+  }
+
   /** The merchant, if this caller may see it: admins all, a merchant only itself (else 404). */
   private async readable(principal: Principal, sourceId: number): Promise<MerchantEntity> {
     if (principal.role !== 'admin' && principal.sourceId !== sourceId)
@@ -187,6 +215,10 @@ export class MerchantsService {
       throw error;
     }
   }
+}
+
+function newWebhookSecret(): string {
+  return `whsec_${randomBytes(32).toString('base64url')}`;
 }
 
 function newCredential(sourceId: number, secretHash: string, now: number): CredentialEntity {

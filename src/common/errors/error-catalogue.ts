@@ -149,6 +149,9 @@ export const ERROR_CATALOGUE = {
     zh: '通知验签失败',
   },
 
+  // --- webhooks ---
+  event_not_found: { status: 404, en: 'No such event', zh: '事件不存在' },
+
   // --- resources ---
   not_found: { status: 404, en: 'No such resource', zh: '资源不存在' },
   route_not_found: {

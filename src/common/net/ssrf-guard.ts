@@ -1,3 +1,4 @@
+import { LookupAddress, LookupOptions } from 'node:dns';
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import ipaddr from 'ipaddr.js';
@@ -47,6 +48,25 @@ export class SsrfGuard {
     const first = addresses[0];
     return { url, address: first.address, family: first.family === 6 ? 6 : 4 };
   }
+}
+
+type LookupCallback = (
+  error: NodeJS.ErrnoException | null,
+  address: string | LookupAddress[],
+  family?: number,
+) => void;
+
+/**
+ * A `lookup` for `http.request`/`net.connect` that answers every query with the address the
+ * guard checked, so the connection goes exactly there while the URL's host name stays in the
+ * Host header and in TLS (SNI, certificate check). A DNS answer that changes between check and
+ * connect (rebinding) is never asked for.
+ */
+export function pinnedLookup(checked: CheckedUrl) {
+  return (_hostname: string, options: LookupOptions, callback: LookupCallback): void => {
+    if (options.all) callback(null, [{ address: checked.address, family: checked.family }]);
+    else callback(null, checked.address, checked.family);
+  };
 }
 
 async function resolve(host: string): Promise<{ address: string; family: number }[]> {

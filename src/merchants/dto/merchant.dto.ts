@@ -65,6 +65,16 @@ export class CreatedMerchantDto extends MerchantDto {
   webhook_secret!: string;
 }
 
+/** The answer to a webhook secret rotation: the only time the new secret is shown. */
+export class WebhookSecretDto {
+  @ApiProperty({ type: 'integer', format: 'int64' })
+  source_id!: number;
+  /** The new signing secret (HMAC-SHA256). Shown once; store it now. */
+  webhook_secret!: string;
+  /** Until then every webhook carries a second `v1` signature, made with the previous secret. */
+  previous_secret_expires_at!: string;
+}
+
 export class MerchantPageDto {
   items!: MerchantDto[];
   next_cursor!: string | null;

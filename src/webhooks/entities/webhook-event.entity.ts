@@ -1,10 +1,19 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 import { BIGINT } from '../../database/columns';
 
-export type WebhookEventType =
-  'payment.succeeded' | 'payment.failed' | 'payment.closed' | 'refund.succeeded' | 'refund.failed';
+export const WEBHOOK_EVENT_TYPES = [
+  'payment.succeeded',
+  'payment.failed',
+  'payment.closed',
+  'refund.succeeded',
+  'refund.failed',
+] as const;
 
-export type DeliveryStatus = 'pending' | 'delivered' | 'failed';
+export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
+
+export const DELIVERY_STATUSES = ['pending', 'delivered', 'failed'] as const;
+
+export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
 
 /**
  * The transactional outbox: an event is inserted in the same transaction as the state change
@@ -42,4 +51,23 @@ export class WebhookEventEntity {
 
   @Column({ name: 'created_at', type: 'bigint', transformer: BIGINT })
   createdAt!: number;
+
+  /** The claim of the worker attempting it now; null when nobody is. */
+  @Column({ name: 'claimed_by', type: 'varchar', length: 64, nullable: true })
+  claimedBy!: string | null;
+
+  /** A claim past this time belongs to a worker that died: another one may take the event. */
+  @Column({ name: 'claim_until', type: 'bigint', nullable: true, transformer: BIGINT })
+  claimUntil!: number | null;
+
+  @Column({ name: 'delivered_at', type: 'bigint', nullable: true, transformer: BIGINT })
+  deliveredAt!: number | null;
+
+  /** Attempts since the event was written or last redelivered: the position in the retry schedule. */
+  @Column({ name: 'schedule_step', type: 'integer', default: 0 })
+  scheduleStep!: number;
+
+  /** Bumped by each redelivery, so an attempt in flight meanwhile does not undo it. */
+  @Column({ name: 'redelivery_count', type: 'integer', default: 0 })
+  redeliveryCount!: number;
 }
