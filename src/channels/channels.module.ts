@@ -10,6 +10,7 @@ import { ChannelsRepository } from './channels.repository';
 import { ChannelsService } from './channels.service';
 import { ChannelHealthRepository } from './health/channel-health.repository';
 import { ChannelHealthService } from './health/channel-health.service';
+import { AlipayProvider } from './providers/alipay/alipay.provider';
 import { ProviderRegistry } from './providers/provider-registry';
 import { SandboxController } from './providers/sandbox/sandbox.controller';
 import { SandboxDraws } from './providers/sandbox/sandbox-draws';
@@ -39,6 +40,7 @@ import { SandboxRepository } from './providers/sandbox/sandbox.repository';
     SandboxDraws,
     SandboxNotifier,
     SandboxPayService,
+    AlipayProvider,
   ],
   exports: [ChannelGateway],
 })
