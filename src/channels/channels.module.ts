@@ -18,6 +18,7 @@ import { SandboxNotifier } from './providers/sandbox/sandbox-notifier';
 import { SandboxPayService } from './providers/sandbox/sandbox-pay.service';
 import { SandboxProvider } from './providers/sandbox/sandbox.provider';
 import { SandboxRepository } from './providers/sandbox/sandbox.repository';
+import { WechatpayProvider } from './providers/wechatpay/wechatpay.provider';
 
 /**
  * Channels: admin CRUD, routing with failover and circuit breaking, and the provider adapters.
@@ -41,6 +42,7 @@ import { SandboxRepository } from './providers/sandbox/sandbox.repository';
     SandboxNotifier,
     SandboxPayService,
     AlipayProvider,
+    WechatpayProvider,
   ],
   exports: [ChannelGateway],
 })
