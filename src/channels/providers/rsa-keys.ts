@@ -20,6 +20,9 @@ export function parseRsaPrivateKey(text: unknown): KeyObject | null {
 
 export function parseRsaPublicKey(text: unknown): KeyObject | null {
   if (typeof text !== 'string' || text.trim() === '' || text.length > 16_384) return null;
+  // createPublicKey derives a public key from a private one: a private key pasted here would be
+  // accepted and then kept unsealed, since public key fields are not secrets
+  if (text.includes('PRIVATE KEY')) return null;
   const candidates = text.includes('-----BEGIN CERTIFICATE')
     ? [() => new X509Certificate(text).publicKey]
     : text.includes('-----BEGIN')
