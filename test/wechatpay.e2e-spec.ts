@@ -375,5 +375,16 @@ describe(`WeChat Pay channels on ${testEngine()}`, () => {
         },
       ]);
     });
+
+    it('reads a day without trades (NO_STATEMENT_EXIST) as an empty statement', async () => {
+      expect(await t.app.get(ChannelGateway).fetchStatement('wx_native', '2020-01-01')).toEqual([]);
+    });
+
+    it('refuses a bill that is not ready yet rather than reporting an empty day', async () => {
+      fake.refuseNext(400, 'STATEMENT_CREATING');
+      await expect(
+        t.app.get(ChannelGateway).fetchStatement('wx_native', '2020-01-02'),
+      ).rejects.toMatchObject({ kind: 'rejected', providerCode: 'STATEMENT_CREATING' });
+    });
   });
 });

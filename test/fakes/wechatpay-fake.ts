@@ -364,6 +364,7 @@ export class WechatpayFake {
         return error(400, 'PARAM_ERROR', '参数错误');
       }
       const bill = this.bill(date);
+      if (bill === null) return error(400, 'NO_STATEMENT_EXIST', '账单不存在');
       const token = randomBytes(8).toString('hex');
       this.bills.set(token, bill);
       return [
@@ -486,7 +487,7 @@ export class WechatpayFake {
   }
 
   /** The trade bill (bill_type ALL) as v3 serves it: backtick-prefixed cells, a summary at the end. */
-  private bill(date: string): Buffer {
+  private bill(date: string): Buffer | null {
     const start = Date.parse(`${date}T00:00:00+08:00`);
     const inDay = (t: number | null) => t !== null && t >= start && t < start + 86_400_000;
     const beijing = (ms: number) => rfc3339(ms).slice(0, 19).replace('T', ' ');
@@ -572,6 +573,7 @@ export class WechatpayFake {
         ]),
       );
     }
+    if (rows.length === 0) return null;
     const text = [
       '交易时间,公众账号ID,商户号,特约商户号,设备号,微信订单号,商户订单号,用户标识,交易类型,交易状态,付款银行,' +
         '货币种类,应结订单金额,代金券金额,微信退款单号,商户退款单号,退款金额,充值券退款金额,退款类型,退款状态,' +

@@ -66,9 +66,9 @@ export class AlipayProvider extends PaymentProvider {
     const biz: Record<string, unknown> = {
       out_trade_no: request.orderId,
       total_amount: toMajorUnits(request.amount, 'CNY'),
-      subject: request.subject.slice(0, 256),
+      subject: [...request.subject].slice(0, 256).join(''),
       time_expire: beijingTime(request.expiresAt),
-      ...(request.description ? { body: request.description.slice(0, 128) } : {}),
+      ...(request.description ? { body: [...request.description].slice(0, 128).join('') } : {}),
       ...(config.seller_id ? { seller_id: config.seller_id } : {}),
     };
     if (config.product === 'precreate') {
@@ -120,7 +120,7 @@ export class AlipayProvider extends PaymentProvider {
       out_trade_no: request.orderId,
       refund_amount: toMajorUnits(request.amount, 'CNY'),
       out_request_no: request.refundId,
-      ...(request.reason ? { refund_reason: request.reason.slice(0, 256) } : {}),
+      ...(request.reason ? { refund_reason: [...request.reason].slice(0, 256).join('') } : {}),
     });
     if (result.code !== '10000') throw refused('alipay.trade.refund', result);
     // fund_change N: this out_request_no was refunded before (a retry); the refund query says how

@@ -141,6 +141,9 @@ export class WechatpayProvider extends PaymentProvider {
     const path = `/v3/bill/tradebill?bill_date=${encodeURIComponent(date)}&bill_type=ALL`;
     const client = this.client(channel);
     const response = await client.request('GET', path);
+    // WeChat Pay keeps no bill for a day without successful trades; STATEMENT_CREATING (not
+    // ready yet) and the rest stay refusals
+    if (response.body?.code === 'NO_STATEMENT_EXIST') return [];
     const { download_url: url, hash_type: hashType, hash_value: hashValue } = response.body ?? {};
     if (response.status !== 200 || typeof url !== 'string')
       throw refused('/v3/bill/tradebill', response);
