@@ -148,7 +148,12 @@ describe(`Alipay channels on ${testEngine()}`, () => {
       const order = await createOrder(t, m, { amount: 1001, product_name: '苹果 & 梨' });
       const call = fake.calls.find((c) => c.biz.out_trade_no === order.order_id)!;
       expect(call.method).toBe('alipay.trade.precreate');
-      expect(call.biz).toMatchObject({ total_amount: '10.01', subject: '苹果 & 梨' });
+      expect(call.biz).toMatchObject({
+        total_amount: '10.01',
+        subject: '苹果 & 梨',
+        // Alipay refuses the payment after the order expires, in Beijing time
+        time_expire: beijing(Date.parse(order.expires_at as string)),
+      });
       expect(call.params.notify_url).toBe(`${t.url}/v1/notify/ali_qr`);
       expect(order.pay_url).toMatch(/^https:\/\/qr\.alipay\.com\/bax0/);
       expect(order.status).toBe('PENDING');
@@ -286,6 +291,28 @@ describe(`Alipay channels on ${testEngine()}`, () => {
       const after = await getOrder(t, m.token, order.order_id);
       expect(after).toMatchObject({ status: 'REFUNDED', refunded_amount: 1000 });
       expect(fake.trades.get(order.order_id)!.status).toBe('TRADE_CLOSED');
+    });
+
+    it('asks alipay.trade.fastpay.refund.query about a refund whose answer was lost', async () => {
+      const order = await createOrder(t, m, { amount: 900 });
+      await fake.pay(order.order_id);
+      fake.loseNextAnswer();
+      const res = await t.http
+        .post(`/v1/payments/${order.order_id}/refunds`)
+        .set(bearer(m.token))
+        .send({ amount: 900 });
+      expect([res.status, res.body.data.status]).toEqual([201, 'PENDING']);
+      await new Promise((r) => setTimeout(r, 1100));
+      await t.app.get(PaymentSync).syncDue();
+      const query = fake.calls.find(
+        (c) =>
+          c.method === 'alipay.trade.fastpay.refund.query' && c.biz.out_trade_no === order.order_id,
+      )!;
+      expect(query.biz).toMatchObject({ out_request_no: res.body.data.refund_id });
+      expect(await getOrder(t, m.token, order.order_id)).toMatchObject({
+        status: 'REFUNDED',
+        refunded_amount: 900,
+      });
     });
   });
 

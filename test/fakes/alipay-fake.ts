@@ -49,6 +49,7 @@ export class AlipayFake {
   private readonly key = generateKeyPairSync('rsa', { modulusLength: 2048 });
   private readonly bills = new Map<string, Buffer>();
   private readonly refusals: string[] = [];
+  private answersToLose = 0;
   private tradeSeq = 0;
 
   private constructor(
@@ -75,6 +76,11 @@ export class AlipayFake {
 
   failNext(count: number, fault: { status: number } | { hang: true }): void {
     this.server.failNext(count, fault);
+  }
+
+  /** The next gateway call is carried out, but its answer is lost (the caller times out). */
+  loseNextAnswer(): void {
+    this.answersToLose++;
   }
 
   /** The next gateway call is refused with this business error (code 40004). */
@@ -113,6 +119,9 @@ export class AlipayFake {
   async pay(outTradeNo: string, options: { notify?: boolean } = {}) {
     const trade = this.scan(outTradeNo);
     if (trade.status !== 'WAIT_BUYER_PAY') throw new Error(`trade is ${trade.status}`);
+    if (trade.expiresAt !== null && Date.now() > trade.expiresAt) {
+      throw new Error('the trade is past its time_expire: Alipay refuses the payment');
+    }
     trade.status = 'TRADE_SUCCESS';
     trade.paidAt = Date.now();
     return options.notify === false ? null : this.notify(outTradeNo);
@@ -219,7 +228,12 @@ export class AlipayFake {
         sub_msg: 'refused by the test',
       });
     }
-    this.answer(res, method, this.execute(method, biz, params));
+    const answer = this.execute(method, biz, params);
+    if (this.answersToLose > 0) {
+      this.answersToLose--;
+      return this.server.hold(res);
+    }
+    this.answer(res, method, answer);
   }
 
   private checkRequest(params: Record<string, string>): Answer | null {

@@ -59,8 +59,9 @@ export class FakeServer {
     for (let i = 0; i < count; i++) this.faults.push(fault);
   }
 
-  clearFaults(): void {
-    this.faults.length = 0;
+  /** Keeps a request unanswered until close(): the provider acted, its answer never arrives. */
+  hold(response: ServerResponse): void {
+    this.held.add(response);
   }
 
   async close(): Promise<void> {

@@ -33,7 +33,6 @@ export interface WechatpayOrder {
   state: TradeState;
   createdAt: number;
   paidAt: number | null;
-  request: Json;
 }
 
 export interface WechatpayRefund {
@@ -405,7 +404,6 @@ export class WechatpayFake {
       state: 'NOTPAY',
       createdAt: Date.now(),
       paidAt: null,
-      request: body,
     };
     this.orders.set(outTradeNo, order);
     const prepay = createHash('sha1').update(outTradeNo).digest('hex').slice(0, 16);
