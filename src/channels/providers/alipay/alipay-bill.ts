@@ -1,9 +1,9 @@
 import AdmZip from 'adm-zip';
 import iconv from 'iconv-lite';
 import { fromMajorUnits } from '../../../common/money/money';
+import { parseBeijingTime } from '../china-time';
 import { StatementLine } from '../payment-provider.port';
 import { splitCsv } from '../statement-csv';
-import { parseBeijingTime } from '../china-time';
 
 /**
  * Alipay's trade bill (bill_type `trade`): a zip holding two GBK-encoded CSV files, the

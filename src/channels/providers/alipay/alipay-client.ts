@@ -1,8 +1,8 @@
 import { AlipayRequestError, AlipaySdk, AlipaySdkCommonResult } from 'alipay-sdk';
+import { beijingTime } from '../china-time';
 import { ProviderError } from '../payment-provider.port';
 import { parseRsaPrivateKey, parseRsaPublicKey } from '../rsa-keys';
 import { AlipayConfig } from './alipay-config';
-import { beijingTime } from '../china-time';
 
 /** What `alipay.*` methods answer: `code` 10000 is success, anything else carries `sub_code`. */
 export type AlipayResult = AlipaySdkCommonResult & Record<string, unknown>;

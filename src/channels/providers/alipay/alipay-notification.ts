@@ -1,4 +1,5 @@
 import { fromMajorUnits } from '../../../common/money/money';
+import { parseBeijingTime } from '../china-time';
 import {
   InboundNotification,
   NotificationRejectedError,
@@ -6,7 +7,6 @@ import {
 } from '../payment-provider.port';
 import { AlipayClient } from './alipay-client';
 import { AlipayConfig } from './alipay-config';
-import { parseBeijingTime } from '../china-time';
 import { tradeStatus } from './alipay-protocol';
 
 /** Alipay retries until it reads exactly this body. */

@@ -1,5 +1,6 @@
 import { fromMajorUnits, toMajorUnits } from '../../../common/money/money';
 import { AppConfig } from '../../../config/app-config';
+import { beijingTime, parseBeijingTime } from '../china-time';
 import {
   ChannelContext,
   ConfigValidation,
@@ -19,7 +20,6 @@ import { parseAlipayBillZip } from './alipay-bill';
 import { AlipayClient, AlipayResult } from './alipay-client';
 import { alipayConfigOf, validateAlipayConfig } from './alipay-config';
 import { parseAlipayNotification } from './alipay-notification';
-import { beijingTime, parseBeijingTime } from '../china-time';
 import { tradeStatus } from './alipay-protocol';
 
 /** The largest bill file read (a zip of a day's CSV): far above any single channel's day. */
