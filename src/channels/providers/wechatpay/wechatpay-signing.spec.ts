@@ -1,4 +1,5 @@
 import { createCipheriv, createVerify, generateKeyPairSync, randomBytes } from 'node:crypto';
+import { parseRsaPublicKey } from '../rsa-keys';
 import {
   authorization,
   decryptResource,
@@ -102,6 +103,44 @@ describe('WeChat Pay answer and notification verification', () => {
     expect(verifySigned({ ...signed(), signature: undefined }, body, key, now)).toMatch('missing');
     const other = { publicKey: merchant.publicKey, keyId: KEY_ID };
     expect(verifySigned(signed(), body, other, now)).toBe('signature does not verify');
+  });
+
+  it('verifies with a platform certificate instead of a public key (certificate mode)', () => {
+    // a self-signed test certificate (openssl req -x509, serial 41649F…A757) and a signature
+    // its key made over the message below; the key itself is not kept
+    const certificate = [
+      '-----BEGIN CERTIFICATE-----',
+      'MIIDVTCCAj2gAwIBAgIUQWSfy9OZsnj/1w4KMMYl7Rcdp1cwDQYJKoZIhvcNAQEL',
+      'BQAwOjEgMB4GA1UEAwwXVGVucGF5LmNvbSBSb290IENBIHRlc3QxFjAUBgNVBAoM',
+      'DXBheWdhdGUgdGVzdHMwHhcNMjYxMTI2MTEzNjQ0WhcNMzYxMTIzMTEzNjQ0WjA6',
+      'MSAwHgYDVQQDDBdUZW5wYXkuY29tIFJvb3QgQ0EgdGVzdDEWMBQGA1UECgwNcGF5',
+      'Z2F0ZSB0ZXN0czCCASIwDQYJKoZIhvcNAQEBBQADggEPADCCAQoCggEBAL9Qgxyo',
+      '9yFy5lPz7YL4gZ/FzHuiAuRt7D/nQFtYGJYAgPtBwG9EYrfQdbutIbepAmBuUQSX',
+      'UGRZ63TiyGkB9rPD6X8KYBDSOsv7AegbElZDAkAy1go6GIqe52ltziJmRnkqkWsP',
+      'BFIJOtCnC+ycx1kMPjF7kA4izbGVLvIpRMXo3cVQHwBu3uLg9FIwngSCZSAPJ0U/',
+      '/R4V55UA/vMmvxm6b7Y+g+ada9ui8ZBym/H3nQ3tI+ieGH6iXUxm1vSwGgAKZOO8',
+      'clQ3NQoKQcRuSgT6ckWx/ehFzBUvJJOoql87oTGmVVyVS2ZgjbJtReZYc+2lM6Yn',
+      't4jimNHhHdeD9ZsCAwEAAaNTMFEwHQYDVR0OBBYEFGkZahTFplXOquPMiuvU9fBA',
+      'cPwVMB8GA1UdIwQYMBaAFGkZahTFplXOquPMiuvU9fBAcPwVMA8GA1UdEwEB/wQF',
+      'MAMBAf8wDQYJKoZIhvcNAQELBQADggEBAIum+ELtFRP3HlyDjc6k1gHxKbmFhwWG',
+      '6vx90PUU4dp1sGgPiMviheFPcdzdblsqJsb7nW0SXO4O0GAF5tVMjr1CRevLb5DE',
+      '2LLOLqopyClhTsOmj2h3peZVndZ6N9jPeFydVRhnzk/6ZDUmqyxVWduaCysHxuxT',
+      'VHFs0i/gy4jIaXJ7BFaWN6+1OJGUPCLKtxKJpozsvn76G/ziQ3TWqSSu+D/DCxdV',
+      'SjnIgj4gkQpv0WE+JzYM8Bx/TbvjZrODgvSUCYny0Ys6q4/lRb6ScZj/IRRs3lP/',
+      'JvNUGeVr/Qe/hGfRrZZNDIv0/tkiP1tXnNhS8KwBMNGhEkuGTbWicuU=',
+      '-----END CERTIFICATE-----',
+    ].join('\n');
+    const publicKey = parseRsaPublicKey(certificate)!;
+    const certKey = { publicKey, keyId: '41649FCBD399B278FFD70E0A30C625ED171DA757' };
+    const fromCert = {
+      timestamp: '1700000000',
+      nonce: 'fa2d1e6f0b1b4c1d',
+      serial: certKey.keyId,
+      signature:
+        'qec5EO2fimY82C+oqyMARSQ7LfdYOd1ovQsixN2R+D6kgUHA2nBLGEjqSbbwkPqq4TLWp9T4X5u8j54GWvwAIz+0UG7VcGwq7PoQfEBWx/NvoexFb5oB/j1YZ9UI5oixu9agYAK9Y5eN0k3u72A1oxcXRRR01YcmUdIty2BcXgypTDPm5TFpDOF2RUBJWc2eJJQsBqY42Nj7Iizto4fCOrcDECG2OyuGZlWLw/us5gXu7iey4Bvws3Gm0KN1EhAzDIkfDKJGd1tKu7X0r0wgRMLH/N5vZheDkyqNvcoNNgKoimh5I5lg8ZNsE+vBgouRMqvQTdOEnfOCnoCl16HnWQ==',
+    };
+    expect(verifySigned(fromCert, body, certKey, now)).toBeNull();
+    expect(verifySigned(fromCert, body, key, now)).toMatch('not the configured key');
   });
 });
 
