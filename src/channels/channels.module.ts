@@ -10,6 +10,7 @@ import { ChannelsRepository } from './channels.repository';
 import { ChannelsService } from './channels.service';
 import { ChannelHealthRepository } from './health/channel-health.repository';
 import { ChannelHealthService } from './health/channel-health.service';
+import { AlipayProvider } from './providers/alipay/alipay.provider';
 import { ProviderRegistry } from './providers/provider-registry';
 import { SandboxController } from './providers/sandbox/sandbox.controller';
 import { SandboxDraws } from './providers/sandbox/sandbox-draws';
@@ -17,6 +18,7 @@ import { SandboxNotifier } from './providers/sandbox/sandbox-notifier';
 import { SandboxPayService } from './providers/sandbox/sandbox-pay.service';
 import { SandboxProvider } from './providers/sandbox/sandbox.provider';
 import { SandboxRepository } from './providers/sandbox/sandbox.repository';
+import { WechatpayProvider } from './providers/wechatpay/wechatpay.provider';
 
 /**
  * Channels: admin CRUD, routing with failover and circuit breaking, and the provider adapters.
@@ -39,6 +41,8 @@ import { SandboxRepository } from './providers/sandbox/sandbox.repository';
     SandboxDraws,
     SandboxNotifier,
     SandboxPayService,
+    AlipayProvider,
+    WechatpayProvider,
   ],
   exports: [ChannelGateway],
 })

@@ -43,7 +43,7 @@ export class CreateChannelDto {
   @Length(1, 64)
   name!: string;
 
-  /** A registered provider adapter. @example sandbox */
+  /** A registered provider adapter: `sandbox`, `alipay` or `wechatpay`. @example sandbox */
   @IsString()
   @MaxLength(32)
   provider!: string;
@@ -127,9 +127,13 @@ export class CreateChannelDto {
   merchants?: number[];
 
   /**
-   * The provider's settings, checked by its adapter. Sandbox: `{secret?, latency_ms,
-   * create_error_rate, notify_delay_ms, notify_duplicate_rate, notify_drop_rate, seed?}`.
-   * Secret fields are encrypted at rest and shown masked (`****abcd`).
+   * The provider's settings, checked by its adapter (see docs/providers.md). Sandbox:
+   * `{secret?, latency_ms, create_error_rate, notify_delay_ms, notify_duplicate_rate,
+   * notify_drop_rate, seed?}`. Alipay: `{app_id, private_key, alipay_public_key, gateway_url?,
+   * product?: precreate|page|wap, seller_id?}`. WeChat Pay: `{mchid, appid, serial_no,
+   * private_key, apiv3_key, platform_public_key, platform_public_key_id, base_url?,
+   * product?: native|h5, payer_client_ip?}`. Secret fields (`secret`, `private_key`,
+   * `apiv3_key`) are encrypted at rest and shown masked (`****abcd`).
    */
   @ApiPropertyOptional({ type: 'object', additionalProperties: true })
   @IfPresent()

@@ -1,0 +1,101 @@
+import { FieldError } from '../../../common/errors/app-error';
+import { ConfigValidation } from '../payment-provider.port';
+import { parseRsaPrivateKey, parseRsaPublicKey } from '../rsa-keys';
+
+export const ALIPAY_PRODUCTION_GATEWAY = 'https://openapi.alipay.com/gateway.do';
+export const ALIPAY_SANDBOX_GATEWAY = 'https://openapi-sandbox.dl.alipaydev.com/gateway.do';
+
+/** precreate: 当面付 QR code; page: 电脑网站支付; wap: 手机网站支付. */
+export const ALIPAY_PRODUCTS = ['precreate', 'page', 'wap'] as const;
+export type AlipayProduct = (typeof ALIPAY_PRODUCTS)[number];
+
+/** An Alipay channel's settings, as stored (private_key decrypted in a ChannelContext). */
+export interface AlipayConfig {
+  app_id: string;
+  /** The application's private key (PKCS#1 or PKCS#8 PEM, or Alipay's bare base64). */
+  private_key: string;
+  /** Alipay's public key for this application (not the application's own public key). */
+  alipay_public_key: string;
+  gateway_url: string;
+  product: AlipayProduct;
+  /** The seller's partner id (2088…); when set, notifications for another seller are refused. */
+  seller_id?: string;
+}
+
+const KNOWN = new Set([
+  'app_id',
+  'private_key',
+  'alipay_public_key',
+  'gateway_url',
+  'product',
+  'seller_id',
+]);
+
+/** Checks an Alipay `config` and fills the defaults (gateway_url, product). */
+export function validateAlipayConfig(input: unknown): ConfigValidation {
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) {
+    return { ok: false, errors: [{ field: 'config', message: 'config must be an object' }] };
+  }
+  const source = input as Record<string, unknown>;
+  const errors: FieldError[] = [];
+  for (const key of Object.keys(source)) {
+    if (!KNOWN.has(key))
+      errors.push({ field: `config.${key}`, message: 'is not an Alipay setting' });
+  }
+  const appId = source.app_id;
+  if (typeof appId !== 'string' || !/^\d{1,32}$/.test(appId)) {
+    errors.push({ field: 'config.app_id', message: 'must be the application id (digits)' });
+  }
+  if (!parseRsaPrivateKey(source.private_key)) {
+    errors.push({
+      field: 'config.private_key',
+      message: 'must be an RSA private key of at least 2048 bits (PKCS#1 or PKCS#8 PEM)',
+    });
+  }
+  if (!parseRsaPublicKey(source.alipay_public_key)) {
+    errors.push({
+      field: 'config.alipay_public_key',
+      message: "must be Alipay's RSA public key (PEM or base64), at least 2048 bits",
+    });
+  }
+  const gateway = source.gateway_url ?? ALIPAY_PRODUCTION_GATEWAY;
+  if (!isHttpUrl(gateway)) {
+    errors.push({ field: 'config.gateway_url', message: 'must be an http(s) URL' });
+  }
+  const product = source.product ?? 'precreate';
+  if (!ALIPAY_PRODUCTS.includes(product as AlipayProduct)) {
+    errors.push({
+      field: 'config.product',
+      message: `must be one of ${ALIPAY_PRODUCTS.join(', ')}`,
+    });
+  }
+  const sellerId = source.seller_id;
+  if (sellerId !== undefined && (typeof sellerId !== 'string' || !/^\d{16}$/.test(sellerId))) {
+    errors.push({ field: 'config.seller_id', message: 'must be the 16-digit partner id (2088…)' });
+  }
+  if (errors.length > 0) return { ok: false, errors };
+  const config: AlipayConfig = {
+    app_id: appId as string,
+    private_key: (source.private_key as string).trim(),
+    alipay_public_key: (source.alipay_public_key as string).trim(),
+    gateway_url: gateway as string,
+    product: product as AlipayProduct,
+    ...(sellerId === undefined ? {} : { seller_id: sellerId as string }),
+  };
+  return { ok: true, config: { ...config } };
+}
+
+/** The config of an Alipay channel context (validated when the channel was written). */
+export function alipayConfigOf(config: Record<string, unknown>): AlipayConfig {
+  return config as unknown as AlipayConfig;
+}
+
+export function isHttpUrl(value: unknown): value is string {
+  if (typeof value !== 'string' || value.length > 2048) return false;
+  try {
+    const url = new URL(value);
+    return (url.protocol === 'https:' || url.protocol === 'http:') && url.hostname !== '';
+  } catch {
+    return false;
+  }
+}

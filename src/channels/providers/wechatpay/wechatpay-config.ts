@@ -1,0 +1,126 @@
+import { isIP } from 'node:net';
+import { FieldError } from '../../../common/errors/app-error';
+import { ConfigValidation } from '../payment-provider.port';
+import { parseRsaPrivateKey, parseRsaPublicKey } from '../rsa-keys';
+
+export const WECHATPAY_BASE_URL = 'https://api.mch.weixin.qq.com';
+
+/** native: Native 支付 (QR code_url); h5: H5 支付 (h5_url). JSAPI needs the payer's openid. */
+export const WECHATPAY_PRODUCTS = ['native', 'h5'] as const;
+export type WechatpayProduct = (typeof WECHATPAY_PRODUCTS)[number];
+
+/** A WeChat Pay channel's settings, as stored (private_key and apiv3_key decrypted in a context). */
+export interface WechatpayConfig {
+  mchid: string;
+  appid: string;
+  /** Serial number of the merchant API certificate whose private key signs requests. */
+  serial_no: string;
+  private_key: string;
+  /** The APIv3 key: 32 bytes, decrypts notifications. */
+  apiv3_key: string;
+  /** WeChat Pay's public key (or its platform certificate), which signs responses and notifications. */
+  platform_public_key: string;
+  /** The `Wechatpay-Serial` that key signs with (PUB_KEY_ID_… or the certificate serial). */
+  platform_public_key_id: string;
+  base_url: string;
+  product: WechatpayProduct;
+  /** H5 only: the payer IP WeChat is told (the order API carries none); see docs/providers.md. */
+  payer_client_ip?: string;
+}
+
+const KNOWN = new Set([
+  'mchid',
+  'appid',
+  'serial_no',
+  'private_key',
+  'apiv3_key',
+  'platform_public_key',
+  'platform_public_key_id',
+  'base_url',
+  'product',
+  'payer_client_ip',
+]);
+
+/** Checks a WeChat Pay `config` and fills the defaults (base_url, product). */
+export function validateWechatpayConfig(input: unknown): ConfigValidation {
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) {
+    return { ok: false, errors: [{ field: 'config', message: 'config must be an object' }] };
+  }
+  const source = input as Record<string, unknown>;
+  const errors: FieldError[] = [];
+  const fail = (field: string, message: string) =>
+    errors.push({ field: `config.${field}`, message });
+  for (const key of Object.keys(source)) {
+    if (!KNOWN.has(key)) fail(key, 'is not a WeChat Pay setting');
+  }
+  if (!matches(source.mchid, /^\d{1,32}$/)) fail('mchid', 'must be the merchant id (digits)');
+  if (!matches(source.appid, /^[A-Za-z0-9_]{1,32}$/)) fail('appid', 'must be the AppID (wx…)');
+  if (!matches(source.serial_no, /^[0-9A-Fa-f]{8,64}$/)) {
+    fail('serial_no', 'must be the merchant API certificate serial number (hex)');
+  }
+  if (!parseRsaPrivateKey(source.private_key)) {
+    fail('private_key', 'must be the merchant API private key (apiclient_key.pem), RSA 2048+');
+  }
+  if (typeof source.apiv3_key !== 'string' || Buffer.byteLength(source.apiv3_key) !== 32) {
+    fail('apiv3_key', 'must be the APIv3 key: exactly 32 bytes');
+  }
+  if (!parseRsaPublicKey(source.platform_public_key)) {
+    fail('platform_public_key', 'must be the WeChat Pay public key or platform certificate (PEM)');
+  }
+  if (!matches(source.platform_public_key_id, /^[A-Za-z0-9_]{1,64}$/)) {
+    fail('platform_public_key_id', 'must be the id that key signs with (PUB_KEY_ID_… or serial)');
+  }
+  const baseUrl = source.base_url ?? WECHATPAY_BASE_URL;
+  if (!isBaseUrl(baseUrl)) fail('base_url', 'must be an http(s) URL without a path');
+  const product = source.product ?? 'native';
+  if (product === 'jsapi') {
+    fail('product', 'jsapi needs the payer openid, which orders do not carry: use native or h5');
+  } else if (!WECHATPAY_PRODUCTS.includes(product as WechatpayProduct)) {
+    fail('product', `must be one of ${WECHATPAY_PRODUCTS.join(', ')}`);
+  }
+  const ip = source.payer_client_ip;
+  if (ip !== undefined && (typeof ip !== 'string' || isIP(ip) === 0)) {
+    fail('payer_client_ip', 'must be an IPv4 or IPv6 address');
+  }
+  if (product === 'h5' && ip === undefined) {
+    fail('payer_client_ip', 'is required for h5 (WeChat asks for the payer IP)');
+  }
+  if (errors.length > 0) return { ok: false, errors };
+  const config: WechatpayConfig = {
+    mchid: source.mchid as string,
+    appid: source.appid as string,
+    serial_no: (source.serial_no as string).toUpperCase(),
+    private_key: (source.private_key as string).trim(),
+    apiv3_key: source.apiv3_key as string,
+    platform_public_key: (source.platform_public_key as string).trim(),
+    platform_public_key_id: source.platform_public_key_id as string,
+    base_url: (baseUrl as string).replace(/\/+$/, ''),
+    product: product as WechatpayProduct,
+    ...(ip === undefined ? {} : { payer_client_ip: ip as string }),
+  };
+  return { ok: true, config: { ...config } };
+}
+
+/** The config of a WeChat Pay channel context (validated when the channel was written). */
+export function wechatpayConfigOf(config: Record<string, unknown>): WechatpayConfig {
+  return config as unknown as WechatpayConfig;
+}
+
+function matches(value: unknown, pattern: RegExp): value is string {
+  return typeof value === 'string' && pattern.test(value);
+}
+
+function isBaseUrl(value: unknown): value is string {
+  if (typeof value !== 'string' || value.length > 2048) return false;
+  try {
+    const url = new URL(value);
+    return (
+      (url.protocol === 'https:' || url.protocol === 'http:') &&
+      url.hostname !== '' &&
+      url.search === '' &&
+      (url.pathname === '/' || url.pathname === '')
+    );
+  } catch {
+    return false;
+  }
+}
