@@ -16,6 +16,7 @@ import { QueryPaymentsDto } from './dto/query-payments.dto';
 import { CreateRefundDto, RefundDto, RefundListDto } from './dto/refund.dto';
 import { IdempotencyContext, PaymentsService } from './payments.service';
 import { RefundsService } from './refunds.service';
+import { ApiErrors } from '../docs/api-errors.decorator';
 
 const CREATE_DESCRIPTION =
   'Creates a payment order and routes it to a channel; `pay_url` is where the payer pays. ' +
@@ -35,6 +36,13 @@ export class PaymentsController {
   @Post('create')
   @Roles('merchant')
   @Idempotent()
+  @ApiErrors(
+    'invalid_amount',
+    'invalid_currency',
+    'source_id_mismatch',
+    'duplicate_merchant_order_no',
+    'no_channel_available',
+  )
   @ApiOperation({ summary: '订单创建 Create payment order', description: CREATE_DESCRIPTION })
   create(
     @CurrentPrincipal() principal: Principal,
@@ -47,6 +55,13 @@ export class PaymentsController {
   @Post()
   @Roles('merchant')
   @Idempotent()
+  @ApiErrors(
+    'invalid_amount',
+    'invalid_currency',
+    'source_id_mismatch',
+    'duplicate_merchant_order_no',
+    'no_channel_available',
+  )
   @ApiOperation({
     summary: '订单创建 Create payment order (alias)',
     description: `Same as POST /v1/payments/create. ${CREATE_DESCRIPTION}`,
@@ -62,6 +77,13 @@ export class PaymentsController {
   @Post('payment')
   @Roles('merchant')
   @Idempotent()
+  @ApiErrors(
+    'invalid_amount',
+    'invalid_currency',
+    'source_id_mismatch',
+    'duplicate_merchant_order_no',
+    'no_channel_available',
+  )
   @ApiOperation({
     summary: '订单创建 Create payment order (original document path)',
     description: `Same as POST /v1/payments/create, at the path of the original document's curl example. ${CREATE_DESCRIPTION}`,
@@ -79,6 +101,7 @@ export class PaymentsController {
   @ApiOkResponse({
     schema: { oneOf: [{ $ref: getSchemaPath(OrderDto) }, { $ref: getSchemaPath(OrderPageDto) }] },
   })
+  @ApiErrors('order_not_found')
   @ApiOperation({
     summary: '订单查询 Query payment orders',
     description:
@@ -93,6 +116,7 @@ export class PaymentsController {
   }
 
   @Get(':order_id')
+  @ApiErrors('order_not_found')
   @ApiOperation({
     summary: '订单查询 Get a payment order',
     description: 'Admins also see the routing trace and every provider attempt.',
@@ -106,6 +130,7 @@ export class PaymentsController {
 
   @Post(':order_id/close')
   @HttpCode(200)
+  @ApiErrors('order_not_found', 'invalid_state', 'channel_unavailable')
   @ApiOperation({
     summary: '关闭订单 Close a payment order',
     description:
@@ -120,6 +145,13 @@ export class PaymentsController {
 
   @Post(':order_id/refunds')
   @Idempotent()
+  @ApiErrors(
+    'invalid_amount',
+    'order_not_found',
+    'invalid_state',
+    'duplicate_merchant_refund_no',
+    'refund_exceeds_amount',
+  )
   @ApiOperation({
     summary: '退款 Refund a payment order',
     description:
@@ -136,6 +168,7 @@ export class PaymentsController {
   }
 
   @Get(':order_id/refunds')
+  @ApiErrors('order_not_found')
   @ApiOperation({ summary: '退款查询 List refunds of an order' })
   listRefunds(
     @CurrentPrincipal() principal: Principal,
