@@ -1,6 +1,7 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import {
   ApiBearerAuth,
+  ApiCreatedResponse,
   ApiExtraModels,
   ApiOkResponse,
   ApiOperation,
@@ -35,6 +36,11 @@ export class PaymentsController {
 
   @Post('create')
   @Roles('merchant')
+  @ApiCreatedResponse({ type: OrderDto, description: 'The order, routed to a channel.' })
+  @ApiOkResponse({
+    type: OrderDto,
+    description: 'The existing order: its merchant_order_no was sent before with the same fields.',
+  })
   @Idempotent()
   @ApiErrors(
     'invalid_amount',
@@ -54,6 +60,11 @@ export class PaymentsController {
 
   @Post()
   @Roles('merchant')
+  @ApiCreatedResponse({ type: OrderDto, description: 'The order, routed to a channel.' })
+  @ApiOkResponse({
+    type: OrderDto,
+    description: 'The existing order: its merchant_order_no was sent before with the same fields.',
+  })
   @Idempotent()
   @ApiErrors(
     'invalid_amount',
@@ -76,6 +87,11 @@ export class PaymentsController {
 
   @Post('payment')
   @Roles('merchant')
+  @ApiCreatedResponse({ type: OrderDto, description: 'The order, routed to a channel.' })
+  @ApiOkResponse({
+    type: OrderDto,
+    description: 'The existing order: its merchant_order_no was sent before with the same fields.',
+  })
   @Idempotent()
   @ApiErrors(
     'invalid_amount',
@@ -144,6 +160,7 @@ export class PaymentsController {
   }
 
   @Post(':order_id/refunds')
+  @ApiCreatedResponse({ type: RefundDto })
   @Idempotent()
   @ApiErrors(
     'invalid_amount',

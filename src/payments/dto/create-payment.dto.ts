@@ -31,14 +31,14 @@ export class CreatePaymentDto {
   @IsMinorUnits()
   amount!: number;
 
-  /** ≤1024 chars, returned verbatim. */
+  /** ≤1024 chars, returned verbatim. @example cart=A-17 */
   @ApiPropertyOptional()
   @IsOptional()
   @IsString()
   @MaxLength(1024)
   external_ext?: string;
 
-  /** ≤256 chars. */
+  /** ≤256 chars. @example gift wrap */
   @ApiPropertyOptional()
   @IsOptional()
   @IsString()
