@@ -1,6 +1,12 @@
 import fc from 'fast-check';
 import { ERROR_CATALOGUE, ErrorReason } from '../common/errors/error-catalogue';
-import { errorReasonsFor, errorResponses, OperationShape, RouteTraits } from './error-responses';
+import {
+  errorExamples,
+  errorReasonsFor,
+  errorResponses,
+  OperationShape,
+  RouteTraits,
+} from './error-responses';
 
 const shape = (overrides: Partial<OperationShape> = {}): OperationShape => ({
   path: '/v1/things',
@@ -36,8 +42,8 @@ describe('error reasons of a route', () => {
       'idempotency_in_progress',
       'payload_too_large',
       'unsupported_media_type',
-      'idempotency_key_reused',
       'no_channel_available',
+      'idempotency_key_reused',
       'rate_limited',
       'internal_error',
       'unavailable',
@@ -96,8 +102,9 @@ describe('error reasons of a route', () => {
     expect(responses['409'].description).toContain(ERROR_CATALOGUE.duplicate_merchant_order_no.zh);
     const examples = responses['409'].content!['application/json'].examples!;
     expect(Object.keys(examples)).toEqual(['invalid_state', 'duplicate_merchant_order_no']);
-    expect(examples.invalid_state).toMatchObject({
-      value: { code: '409', reason: 'invalid_state' },
+    expect(examples.invalid_state).toEqual({ $ref: '#/components/examples/invalid_state' });
+    expect(errorExamples().invalid_state).toMatchObject({
+      value: { code: '409', reason: 'invalid_state', message: ERROR_CATALOGUE.invalid_state.en },
     });
   });
 });

@@ -1,6 +1,7 @@
 import { INestApplication, Type } from '@nestjs/common';
 import { ModulesContainer } from '@nestjs/core';
 import {
+  ExampleObject,
   OperationObject,
   ParameterObject,
   ResponseObject,
@@ -35,11 +36,12 @@ export interface OperationShape {
 
 /**
  * Every reason a route can answer with: the ones its kind of route shares, from the same
- * metadata the guards and interceptors read, plus its domain reasons. Ordered by status, then
- * as listed, without duplicates.
+ * metadata the guards and interceptors read, plus its domain reasons. Ordered by status, the
+ * domain reasons first within each, without duplicates.
  */
 export function errorReasonsFor(shape: OperationShape, traits: RouteTraits): ErrorReason[] {
-  const reasons: ErrorReason[] = [];
+  // the route's own reasons lead within their status: they say most about this operation
+  const reasons: ErrorReason[] = [...traits.domain];
   if (shape.hasBody || shape.hasQuery) reasons.push('validation_failed');
   if (shape.hasBody) reasons.push('malformed_body', 'payload_too_large', 'unsupported_media_type');
   if (shape.hasCursor) reasons.push('invalid_cursor');
@@ -55,7 +57,6 @@ export function errorReasonsFor(shape: OperationShape, traits: RouteTraits): Err
   if (shape.path.startsWith('/v1/') && !traits.allowedDuringMaintenance && !adminOnly) {
     reasons.push('maintenance');
   }
-  reasons.push(...traits.domain);
   const unique = [...new Set(reasons)];
   return unique
     .map((reason, index) => ({ reason, index }))
@@ -115,6 +116,27 @@ export function operationShape(path: string, operation: OperationObject): Operat
 }
 
 /**
+ * An example error envelope for every reason of the catalogue, referenced by the operations
+ * (`#/components/examples/<reason>`) rather than repeated in each.
+ */
+export function errorExamples(): Record<string, ExampleObject> {
+  return Object.fromEntries(
+    (Object.keys(ERROR_CATALOGUE) as ErrorReason[]).sort().map((reason) => [
+      reason,
+      {
+        summary: reason,
+        value: {
+          code: String(ERROR_CATALOGUE[reason].status),
+          message: ERROR_CATALOGUE[reason].en,
+          reason,
+          request_id: '0f3b6c1e-8a2d-4e5f-9b7c-1d2e3f4a5b6c',
+        },
+      },
+    ]),
+  );
+}
+
+/**
  * One response per error status, each listing its reasons with both messages and an example
  * envelope per reason, so Swagger UI and the reference show what can go wrong and why.
  */
@@ -137,18 +159,7 @@ export function errorResponses(reasons: ErrorReason[]): Record<string, ResponseO
         'application/json': {
           schema: { $ref: '#/components/schemas/ErrorEnvelope' },
           examples: Object.fromEntries(
-            list.map((reason) => [
-              reason,
-              {
-                summary: reason,
-                value: {
-                  code: String(status),
-                  message: ERROR_CATALOGUE[reason].en,
-                  reason,
-                  request_id: 'req_01JD6Q7B2M4N8P0R3S5T7V9X1Z',
-                },
-              },
-            ]),
+            list.map((reason) => [reason, { $ref: `#/components/examples/${reason}` }]),
           ),
         },
       },

@@ -11,6 +11,7 @@ import { stringify } from 'safe-stable-stringify';
 import { ERROR_CATALOGUE } from '../common/errors/error-catalogue';
 import { API_VERSION } from './api-version';
 import {
+  errorExamples,
   errorReasonsFor,
   errorResponses,
   operationShape,
@@ -53,6 +54,7 @@ export async function buildOpenApiDocument(app: INestApplication): Promise<OpenA
     ...document.components.schemas,
     ErrorEnvelope: errorEnvelopeSchema(),
   };
+  document.components.examples = { ...document.components.examples, ...errorExamples() };
   describeEnvelopes(document, routeTraitsByOperationId(app, operationIdFor));
   return document;
 }
