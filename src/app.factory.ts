@@ -11,7 +11,9 @@ import { AppLogger, createPino, requestLogContext, scrubUrl } from './common/log
 import { requestIdFor } from './common/http/request-id';
 import { RouteTable } from './common/http/route-table';
 import { AppConfig } from './config/app-config';
+import { readChangelog } from './docs/changelog';
 import { buildOpenApiDocument, setupSwaggerUi } from './docs/openapi';
+import { setupReference } from './docs/reference-page';
 import { MetricsService } from './ops/metrics.service';
 
 /**
@@ -87,7 +89,9 @@ export async function createApp(
     app.enableCors({ origin: config.corsOrigins, credentials: false });
   }
   if (config.env.DOCS_ENABLED) {
-    setupSwaggerUi(app, await buildOpenApiDocument(app));
+    const document = await buildOpenApiDocument(app);
+    setupReference(app, document, { baseUrl: config.publicBaseUrl, changelog: readChangelog() });
+    setupSwaggerUi(app, document);
   }
   app.enableShutdownHooks();
   await app.init();

@@ -8,11 +8,12 @@ import {
   SetMetadata,
 } from '@nestjs/common';
 import { FastifyRequest } from 'fastify';
-import { ApiBasicAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBasicAuth, ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Public } from '../common/auth/public.decorator';
 import { AllowDuringMaintenance } from '../admin/maintenance/maintenance.decorator';
 import { AuthService } from './auth.service';
 import { TokenDto, TokenRequestDto } from './dto/token.dto';
+import { ApiErrors } from '../docs/api-errors.decorator';
 
 export const TOKEN_ENDPOINT = 'paygate:token-endpoint';
 
@@ -33,6 +34,20 @@ export class AuthController {
   @AllowDuringMaintenance()
   @SetMetadata(TOKEN_ENDPOINT, true)
   @ApiBasicAuth()
+  @ApiBody({
+    type: TokenRequestDto,
+    examples: {
+      client_credentials: {
+        summary: 'client_id and client_secret in the body',
+        value: {
+          grant_type: 'client_credentials',
+          client_id: 'cli_3b0c6f0e2d1a9b8c7d6e5f40',
+          client_secret: 'pgs_4f7e2a9c1b8d6e3f5a0b2c4d6e8f0a1b',
+        },
+      },
+    },
+  })
+  @ApiErrors('unsupported_grant_type', 'invalid_client', 'merchant_suspended')
   @ApiOperation({
     summary: '获取Token Get an access token',
     description:

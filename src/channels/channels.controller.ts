@@ -13,6 +13,7 @@ import {
   RouteQueryDto,
   UpdateChannelDto,
 } from './dto/channel.dto';
+import { ApiErrors } from '../docs/api-errors.decorator';
 
 @ApiTags('渠道路由')
 @ApiBearerAuth('bearer')
@@ -24,6 +25,7 @@ export class ChannelsController {
   @Post()
   @Idempotent()
   @Audit('channel.create', 'channel', { resultField: 'code' })
+  @ApiErrors('invalid_amount', 'invalid_currency', 'channel_code_taken')
   @ApiOperation({
     summary: '添加渠道 Add a channel',
     description:
@@ -44,6 +46,7 @@ export class ChannelsController {
 
   // declared before `:code`, and `route` is refused as a channel code
   @Get('route')
+  @ApiErrors('invalid_amount', 'invalid_currency')
   @ApiOperation({
     summary: '路由解释 Explain routing',
     description:
@@ -54,6 +57,7 @@ export class ChannelsController {
   }
 
   @Get(':code')
+  @ApiErrors('channel_not_found', 'channel_deleted')
   @ApiOperation({
     summary: '查询渠道 Get a channel',
     description: '410 `channel_deleted` once deleted (until the code is added again).',
@@ -64,6 +68,7 @@ export class ChannelsController {
 
   @Patch(':code')
   @Audit('channel.update', 'channel', { param: 'code' })
+  @ApiErrors('invalid_amount', 'invalid_currency', 'channel_not_found', 'channel_deleted')
   @ApiOperation({
     summary: '修改渠道 Update a channel',
     description:
@@ -75,6 +80,7 @@ export class ChannelsController {
 
   @Delete(':code')
   @Audit('channel.delete', 'channel', { param: 'code' })
+  @ApiErrors('channel_not_found', 'channel_deleted')
   @ApiOperation({
     summary: '删除渠道 Delete a channel',
     description:

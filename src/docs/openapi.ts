@@ -10,6 +10,19 @@ import {
 import { stringify } from 'safe-stable-stringify';
 import { ERROR_CATALOGUE } from '../common/errors/error-catalogue';
 import { API_VERSION } from './api-version';
+import {
+  errorExamples,
+  errorReasonsFor,
+  errorResponses,
+  operationShape,
+  RouteTraits,
+  routeTraitsByOperationId,
+} from './error-responses';
+
+/** `PaymentsController.create` is `Payments_create`. */
+export function operationIdFor(controllerKey: string, methodKey: string): string {
+  return `${controllerKey.replace(/Controller$/, '')}_${methodKey}`;
+}
 
 /**
  * The OpenAPI document, generated from the controllers' decorators and the DTOs (Swagger CLI
@@ -34,15 +47,15 @@ export async function buildOpenApiDocument(app: INestApplication): Promise<OpenA
     )
     .build();
   const document = SwaggerModule.createDocument(app, config, {
-    operationIdFactory: (controllerKey, methodKey) =>
-      `${controllerKey.replace(/Controller$/, '')}_${methodKey}`,
+    operationIdFactory: operationIdFor,
   });
   document.components = document.components ?? {};
   document.components.schemas = {
     ...document.components.schemas,
     ErrorEnvelope: errorEnvelopeSchema(),
   };
-  describeEnvelopes(document);
+  document.components.examples = { ...document.components.examples, ...errorExamples() };
+  describeEnvelopes(document, routeTraitsByOperationId(app, operationIdFor));
   return document;
 }
 
@@ -50,10 +63,11 @@ export async function buildOpenApiDocument(app: INestApplication): Promise<OpenA
  * What the decorators describe is the `data` of each answer; on the wire every JSON answer is
  * an envelope. Wrapping here, once, keeps the document true for every route, including ones
  * added later, and lets the contract test check real responses against it. Bodies are also
- * accepted as forms, with the same fields.
+ * accepted as forms, with the same fields. Each operation lists the error reasons it can
+ * answer with, per status (see `errorReasonsFor`).
  */
-function describeEnvelopes(document: OpenAPIObject): void {
-  for (const path of Object.values(document.paths)) {
+function describeEnvelopes(document: OpenAPIObject, traits: Map<string, RouteTraits>): void {
+  for (const [pathName, path] of Object.entries(document.paths)) {
     for (const operation of Object.values(path) as OperationObject[]) {
       if (!operation || typeof operation !== 'object' || !('responses' in operation)) continue;
       for (const [status, response] of Object.entries(operation.responses) as [
@@ -64,6 +78,13 @@ function describeEnvelopes(document: OpenAPIObject): void {
         const json = response.content?.['application/json'];
         if (!json?.schema) continue;
         json.schema = successEnvelopeSchema(json.schema);
+      }
+      const route = operation.operationId ? traits.get(operation.operationId) : undefined;
+      if (route) {
+        // a route that needs a token says so even when its controller forgot @ApiBearerAuth
+        if (!route.isPublic && !operation.security) operation.security = [{ bearer: [] }];
+        const reasons = errorReasonsFor(operationShape(pathName, operation), route);
+        Object.assign(operation.responses, errorResponses(reasons));
       }
       operation.responses.default = {
         description: 'Error: the error envelope; `reason` says why.',

@@ -17,6 +17,7 @@ import {
 } from './dto/merchant.dto';
 import { MerchantsService } from './merchants.service';
 import { SourceIdPipe } from './source-id.pipe';
+import { ApiErrors } from '../docs/api-errors.decorator';
 
 @ApiTags('Merchants')
 @ApiBearerAuth('bearer')
@@ -28,6 +29,7 @@ export class MerchantsController {
   @Roles('admin')
   @Idempotent()
   @Audit('merchant.create', 'merchant', { resultField: 'source_id' })
+  @ApiErrors('invalid_notify_url')
   @ApiOperation({
     summary: '创建商户 Create a merchant',
     description:
@@ -46,12 +48,14 @@ export class MerchantsController {
 
   @Get('me')
   @Roles('merchant')
+  @ApiErrors('merchant_not_found')
   @ApiOperation({ summary: '当前商户 The calling merchant' })
   me(@CurrentPrincipal() principal: Principal): Promise<MerchantDto> {
     return this.merchants.getOwnMerchant(principal);
   }
 
   @Get(':source_id')
+  @ApiErrors('merchant_not_found')
   @ApiOperation({
     summary: '查询商户 Get a merchant',
     description: 'Admins read any merchant; a merchant only itself (404 otherwise).',
@@ -65,6 +69,7 @@ export class MerchantsController {
 
   @Patch(':source_id')
   @Audit('merchant.update', 'merchant', { param: 'source_id' })
+  @ApiErrors('invalid_notify_url', 'forbidden', 'merchant_not_found')
   @ApiOperation({
     summary: '修改商户 Update a merchant',
     description:
@@ -81,6 +86,7 @@ export class MerchantsController {
   @Post(':source_id/credentials')
   @Idempotent()
   @Audit('credential.create', 'merchant', { param: 'source_id' })
+  @ApiErrors('merchant_not_found')
   @ApiOperation({
     summary: '新增凭证 Add a credential',
     description: 'A further client_id/client_secret for rotation; the secret is shown only here.',
@@ -110,6 +116,7 @@ export class MerchantsController {
   }
 
   @Get(':source_id/credentials')
+  @ApiErrors('merchant_not_found')
   @ApiOperation({ summary: '凭证列表 List credentials', description: 'Without secrets.' })
   listCredentials(
     @CurrentPrincipal() principal: Principal,
@@ -120,6 +127,7 @@ export class MerchantsController {
 
   @Delete(':source_id/credentials/:client_id')
   @Audit('credential.revoke', 'credential', { param: 'client_id' })
+  @ApiErrors('merchant_not_found', 'credential_not_found')
   @ApiOperation({
     summary: '吊销凭证 Revoke a credential',
     description: 'Its tokens are refused (401) from this moment.',

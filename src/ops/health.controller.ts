@@ -1,5 +1,5 @@
 import { Controller, Get } from '@nestjs/common';
-import { ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { HealthCheckService, TypeOrmHealthIndicator } from '@nestjs/terminus';
 import { SkipThrottle } from '@nestjs/throttler';
 import { Public } from '../common/auth/public.decorator';
@@ -18,12 +18,17 @@ export class HealthController {
 
   /** Liveness: the process answers. */
   @Get('live')
+  @ApiOperation({ summary: '存活检查 Liveness', description: 'The process answers.' })
   live(): HealthDto {
     return { status: 'ok' };
   }
 
   /** Readiness: the database answers. 503 `unavailable` with `Retry-After` when it does not. */
   @Get('ready')
+  @ApiOperation({
+    summary: '就绪检查 Readiness',
+    description: 'The database answers; 503 `unavailable` with `Retry-After` when it does not.',
+  })
   async ready(): Promise<HealthDto> {
     try {
       await this.health.check([() => this.database.pingCheck('database', { timeout: 2000 })]);

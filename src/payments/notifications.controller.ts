@@ -6,6 +6,7 @@ import { AllowDuringMaintenance } from '../admin/maintenance/maintenance.decorat
 import { Public } from '../common/auth/public.decorator';
 import { Produces, RawResponse } from '../common/http/route-metadata';
 import { NotificationsService } from './notifications.service';
+import { ApiErrors } from '../docs/api-errors.decorator';
 
 @ApiTags('Channel notifications')
 @Controller('v1/notify')
@@ -19,6 +20,7 @@ export class NotificationsController {
   @SkipThrottle()
   @RawResponse()
   @Produces('text/plain', 'application/json')
+  @ApiErrors('notification_rejected', 'channel_not_found')
   @ApiOperation({
     summary: '渠道通知 Provider notification',
     description:

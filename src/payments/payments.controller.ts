@@ -1,6 +1,7 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import {
   ApiBearerAuth,
+  ApiCreatedResponse,
   ApiExtraModels,
   ApiOkResponse,
   ApiOperation,
@@ -20,6 +21,7 @@ import { QueryPaymentsDto } from './dto/query-payments.dto';
 import { CreateRefundDto, RefundDto, RefundListDto } from './dto/refund.dto';
 import { PaymentsService } from './payments.service';
 import { RefundsService } from './refunds.service';
+import { ApiErrors } from '../docs/api-errors.decorator';
 
 const CREATE_DESCRIPTION =
   'Creates a payment order and routes it to a channel; `pay_url` is where the payer pays. ' +
@@ -38,7 +40,19 @@ export class PaymentsController {
 
   @Post('create')
   @Roles('merchant')
+  @ApiCreatedResponse({ type: OrderDto, description: 'The order, routed to a channel.' })
+  @ApiOkResponse({
+    type: OrderDto,
+    description: 'The existing order: its merchant_order_no was sent before with the same fields.',
+  })
   @Idempotent({ deferred: true })
+  @ApiErrors(
+    'invalid_amount',
+    'invalid_currency',
+    'source_id_mismatch',
+    'duplicate_merchant_order_no',
+    'no_channel_available',
+  )
   @ApiOperation({ summary: '订单创建 Create payment order', description: CREATE_DESCRIPTION })
   create(
     @CurrentPrincipal() principal: Principal,
@@ -50,7 +64,19 @@ export class PaymentsController {
 
   @Post()
   @Roles('merchant')
+  @ApiCreatedResponse({ type: OrderDto, description: 'The order, routed to a channel.' })
+  @ApiOkResponse({
+    type: OrderDto,
+    description: 'The existing order: its merchant_order_no was sent before with the same fields.',
+  })
   @Idempotent({ deferred: true })
+  @ApiErrors(
+    'invalid_amount',
+    'invalid_currency',
+    'source_id_mismatch',
+    'duplicate_merchant_order_no',
+    'no_channel_available',
+  )
   @ApiOperation({
     summary: '订单创建 Create payment order (alias)',
     description: `Same as POST /v1/payments/create. ${CREATE_DESCRIPTION}`,
@@ -65,7 +91,19 @@ export class PaymentsController {
 
   @Post('payment')
   @Roles('merchant')
+  @ApiCreatedResponse({ type: OrderDto, description: 'The order, routed to a channel.' })
+  @ApiOkResponse({
+    type: OrderDto,
+    description: 'The existing order: its merchant_order_no was sent before with the same fields.',
+  })
   @Idempotent({ deferred: true })
+  @ApiErrors(
+    'invalid_amount',
+    'invalid_currency',
+    'source_id_mismatch',
+    'duplicate_merchant_order_no',
+    'no_channel_available',
+  )
   @ApiOperation({
     summary: '订单创建 Create payment order (original document path)',
     description: `Same as POST /v1/payments/create, at the path of the original document's curl example. ${CREATE_DESCRIPTION}`,
@@ -83,6 +121,7 @@ export class PaymentsController {
   @ApiOkResponse({
     schema: { oneOf: [{ $ref: getSchemaPath(OrderDto) }, { $ref: getSchemaPath(OrderPageDto) }] },
   })
+  @ApiErrors('order_not_found')
   @ApiOperation({
     summary: '订单查询 Query payment orders',
     description:
@@ -97,6 +136,7 @@ export class PaymentsController {
   }
 
   @Get(':order_id')
+  @ApiErrors('order_not_found')
   @ApiOperation({
     summary: '订单查询 Get a payment order',
     description: 'Admins also see the routing trace and every provider attempt.',
@@ -110,6 +150,7 @@ export class PaymentsController {
 
   @Post(':order_id/close')
   @HttpCode(200)
+  @ApiErrors('order_not_found', 'invalid_state', 'channel_unavailable')
   @ApiOperation({
     summary: '关闭订单 Close a payment order',
     description:
@@ -123,7 +164,15 @@ export class PaymentsController {
   }
 
   @Post(':order_id/refunds')
+  @ApiCreatedResponse({ type: RefundDto })
   @Idempotent()
+  @ApiErrors(
+    'invalid_amount',
+    'order_not_found',
+    'invalid_state',
+    'duplicate_merchant_refund_no',
+    'refund_exceeds_amount',
+  )
   @ApiOperation({
     summary: '退款 Refund a payment order',
     description:
@@ -140,6 +189,7 @@ export class PaymentsController {
   }
 
   @Get(':order_id/refunds')
+  @ApiErrors('order_not_found')
   @ApiOperation({ summary: '退款查询 List refunds of an order' })
   listRefunds(
     @CurrentPrincipal() principal: Principal,

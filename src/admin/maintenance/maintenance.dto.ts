@@ -2,7 +2,7 @@ import { IsBoolean, IsInt, IsOptional, Max, Min } from 'class-validator';
 import { FormBool, FormInt } from '../../common/validation/decorators';
 
 export class SetMaintenanceDto {
-  /** true turns maintenance on: non-admin `/v1` requests get 503 until it is turned off. */
+  /** true turns maintenance on: non-admin `/v1` requests get 503 until it is turned off. @example true */
   @FormBool()
   @IsBoolean()
   enabled!: boolean;

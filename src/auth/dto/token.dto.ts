@@ -2,7 +2,7 @@ import { IsIn, IsOptional, IsString, MaxLength } from 'class-validator';
 
 /** OAuth 2.0 client credentials grant (RFC 6749 §4.4), as JSON or form; or HTTP Basic. */
 export class TokenRequestDto {
-  /** Always `client_credentials`. */
+  /** Always `client_credentials`. @example client_credentials */
   @IsString()
   @IsIn(['client_credentials'], { message: 'grant_type must be client_credentials' })
   grant_type!: string;

@@ -38,7 +38,7 @@ export class CreateChannelDto {
   @Matches(CHANNEL_CODE, { message: 'code must match ^[a-z][a-z0-9_]{1,31}$' })
   code!: string;
 
-  /** @example Sandbox (main) */
+  @ApiProperty({ example: 'Sandbox (main)' })
   @IsString()
   @Length(1, 64)
   name!: string;
@@ -153,6 +153,7 @@ export class UpdateChannelDto {
   @Length(1, 64)
   name?: string;
 
+  @ApiPropertyOptional({ example: false })
   @IfPresent()
   @FormBool()
   @IsBoolean()

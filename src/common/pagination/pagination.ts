@@ -15,6 +15,11 @@ export class PageQueryDto {
   limit?: number;
 
   /** Opaque cursor from the previous page's `next_cursor`. */
+  // this file is not a *.dto.ts, so the Swagger plugin does not read it: say it here
+  @ApiPropertyOptional({
+    maxLength: 200,
+    description: "Opaque cursor from the previous page's `next_cursor`.",
+  })
   @IsOptional()
   @IsString()
   @MaxLength(200)

@@ -3,7 +3,8 @@ import { IsIn, IsOptional, IsString, Length, MaxLength, ValidateIf } from 'class
 import { PageQueryDto } from '../../common/pagination/pagination';
 
 export class CreateMerchantDto {
-  /** Display name. @example Apple Store Shanghai */
+  /** Display name. */
+  @ApiProperty({ example: 'Apple Store Shanghai' })
   @IsString()
   @Length(1, 128)
   name!: string;
@@ -22,7 +23,7 @@ export class UpdateMerchantDto {
   @Length(1, 128)
   name?: string;
 
-  /** Merchants may change their own; null removes it. */
+  /** Merchants may change their own; null removes it. @example https://merchant.example.com/paygate/webhooks */
   @ApiPropertyOptional({ nullable: true, type: String })
   @IsOptional()
   @ValidateIf((_o, v) => v !== null)

@@ -1,8 +1,11 @@
-import { ApiProperty } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsInt, IsOptional, IsString, Length, Matches, Max, MaxLength, Min } from 'class-validator';
 import { FormInt, IsCurrencyCode, IsMinorUnits } from '../../common/validation/decorators';
 
-/** 订单创建: the fields of the original document's table. */
+/**
+ * 订单创建: the fields of the original document's table, each declared to Swagger so the
+ * parameter table keeps the original's order (plugin-only fields would come after).
+ */
 export class CreatePaymentDto {
   /** The merchant code; must be the token's merchant (else 403 `source_id_mismatch`). @example 1000001 */
   @ApiProperty({ type: 'integer', format: 'int64' })
@@ -12,11 +15,13 @@ export class CreatePaymentDto {
   source_id!: number;
 
   /** 1..64 chars. @example 123 */
+  @ApiProperty()
   @IsString()
   @Length(1, 64)
   product_id!: string;
 
   /** 1..128 chars. @example apple */
+  @ApiProperty()
   @IsString()
   @Length(1, 128)
   product_name!: string;
@@ -26,37 +31,42 @@ export class CreatePaymentDto {
   @IsMinorUnits()
   amount!: number;
 
-  /** ≤1024 chars, returned verbatim. */
+  /** ≤1024 chars, returned verbatim. @example cart=A-17 */
+  @ApiPropertyOptional()
   @IsOptional()
   @IsString()
   @MaxLength(1024)
   external_ext?: string;
 
-  /** ≤256 chars. */
+  /** ≤256 chars. @example gift wrap */
+  @ApiPropertyOptional()
   @IsOptional()
   @IsString()
   @MaxLength(256)
   memo?: string;
 
   /** ISO 4217, upper case. @example CNY */
+  @ApiPropertyOptional({ pattern: '^[A-Z]{3}$', default: 'CNY' })
   @IsOptional()
   @IsCurrencyCode()
   currency?: string;
 
   /** Your own order number, unique per merchant, ≤64 chars. @example SO-20261126-0001 */
+  @ApiPropertyOptional()
   @IsOptional()
   @IsString()
   @Length(1, 64)
   merchant_order_no?: string;
 
   /** Force one channel by its code (it must still pass its rules). @example sandbox_main */
+  @ApiPropertyOptional()
   @IsOptional()
   @IsString()
   @Matches(/^[a-z][a-z0-9_]{1,31}$/, { message: 'channel must be a channel code' })
   channel?: string;
 
   /** Seconds the payer has to pay, 60..86400. @example 1800 */
-  @ApiProperty({ required: false, minimum: 60, maximum: 86400, default: 1800 })
+  @ApiProperty({ type: 'integer', required: false, minimum: 60, maximum: 86400, default: 1800 })
   @IsOptional()
   @FormInt()
   @IsInt()

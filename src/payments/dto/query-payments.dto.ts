@@ -7,6 +7,7 @@ import { ORDER_STATUSES, OrderStatus } from '../order-state';
  * orders, newest first, filtered.
  */
 export class QueryPaymentsDto extends PageQueryDto {
+  /** One order by its id. @example ord_0193a1f2c3d47e5f8a9b0c1d2e3f4a5b */
   @IsOptional()
   @IsString()
   @MaxLength(40)

@@ -21,6 +21,7 @@ import {
   SandboxPayResultDto,
 } from './dto/sandbox.dto';
 import { SandboxPayService } from './sandbox-pay.service';
+import { ApiErrors } from '../../../docs/api-errors.decorator';
 
 /** The sandbox provider's payer-facing pages: reached through `pay_url`, signed, no token. */
 @ApiTags('沙箱 Sandbox')
@@ -35,6 +36,7 @@ export class SandboxController {
   @Produces('text/html')
   @ApiProduces('text/html')
   @Header('content-type', 'text/html; charset=utf-8')
+  @ApiErrors('payment_link_expired', 'invalid_signature')
   @ApiOperation({
     summary: '沙箱支付页 Sandbox pay page',
     description:
@@ -48,6 +50,7 @@ export class SandboxController {
   @HttpCode(200)
   @Produces('application/json', 'text/html')
   @ApiOkResponse({ type: SandboxPayResultDto, description: 'JSON; a browser form post gets HTML.' })
+  @ApiErrors('payment_link_expired', 'invalid_signature', 'invalid_state')
   @ApiOperation({
     summary: '沙箱支付 Pay or fail a sandbox payment',
     description:

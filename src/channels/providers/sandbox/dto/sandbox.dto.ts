@@ -10,28 +10,29 @@ import { CHANNEL_CODE } from '../../../dto/channel.dto';
 
 /** The signed fields of a pay link (`pay_url`'s query string). */
 export class PayLinkQueryDto {
-  /** The channel's code. */
+  /** The channel's code. @example sandbox_main */
   @IsString()
   @Matches(CHANNEL_CODE)
   channel!: string;
 
   /** Minor units. */
-  @ApiProperty({ type: 'integer', format: 'int64' })
+  @ApiProperty({ type: 'integer', format: 'int64', example: 1000 })
   @QueryInt()
   @IsMinorUnits()
   amount!: number;
 
+  /** @example CNY */
   @IsCurrencyCode()
   currency!: string;
 
   /** Epoch ms after which the link refuses payment. */
-  @ApiProperty({ type: 'integer', format: 'int64' })
+  @ApiProperty({ type: 'integer', format: 'int64', example: 1764152400000 })
   @QueryInt()
   @IsInt()
   @Min(0)
   expires!: number;
 
-  /** HMAC-SHA256 of the other fields with the channel's secret. */
+  /** HMAC-SHA256 of the other fields with the channel's secret. @example 9f2c4e7a1b3d5f60 */
   @IsString()
   @MaxLength(128)
   sig!: string;
@@ -70,7 +71,7 @@ export class PayLinkFieldsDto {
  * (the body wins).
  */
 export class SandboxPayDto {
-  @ApiProperty({ enum: ['success', 'fail'] })
+  @ApiProperty({ enum: ['success', 'fail'], example: 'success' })
   @IsIn(['success', 'fail'])
   outcome!: 'success' | 'fail';
 

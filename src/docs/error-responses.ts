@@ -1,0 +1,169 @@
+import { INestApplication, Type } from '@nestjs/common';
+import { ModulesContainer } from '@nestjs/core';
+import {
+  ExampleObject,
+  OperationObject,
+  ParameterObject,
+  ResponseObject,
+} from '@nestjs/swagger/dist/interfaces/open-api-spec.interface';
+import { THROTTLER_SKIP } from '@nestjs/throttler/dist/throttler.constants';
+import { ALLOW_DURING_MAINTENANCE } from '../admin/maintenance/maintenance.decorator';
+import { ROLES, Role } from '../auth/principal';
+import { IS_PUBLIC } from '../common/auth/public.decorator';
+import { ERROR_CATALOGUE, ErrorReason } from '../common/errors/error-catalogue';
+import { IDEMPOTENT } from '../common/idempotency/idempotent.decorator';
+import { API_ERRORS } from './api-errors.decorator';
+
+/** What a route's decorators say about the errors it can answer with. */
+export interface RouteTraits {
+  isPublic: boolean;
+  roles?: Role[];
+  idempotent: boolean;
+  /** Under the per-credential rate limit (everything but `@SkipThrottle()` routes). */
+  rateLimited: boolean;
+  allowedDuringMaintenance: boolean;
+  /** `@ApiErrors(...)`: the reasons its service throws. */
+  domain: ErrorReason[];
+}
+
+/** What the OpenAPI operation itself says: where it takes input from. */
+export interface OperationShape {
+  path: string;
+  hasBody: boolean;
+  hasQuery: boolean;
+  hasCursor: boolean;
+}
+
+/**
+ * Every reason a route can answer with: the ones its kind of route shares, from the same
+ * metadata the guards and interceptors read, plus its domain reasons. Ordered by status, the
+ * domain reasons first within each, without duplicates.
+ */
+export function errorReasonsFor(shape: OperationShape, traits: RouteTraits): ErrorReason[] {
+  // the route's own reasons lead within their status: they say most about this operation
+  const reasons: ErrorReason[] = [...traits.domain];
+  if (shape.hasBody || shape.hasQuery) reasons.push('validation_failed');
+  if (shape.hasBody) reasons.push('malformed_body', 'payload_too_large', 'unsupported_media_type');
+  if (shape.hasCursor) reasons.push('invalid_cursor');
+  if (!traits.isPublic) reasons.push('unauthenticated', 'token_expired', 'token_revoked');
+  if (!traits.isPublic) reasons.push('merchant_suspended');
+  if (traits.roles) reasons.push('forbidden');
+  if (traits.idempotent) {
+    reasons.push('invalid_idempotency_key', 'idempotency_in_progress', 'idempotency_key_reused');
+  }
+  if (traits.rateLimited) reasons.push('rate_limited');
+  reasons.push('internal_error', 'unavailable');
+  const adminOnly = traits.roles?.length === 1 && traits.roles[0] === 'admin';
+  if (shape.path.startsWith('/v1/') && !traits.allowedDuringMaintenance && !adminOnly) {
+    reasons.push('maintenance');
+  }
+  const unique = [...new Set(reasons)];
+  return unique
+    .map((reason, index) => ({ reason, index }))
+    .sort(
+      (a, b) =>
+        ERROR_CATALOGUE[a.reason].status - ERROR_CATALOGUE[b.reason].status || a.index - b.index,
+    )
+    .map(({ reason }) => reason);
+}
+
+/**
+ * The traits of every controller method, keyed by the operationId the document gives it, read
+ * from the decorators of the running application.
+ */
+export function routeTraitsByOperationId(
+  app: INestApplication,
+  operationId: (controllerKey: string, methodKey: string) => string,
+): Map<string, RouteTraits> {
+  const traits = new Map<string, RouteTraits>();
+  for (const module of app.get(ModulesContainer).values()) {
+    for (const wrapper of module.controllers.values()) {
+      const controller = wrapper.metatype as Type | null;
+      if (!controller) continue;
+      for (const method of Object.getOwnPropertyNames(controller.prototype)) {
+        if (method === 'constructor') continue;
+        const handler = controller.prototype[method] as unknown;
+        if (typeof handler !== 'function') continue;
+        traits.set(operationId(controller.name, method), readTraits(controller, handler));
+      }
+    }
+  }
+  return traits;
+}
+
+function readTraits(controller: Type, handler: object): RouteTraits {
+  const read = <T>(key: string): T | undefined =>
+    (Reflect.getMetadata(key, handler) as T | undefined) ??
+    (Reflect.getMetadata(key, controller) as T | undefined);
+  return {
+    isPublic: read<boolean>(IS_PUBLIC) === true,
+    roles: read<Role[]>(ROLES),
+    idempotent: read<boolean>(IDEMPOTENT) === true,
+    rateLimited: read<boolean>(`${THROTTLER_SKIP}default`) !== true,
+    allowedDuringMaintenance: read<boolean>(ALLOW_DURING_MAINTENANCE) === true,
+    domain: read<ErrorReason[]>(API_ERRORS) ?? [],
+  };
+}
+
+export function operationShape(path: string, operation: OperationObject): OperationShape {
+  const query = ((operation.parameters ?? []) as ParameterObject[]).filter((p) => p.in === 'query');
+  return {
+    path,
+    hasBody: operation.requestBody !== undefined,
+    hasQuery: query.length > 0,
+    hasCursor: query.some((p) => p.name === 'cursor'),
+  };
+}
+
+/**
+ * An example error envelope for every reason of the catalogue, referenced by the operations
+ * (`#/components/examples/<reason>`) rather than repeated in each.
+ */
+export function errorExamples(): Record<string, ExampleObject> {
+  return Object.fromEntries(
+    (Object.keys(ERROR_CATALOGUE) as ErrorReason[]).sort().map((reason) => [
+      reason,
+      {
+        summary: reason,
+        value: {
+          code: String(ERROR_CATALOGUE[reason].status),
+          message: ERROR_CATALOGUE[reason].en,
+          reason,
+          request_id: '0f3b6c1e-8a2d-4e5f-9b7c-1d2e3f4a5b6c',
+        },
+      },
+    ]),
+  );
+}
+
+/**
+ * One response per error status, each listing its reasons with both messages and an example
+ * envelope per reason, so Swagger UI and the reference show what can go wrong and why.
+ */
+export function errorResponses(reasons: ErrorReason[]): Record<string, ResponseObject> {
+  const byStatus = new Map<number, ErrorReason[]>();
+  for (const reason of reasons) {
+    const status = ERROR_CATALOGUE[reason].status;
+    byStatus.set(status, [...(byStatus.get(status) ?? []), reason]);
+  }
+  const responses: Record<string, ResponseObject> = {};
+  for (const [status, list] of byStatus) {
+    responses[String(status)] = {
+      description: list
+        .map(
+          (reason) =>
+            `\`${reason}\`: ${ERROR_CATALOGUE[reason].en} / ${ERROR_CATALOGUE[reason].zh}`,
+        )
+        .join('\n\n'),
+      content: {
+        'application/json': {
+          schema: { $ref: '#/components/schemas/ErrorEnvelope' },
+          examples: Object.fromEntries(
+            list.map((reason) => [reason, { $ref: `#/components/examples/${reason}` }]),
+          ),
+        },
+      },
+    };
+  }
+  return responses;
+}
