@@ -98,7 +98,7 @@ function readTraits(controller: Type, handler: object): RouteTraits {
   return {
     isPublic: read<boolean>(IS_PUBLIC) === true,
     roles: read<Role[]>(ROLES),
-    idempotent: read<boolean>(IDEMPOTENT) === true,
+    idempotent: read<object | undefined>(IDEMPOTENT) !== undefined,
     rateLimited: read<boolean>(`${THROTTLER_SKIP}default`) !== true,
     allowedDuringMaintenance: read<boolean>(ALLOW_DURING_MAINTENANCE) === true,
     domain: read<ErrorReason[]>(API_ERRORS) ?? [],

@@ -99,6 +99,7 @@ export class MerchantsController {
   }
 
   @Post(':source_id/webhook-secret')
+  @ApiErrors('merchant_not_found')
   @Idempotent()
   @Audit('webhook_secret.rotate', 'merchant', { param: 'source_id' })
   @ApiOperation({

@@ -1,3 +1,4 @@
+import { ApiErrors } from '../docs/api-errors.decorator';
 import { Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiExtraModels, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Audit } from '../admin/audit/audit.decorator';
@@ -15,6 +16,7 @@ export class EventsController {
   constructor(private readonly events: EventsService) {}
 
   @Get()
+  @ApiErrors('source_id_mismatch', 'invalid_cursor')
   @ApiOperation({
     summary: '通知事件列表 List webhook events',
     description:
@@ -29,6 +31,7 @@ export class EventsController {
   }
 
   @Get(':id')
+  @ApiErrors('event_not_found')
   @ApiOperation({
     summary: '查询通知事件 Get a webhook event',
     description:
@@ -39,6 +42,7 @@ export class EventsController {
   }
 
   @Post(':id/redeliver')
+  @ApiErrors('event_not_found')
   @HttpCode(200)
   @Audit('event.redeliver', 'webhook_event', { param: 'id' })
   @ApiOperation({
