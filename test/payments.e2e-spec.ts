@@ -145,16 +145,13 @@ describe(`支付订单 on ${testEngine()}`, () => {
     it.each([['cny'], ['XXX'], ['RMB']])(
       'refuses currency %s with invalid_currency',
       async (currency) => {
-        const res = await t.http
-          .post('/v1/payments/create')
-          .set(bearer(m.token))
-          .send({
-            source_id: m.sourceId,
-            product_id: '1',
-            product_name: 'x',
-            amount: 100,
-            currency,
-          });
+        const res = await t.http.post('/v1/payments/create').set(bearer(m.token)).send({
+          source_id: m.sourceId,
+          product_id: '1',
+          product_name: 'x',
+          amount: 100,
+          currency,
+        });
         expect(res.status).toBe(400);
         expect(res.body.reason).toBe('invalid_currency');
       },
@@ -193,28 +190,22 @@ describe(`支付订单 on ${testEngine()}`, () => {
 
     it('returns the existing order for a repeated merchant_order_no with the same fields (200), 409 with others', async () => {
       const first = await createOrder(t, m, { merchant_order_no: 'SO-1', amount: 500 });
-      const again = await t.http
-        .post('/v1/payments/create')
-        .set(bearer(m.token))
-        .send({
-          source_id: m.sourceId,
-          product_id: '123',
-          product_name: 'apple',
-          amount: 500,
-          merchant_order_no: 'SO-1',
-        });
+      const again = await t.http.post('/v1/payments/create').set(bearer(m.token)).send({
+        source_id: m.sourceId,
+        product_id: '123',
+        product_name: 'apple',
+        amount: 500,
+        merchant_order_no: 'SO-1',
+      });
       expect(again.status).toBe(200);
       expect(again.body.data.order_id).toBe(first.order_id);
-      const changed = await t.http
-        .post('/v1/payments/create')
-        .set(bearer(m.token))
-        .send({
-          source_id: m.sourceId,
-          product_id: '123',
-          product_name: 'apple',
-          amount: 501,
-          merchant_order_no: 'SO-1',
-        });
+      const changed = await t.http.post('/v1/payments/create').set(bearer(m.token)).send({
+        source_id: m.sourceId,
+        product_id: '123',
+        product_name: 'apple',
+        amount: 501,
+        merchant_order_no: 'SO-1',
+      });
       expect(changed.status).toBe(409);
       expect(changed.body.reason).toBe('duplicate_merchant_order_no');
       // another merchant may use the same number
@@ -747,16 +738,13 @@ describe(`provider faults on ${testEngine()}`, () => {
   });
 
   it('422 no_channel_available when no channel may take the order', async () => {
-    const res = await t.http
-      .post('/v1/payments/create')
-      .set(bearer(m.token))
-      .send({
-        source_id: m.sourceId,
-        product_id: '1',
-        product_name: 'x',
-        amount: 100,
-        currency: 'EUR',
-      });
+    const res = await t.http.post('/v1/payments/create').set(bearer(m.token)).send({
+      source_id: m.sourceId,
+      product_id: '1',
+      product_name: 'x',
+      amount: 100,
+      currency: 'EUR',
+    });
     expect(res.status).toBe(422);
     expect(res.body.reason).toBe('no_channel_available');
     expect(res.body.message).toContain('currency');
