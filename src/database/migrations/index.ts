@@ -2,6 +2,7 @@ import { Foundation1764140000000 } from './1764140000000-foundation';
 import { AuthMerchants1764140100000 } from './1764140100000-auth-merchants';
 import { Channels1764140200000 } from './1764140200000-channels';
 import { Payments1764140300000 } from './1764140300000-payments';
+import { Clearing1764140500000 } from './1764140500000-clearing';
 
 /** The single migration history, run in this order on SQLite and on PostgreSQL. */
 export const MIGRATIONS = [
@@ -9,4 +10,5 @@ export const MIGRATIONS = [
   AuthMerchants1764140100000,
   Channels1764140200000,
   Payments1764140300000,
+  Clearing1764140500000,
 ];
