@@ -1,5 +1,6 @@
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { CronJob } from 'cron';
+import { BillsRepository } from '../src/clearing/bills.repository';
 import { CLEARING_JOB } from '../src/clearing/clearing-scheduler';
 import { ClearingRunsService } from '../src/clearing/clearing-runs.service';
 import { settlementDate, settlementDayBounds } from '../src/common/time';
@@ -121,6 +122,40 @@ describe(`清算 bills on ${testEngine()}`, () => {
     expect(bills.map(stable)).toEqual([cny, usd].map(stable));
     const after = await billWithLines(t, m.token, cny.bill_id);
     expect(after.lines).toEqual(before.lines);
+  });
+
+  it('keeps the last bills when a run dies half-way, and the next run gives them again', async () => {
+    const before = await billWithLines(t, m.token, cny.bill_id);
+    const lastBills = await listBills(t, m.token, `date=${date}`);
+    const bills = t.app.get(BillsRepository);
+    // the run dies after deleting the date's bills, before writing the new ones
+    const crash = jest.spyOn(bills, 'replaceBills').mockImplementationOnce(async (em, day) => {
+      await Database.sql(em, `DELETE FROM bills WHERE settlement_date = :day`, { day });
+      throw new Error('killed half-way');
+    });
+    try {
+      const failed = await t.http
+        .post('/v1/clearing/runs')
+        .set(bearer(await t.adminToken()))
+        .send({ date });
+      expect(failed.status).toBe(500);
+      expect(JSON.stringify(failed.body)).not.toContain('killed');
+    } finally {
+      crash.mockRestore();
+    }
+    // the transaction rolled back: the last run's bills are all still there
+    expect(await listBills(t, m.token, `date=${date}`)).toEqual(lastBills);
+    const runs = await t.http
+      .get(`/v1/clearing/runs?date=${date}&limit=1`)
+      .set(bearer(await t.adminToken()))
+      .expect(200);
+    expect(runs.body.data.items[0]).toMatchObject({ status: 'failed', bill_count: null });
+    expect(runs.body.data.items[0].error).toMatch(/^internal_error; see the log for run clr_/);
+    await runClearing(t, date);
+    expect((await listBills(t, m.token, `date=${date}`)).map(stable)).toEqual(
+      [cny, usd].map(stable),
+    );
+    expect((await billWithLines(t, m.token, cny.bill_id)).lines).toEqual(before.lines);
   });
 
   it("lets a merchant read only its own bills: another merchant's bill is 404", async () => {
