@@ -46,7 +46,17 @@ export class BillsController {
   @RawResponse()
   @Produces('text/csv')
   @ApiProduces('text/csv')
-  @ApiOkResponse({ description: 'text/csv; charset=utf-8, as an attachment' })
+  @ApiOkResponse({
+    description: 'The bill as a CSV attachment (`content-disposition: attachment`).',
+    content: {
+      'text/csv': {
+        schema: { type: 'string' },
+        example:
+          'line_no,type,order_id,refund_id,merchant_order_no,channel,occurred_at,currency,amount,fee,net,amount_decimal,fee_decimal,net_decimal\r\n' +
+          '1,payment,ord_0193a1f2c3d47e5f8a9b0c1d2e3f4a5b,,SO-1,sandbox_main,2026-11-26T02:00:00.000Z,CNY,1000,6,994,10.00,0.06,9.94\r\n',
+      },
+    },
+  })
   @ApiOperation({
     summary: '账单下载 Download a bill (CSV)',
     description:

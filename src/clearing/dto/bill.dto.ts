@@ -30,11 +30,13 @@ export class BillDto {
   date!: string;
   currency!: string;
   /** Payments recorded that day. */
+  @ApiProperty({ type: 'integer' })
   payment_count!: number;
   /** Sum of those payments, integer minor units. */
   @ApiProperty({ type: 'integer', format: 'int64' })
   payment_amount!: number;
   /** Refunds recorded that day (of payments of any day). */
+  @ApiProperty({ type: 'integer' })
   refund_count!: number;
   @ApiProperty({ type: 'integer', format: 'int64' })
   refund_amount!: number;
@@ -58,6 +60,7 @@ export class BillPageDto {
 
 export class BillLineDto {
   /** 1, 2, … in the order the movements were recorded. */
+  @ApiProperty({ type: 'integer' })
   line_no!: number;
   /** The journal entry behind the line. */
   entry_id!: string;

@@ -25,7 +25,7 @@ export class ClearingRunDto {
   /** The status of the bills it wrote: provisional when the date had not ended yet. */
   @ApiProperty({ enum: ['provisional', 'final'] })
   bill_status!: string;
-  @ApiProperty({ nullable: true, type: Number })
+  @ApiProperty({ nullable: true, type: 'integer' })
   bill_count!: number | null;
   started_at!: string;
   @ApiProperty({ nullable: true, type: String })

@@ -70,8 +70,10 @@ export class ReconciliationDto {
   /** The channel code. */
   channel!: string;
   /** Lines on the channel's statement. */
+  @ApiProperty({ type: 'integer' })
   statement_line_count!: number;
   /** Statement lines that agree with the gateway in status, amount, currency and fee. */
+  @ApiProperty({ type: 'integer' })
   matched_count!: number;
   discrepancies!: DiscrepancyDto[];
   created_at!: string;
