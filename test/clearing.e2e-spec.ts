@@ -122,6 +122,18 @@ describe(`清算 bills on ${testEngine()}`, () => {
     expect(bills.map(stable)).toEqual([cny, usd].map(stable));
     const after = await billWithLines(t, m.token, cny.bill_id);
     expect(after.lines).toEqual(before.lines);
+    // runs of one date at once queue behind each other and end with the same bills
+    const admin = bearer(await t.adminToken());
+    const runs = await Promise.all(
+      Array.from({ length: 5 }, () => t.http.post('/v1/clearing/runs').set(admin).send({ date })),
+    );
+    expect(runs.map((r) => [r.status, r.body.data.status])).toEqual(
+      Array(5).fill([201, 'succeeded']),
+    );
+    expect((await listBills(t, m.token, `date=${date}`)).map(stable)).toEqual(
+      [cny, usd].map(stable),
+    );
+    expect((await billWithLines(t, m.token, cny.bill_id)).lines).toEqual(before.lines);
   });
 
   it('keeps the last bills when a run dies half-way, and the next run gives them again', async () => {
@@ -313,6 +325,18 @@ describe(`清算 bills on ${testEngine()}`, () => {
     expect(fees.body.data.items).toEqual([
       expect.objectContaining({ account: 'fee_income', currency: 'USD', balance: 3 }),
     ]);
+    const page1 = await t.http
+      .get(`/v1/clearing/balances?source_id=${m.sourceId}&limit=1`)
+      .set(admin)
+      .expect(200);
+    const page2 = await t.http
+      .get(
+        `/v1/clearing/balances?source_id=${m.sourceId}&limit=1&cursor=${page1.body.data.next_cursor}`,
+      )
+      .set(admin)
+      .expect(200);
+    expect([...page1.body.data.items, ...page2.body.data.items]).toEqual(balances.body.data.items);
+    expect(page2.body.data.next_cursor).toBeNull();
     const refused = await t.http.get('/v1/clearing/balances').set(bearer(m.token));
     expect(refused.status).toBe(403);
   });
@@ -421,6 +445,21 @@ describe(`清算 bills on ${testEngine()}`, () => {
     });
     const runs = await t.http.get('/v1/clearing/runs?date=2020-01-01').set(admin).expect(200);
     expect(runs.body.data.items).toEqual([past]);
+    // a retried request with its Idempotency-Key gets the first run back, not a second run
+    const keyed = () =>
+      t.http
+        .post('/v1/clearing/runs')
+        .set(admin)
+        .set('idempotency-key', 'clear-2020-01-02')
+        .send({ date: '2020-01-02' });
+    const first = await keyed();
+    const replay = await keyed();
+    expect([first.status, replay.status, replay.headers['idempotent-replayed']]).toEqual([
+      201,
+      201,
+      'true',
+    ]);
+    expect(replay.body.data.run_id).toBe(first.body.data.run_id);
     const audit = await t.dataSource.query(
       `SELECT target_id, result FROM audit_logs WHERE action = 'clearing.run' AND target_id = '${past.run_id}'`,
     );
