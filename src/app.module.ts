@@ -7,6 +7,7 @@ import { AuditInterceptor } from './admin/audit/audit.interceptor';
 import { MaintenanceGuard } from './admin/maintenance/maintenance.guard';
 import { AuthModule } from './auth/auth.module';
 import { ChannelsModule } from './channels/channels.module';
+import { ClearingModule } from './clearing/clearing.module';
 import { TOKEN_ENDPOINT } from './auth/auth.controller';
 import { clientCredentialsOf } from './auth/auth.service';
 import { AuthenticationGuard } from './auth/guards/authentication.guard';
@@ -69,6 +70,7 @@ export class AppModule {
         ChannelsModule,
         PaymentsModule,
         WebhooksModule,
+        ClearingModule,
       ],
       providers: [
         { provide: RouteTable, useValue: routes },

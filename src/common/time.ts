@@ -57,5 +57,7 @@ export function settlementDayBounds(
 /** Is `text` a real calendar date written YYYY-MM-DD? */
 export function isCalendarDate(text: string): boolean {
   if (!/^\d{4}-\d{2}-\d{2}$/.test(text)) return false;
-  return new Date(`${text}T00:00:00Z`).toISOString().slice(0, 10) === text;
+  const parsed = new Date(`${text}T00:00:00Z`);
+  // month 13 or day 32 do not parse at all; Feb 30 parses and rolls over to March
+  return !Number.isNaN(parsed.getTime()) && parsed.toISOString().slice(0, 10) === text;
 }

@@ -5,6 +5,12 @@ import { ChannelHealthEntity } from '../channels/entities/channel-health.entity'
 import { ChannelEntity } from '../channels/entities/channel.entity';
 import { SandboxPaymentEntity } from '../channels/providers/sandbox/entities/sandbox-payment.entity';
 import { SandboxRefundEntity } from '../channels/providers/sandbox/entities/sandbox-refund.entity';
+import { BillLineEntity } from '../clearing/entities/bill-line.entity';
+import { BillEntity } from '../clearing/entities/bill.entity';
+import { ClearingRunEntity } from '../clearing/entities/clearing-run.entity';
+import { JournalEntryEntity } from '../clearing/entities/journal-entry.entity';
+import { JournalLineEntity } from '../clearing/entities/journal-line.entity';
+import { ReconciliationEntity } from '../clearing/entities/reconciliation.entity';
 import { CredentialEntity } from '../auth/entities/credential.entity';
 import { MerchantEntity } from '../merchants/entities/merchant.entity';
 import { OrderEntity } from '../payments/entities/order.entity';
@@ -35,4 +41,10 @@ export const ENTITIES = [
   PaymentExceptionEntity,
   WebhookEventEntity,
   WebhookAttemptEntity,
+  JournalEntryEntity,
+  JournalLineEntity,
+  ClearingRunEntity,
+  BillEntity,
+  BillLineEntity,
+  ReconciliationEntity,
 ];

@@ -152,6 +152,35 @@ export const ERROR_CATALOGUE = {
   // --- webhooks ---
   event_not_found: { status: 404, en: 'No such event', zh: '事件不存在' },
 
+  // --- clearing ---
+  invalid_date: {
+    status: 400,
+    en: '{field} must be a real calendar date written YYYY-MM-DD',
+    zh: '{field} 必须是格式为 YYYY-MM-DD 的有效日期',
+  },
+  date_in_future: {
+    status: 400,
+    en: 'The settlement date {date} has not begun yet in {time_zone}',
+    zh: '清算日 {date} 在 {time_zone} 时区尚未开始',
+  },
+  bill_not_found: { status: 404, en: 'No such bill', zh: '账单不存在' },
+  journal_entry_not_found: { status: 404, en: 'No such journal entry', zh: '会计分录不存在' },
+  entry_already_reversed: {
+    status: 409,
+    en: 'The journal entry {entry_id} has already been reversed',
+    zh: '会计分录 {entry_id} 已被冲正',
+  },
+  entry_not_reversible: {
+    status: 409,
+    en: 'A {kind} entry cannot be reversed; reverse the entry it corrects instead',
+    zh: '{kind} 类型的分录不能冲正，请冲正其所更正的原分录',
+  },
+  statement_unavailable: {
+    status: 422,
+    en: 'The channel has no statement for {date}: {detail}',
+    zh: '渠道没有 {date} 的对账单：{detail}',
+  },
+
   // --- resources ---
   not_found: { status: 404, en: 'No such resource', zh: '资源不存在' },
   route_not_found: {

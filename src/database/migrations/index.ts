@@ -3,6 +3,7 @@ import { AuthMerchants1764140100000 } from './1764140100000-auth-merchants';
 import { Channels1764140200000 } from './1764140200000-channels';
 import { Payments1764140300000 } from './1764140300000-payments';
 import { Webhooks1764140400000 } from './1764140400000-webhooks';
+import { Clearing1764140500000 } from './1764140500000-clearing';
 
 /** The single migration history, run in this order on SQLite and on PostgreSQL. */
 export const MIGRATIONS = [
@@ -11,4 +12,5 @@ export const MIGRATIONS = [
   Channels1764140200000,
   Payments1764140300000,
   Webhooks1764140400000,
+  Clearing1764140500000,
 ];
