@@ -3,7 +3,6 @@ import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
 import { ScheduleModule } from '@nestjs/schedule';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { AdminModule } from './admin/admin.module';
-import { AuditInterceptor } from './admin/audit/audit.interceptor';
 import { MaintenanceGuard } from './admin/maintenance/maintenance.guard';
 import { AuthModule } from './auth/auth.module';
 import { ChannelsModule } from './channels/channels.module';
@@ -13,7 +12,6 @@ import { clientCredentialsOf } from './auth/auth.service';
 import { AuthenticationGuard } from './auth/guards/authentication.guard';
 import { RolesGuard } from './auth/guards/roles.guard';
 import { KeysModule } from './common/crypto/keys.service';
-import { IdempotencyInterceptor } from './common/idempotency/idempotency.interceptor';
 import { IdempotencyModule } from './common/idempotency/idempotency.module';
 import { MerchantsModule } from './merchants/merchants.module';
 import { PaymentsModule } from './payments/payments.module';
@@ -21,6 +19,7 @@ import { WebhooksModule } from './webhooks/webhooks.module';
 import { AllExceptionsFilter } from './common/errors/all-exceptions.filter';
 import { ContentNegotiationInterceptor } from './common/http/content-negotiation.interceptor';
 import { EnvelopeInterceptor } from './common/http/envelope.interceptor';
+import { HttpPipelineInterceptor } from './common/http/http-pipeline.interceptor';
 import { RouteTable } from './common/http/route-table';
 import { RateLimitGuard, rateLimitTracker } from './common/rate-limit/rate-limit.guard';
 import { createValidationPipe } from './common/validation/validation.pipe';
@@ -86,11 +85,10 @@ export class AppModule {
         { provide: APP_GUARD, useExisting: MaintenanceGuard },
         { provide: APP_GUARD, useExisting: RolesGuard },
         { provide: APP_GUARD, useClass: RateLimitGuard },
-        // interceptors nest in this order, outermost first
-        { provide: APP_INTERCEPTOR, useClass: ContentNegotiationInterceptor },
-        { provide: APP_INTERCEPTOR, useExisting: AuditInterceptor },
-        { provide: APP_INTERCEPTOR, useExisting: IdempotencyInterceptor },
-        { provide: APP_INTERCEPTOR, useClass: EnvelopeInterceptor },
+        // the interceptor layers, chained by HttpPipelineInterceptor
+        ContentNegotiationInterceptor,
+        EnvelopeInterceptor,
+        { provide: APP_INTERCEPTOR, useClass: HttpPipelineInterceptor },
       ],
     };
   }

@@ -6,6 +6,9 @@ import { AuthError } from './auth.errors';
 import { PrincipalResolver } from './principal-resolver.service';
 import { Principal } from './principal';
 import { TOKEN_ALGORITHMS, TOKEN_AUDIENCE, TOKEN_ISSUER, TokenClaims } from './token-claims';
+import { cacheVerifiedTokens } from './verified-token-cache';
+
+cacheVerifiedTokens();
 
 /**
  * Bearer tokens from `Authorization: Bearer …` or the original document's `access_token`

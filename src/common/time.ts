@@ -12,6 +12,18 @@ const dayFormatters = new Map<string, Intl.DateTimeFormat>();
  * (SETTLEMENT_TZ), which is the day a movement lands on a bill.
  */
 export function settlementDate(epochMs: number, timeZone: string): string {
+  // the hot path asks about "now" again and again: answer from the day last found
+  const last = lastDay.get(timeZone);
+  if (last && epochMs >= last.start && epochMs < last.end) return last.date;
+  const date = formatDay(epochMs, timeZone);
+  const { start, end } = settlementDayBounds(date, timeZone);
+  lastDay.set(timeZone, { date, start, end });
+  return date;
+}
+
+const lastDay = new Map<string, { date: string; start: number; end: number }>();
+
+function formatDay(epochMs: number, timeZone: string): string {
   let formatter = dayFormatters.get(timeZone);
   if (!formatter) {
     formatter = new Intl.DateTimeFormat('en-CA', {
@@ -42,7 +54,7 @@ export function settlementDayBounds(
     let hi = utcMidnight + 15 * 3600_000;
     while (hi - lo > 1) {
       const mid = Math.floor((lo + hi) / 2);
-      if (settlementDate(mid, timeZone) >= target) hi = mid;
+      if (formatDay(mid, timeZone) >= target) hi = mid;
       else lo = mid;
     }
     return hi;

@@ -2,6 +2,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager, EntityTarget, ObjectLiteral } from 'typeorm';
 import { AppConfig, DatabaseEngine } from '../config/app-config';
+import { bindNamedParameters } from './named-parameters';
 
 export interface SqlResult<Row> {
   rows: Row[];
@@ -51,7 +52,8 @@ export class Database {
     sql: string,
     params: Record<string, unknown> = {},
   ): Promise<SqlResult<Row>> {
-    const [query, values] = em.connection.driver.escapeQueryWithParameters(sql, params);
+    const engine = em.connection.options.type === 'postgres' ? 'postgres' : 'sqlite';
+    const [query, values] = bindNamedParameters(sql, params, engine);
     const runner = em.queryRunner ?? em.connection.createQueryRunner();
     try {
       const result = await runner.query(query, values, true);

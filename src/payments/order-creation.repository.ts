@@ -131,41 +131,25 @@ export class OrderCreationRepository {
     attempt: PaymentAttemptEntity,
     claim?: IdempotencyClaim,
   ): Promise<boolean> {
-    const claimCte = claim
-      ? `claim AS (
-           INSERT INTO idempotency_keys (scope, idempotency_key, endpoint, request_hash, status, locked_until, created_at, expires_at)
-           VALUES (:c_scope, :c_key, :c_endpoint, :c_hash, 'in_progress', CAST(:c_locked AS bigint), CAST(:c_now AS bigint), CAST(:c_expires AS bigint))
-           ON CONFLICT (scope, idempotency_key) DO NOTHING
-           RETURNING 1
-         ),`
-      : '';
+    const params = {
+      ...prefixed(ORDER_COLUMNS, order, 'o_'),
+      ...prefixed(ATTEMPT_COLUMNS, attempt, 'a_'),
+    };
+    if (claim) {
+      Object.assign(params, {
+        c_scope: claim.scope,
+        c_key: claim.key,
+        c_endpoint: claim.endpoint,
+        c_hash: claim.requestHash,
+        c_locked: claim.lockedUntil,
+        c_now: claim.now,
+        c_expires: claim.expiresAt,
+      });
+    }
     const { affected } = await Database.sql(
       em,
-      `WITH ${claimCte}
-       ord AS (
-         INSERT INTO orders (${ORDER_COLUMNS.map(([c]) => c).join(', ')})
-         SELECT ${selectList(ORDER_COLUMNS, 'o_')}
-         ${claim ? 'WHERE EXISTS (SELECT 1 FROM claim)' : ''}
-         RETURNING order_id
-       )
-       INSERT INTO payment_attempts (${ATTEMPT_COLUMNS.map(([c]) => c).join(', ')})
-       SELECT ${selectList(ATTEMPT_COLUMNS, 'a_')} FROM ord
-       RETURNING id`,
-      {
-        ...prefixed(ORDER_COLUMNS, order, 'o_'),
-        ...prefixed(ATTEMPT_COLUMNS, attempt, 'a_'),
-        ...(claim
-          ? {
-              c_scope: claim.scope,
-              c_key: claim.key,
-              c_endpoint: claim.endpoint,
-              c_hash: claim.requestHash,
-              c_locked: claim.lockedUntil,
-              c_now: claim.now,
-              c_expires: claim.expiresAt,
-            }
-          : {}),
-      },
+      claim ? NEW_ORDER_WITH_CLAIM_SQL : NEW_ORDER_SQL,
+      params,
     );
     return affected > 0;
   }
@@ -178,54 +162,33 @@ export class OrderCreationRepository {
     now: number,
     response?: StoredResponse,
   ): Promise<OrderEntity | null> {
-    // The stored body describes the order as this very statement leaves it: while PENDING only
-    // this statement changes the fields a response shows, and if the order is no longer
-    // PENDING nothing is updated and nothing stored.
-    const expected: OrderEntity = { ...order, ...result, updatedAt: now };
-    const storeCte = response
-      ? `, stored AS (
-           INSERT INTO idempotency_keys (scope, idempotency_key, endpoint, request_hash, status, response_status, response_body, locked_until, created_at, expires_at)
-           SELECT :r_scope, :r_key, :r_endpoint, :r_hash, 'completed', CAST(:r_status AS integer), :r_body,
-                  CAST(:r_locked AS bigint), CAST(:r_now AS bigint), CAST(:r_expires AS bigint)
-           FROM upd
-           ON CONFLICT (scope, idempotency_key) DO UPDATE
-             SET status = 'completed', response_status = excluded.response_status, response_body = excluded.response_body
-           RETURNING 1
-         )`
-      : '';
+    const params: Record<string, unknown> = {
+      ...result,
+      orderId: order.orderId,
+      now,
+      ...prefixed(ATTEMPT_COLUMNS, attempt, 'a_'),
+    };
+    if (response) {
+      // The stored body describes the order as this very statement leaves it: while PENDING
+      // only this statement changes the fields a response shows, and if the order is no longer
+      // PENDING nothing is updated and nothing stored.
+      const expected: OrderEntity = { ...order, ...result, updatedAt: now };
+      Object.assign(params, {
+        r_scope: response.claim.scope,
+        r_key: response.claim.key,
+        r_endpoint: response.claim.endpoint,
+        r_hash: response.claim.requestHash,
+        r_status: response.status,
+        r_body: response.body(expected),
+        r_locked: response.claim.lockedUntil,
+        r_now: response.claim.now,
+        r_expires: response.claim.expiresAt,
+      });
+    }
     const { rows } = await Database.sql(
       em,
-      `WITH upd AS (
-         UPDATE orders SET channel_id = :channelId, channel_code = :channelCode, channel_trade_no = :channelTradeNo,
-           pay_url = :payUrl, fee_amount = CAST(:feeAmount AS bigint), updated_at = CAST(:now AS bigint)
-         WHERE order_id = :orderId AND status = 'PENDING'
-         RETURNING *
-       ),
-       att AS (
-         INSERT INTO payment_attempts (${ATTEMPT_COLUMNS.map(([c]) => c).join(', ')})
-         SELECT ${selectList(ATTEMPT_COLUMNS, 'a_')}
-         RETURNING id
-       )${storeCte}
-       SELECT * FROM upd`,
-      {
-        ...result,
-        orderId: order.orderId,
-        now,
-        ...prefixed(ATTEMPT_COLUMNS, attempt, 'a_'),
-        ...(response
-          ? {
-              r_scope: response.claim.scope,
-              r_key: response.claim.key,
-              r_endpoint: response.claim.endpoint,
-              r_hash: response.claim.requestHash,
-              r_status: response.status,
-              r_body: response.body(expected),
-              r_locked: response.claim.lockedUntil,
-              r_now: response.claim.now,
-              r_expires: response.claim.expiresAt,
-            }
-          : {}),
-      },
+      response ? CHANNEL_SUCCESS_WITH_RESPONSE_SQL : CHANNEL_SUCCESS_SQL,
+      params,
     );
     return rows[0] ? Database.hydrate(em, OrderEntity, rows[0]) : null;
   }
@@ -270,3 +233,44 @@ function prefixed<T>(
     columns.map(([column, property]) => [`${prefix}${column}`, entity[property] ?? null]),
   );
 }
+
+// PostgreSQL's one-statement forms, built once. Parameters in a SELECT list have no type of
+// their own, hence the casts.
+const ORDER_INSERT = `INSERT INTO orders (${ORDER_COLUMNS.map(([c]) => c).join(', ')})
+  SELECT ${selectList(ORDER_COLUMNS, 'o_')}`;
+const ATTEMPT_INSERT = `INSERT INTO payment_attempts (${ATTEMPT_COLUMNS.map(([c]) => c).join(', ')})
+  SELECT ${selectList(ATTEMPT_COLUMNS, 'a_')}`;
+
+const NEW_ORDER_SQL = `WITH ord AS (${ORDER_INSERT} RETURNING order_id)
+  ${ATTEMPT_INSERT} FROM ord RETURNING id`;
+
+const NEW_ORDER_WITH_CLAIM_SQL = `WITH claim AS (
+    INSERT INTO idempotency_keys (scope, idempotency_key, endpoint, request_hash, status, locked_until, created_at, expires_at)
+    VALUES (:c_scope, :c_key, :c_endpoint, :c_hash, 'in_progress', CAST(:c_locked AS bigint), CAST(:c_now AS bigint), CAST(:c_expires AS bigint))
+    ON CONFLICT (scope, idempotency_key) DO NOTHING
+    RETURNING 1
+  ),
+  ord AS (${ORDER_INSERT} WHERE EXISTS (SELECT 1 FROM claim) RETURNING order_id)
+  ${ATTEMPT_INSERT} FROM ord RETURNING id`;
+
+const CHANNEL_UPDATE = `upd AS (
+    UPDATE orders SET channel_id = :channelId, channel_code = :channelCode, channel_trade_no = :channelTradeNo,
+      pay_url = :payUrl, fee_amount = CAST(:feeAmount AS bigint), updated_at = CAST(:now AS bigint)
+    WHERE order_id = :orderId AND status = 'PENDING'
+    RETURNING *
+  ),
+  att AS (${ATTEMPT_INSERT} RETURNING id)`;
+
+const CHANNEL_SUCCESS_SQL = `WITH ${CHANNEL_UPDATE} SELECT * FROM upd`;
+
+const CHANNEL_SUCCESS_WITH_RESPONSE_SQL = `WITH ${CHANNEL_UPDATE},
+  stored AS (
+    INSERT INTO idempotency_keys (scope, idempotency_key, endpoint, request_hash, status, response_status, response_body, locked_until, created_at, expires_at)
+    SELECT :r_scope, :r_key, :r_endpoint, :r_hash, 'completed', CAST(:r_status AS integer), :r_body,
+           CAST(:r_locked AS bigint), CAST(:r_now AS bigint), CAST(:r_expires AS bigint)
+    FROM upd
+    ON CONFLICT (scope, idempotency_key) DO UPDATE
+      SET status = 'completed', response_status = excluded.response_status, response_body = excluded.response_body
+    RETURNING 1
+  )
+  SELECT * FROM upd`;

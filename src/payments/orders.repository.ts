@@ -33,8 +33,12 @@ export class OrdersRepository {
     await em.insert(OrderEntity, order);
   }
 
-  findById(em: EntityManager, orderId: string): Promise<OrderEntity | null> {
-    return em.findOneBy(OrderEntity, { orderId });
+  /** The hot read of 订单查询: plain SQL, no query builder. */
+  async findById(em: EntityManager, orderId: string): Promise<OrderEntity | null> {
+    const { rows } = await Database.sql(em, `SELECT * FROM orders WHERE order_id = :orderId`, {
+      orderId,
+    });
+    return rows[0] ? Database.hydrate(em, OrderEntity, rows[0]) : null;
   }
 
   /**
@@ -51,20 +55,30 @@ export class OrdersRepository {
     return rows[0] ? Database.hydrate(em, OrderEntity, rows[0]) : null;
   }
 
-  findByMerchantOrderNo(
+  async findByMerchantOrderNo(
     em: EntityManager,
     sourceId: number,
     merchantOrderNo: string,
   ): Promise<OrderEntity | null> {
-    return em.findOneBy(OrderEntity, { sourceId, merchantOrderNo });
+    const { rows } = await Database.sql(
+      em,
+      `SELECT * FROM orders WHERE source_id = :sourceId AND merchant_order_no = :merchantOrderNo`,
+      { sourceId, merchantOrderNo },
+    );
+    return rows[0] ? Database.hydrate(em, OrderEntity, rows[0]) : null;
   }
 
-  findByIdempotencyKey(
+  async findByIdempotencyKey(
     em: EntityManager,
     sourceId: number,
     idempotencyKey: string,
   ): Promise<OrderEntity | null> {
-    return em.findOneBy(OrderEntity, { sourceId, idempotencyKey });
+    const { rows } = await Database.sql(
+      em,
+      `SELECT * FROM orders WHERE source_id = :sourceId AND idempotency_key = :idempotencyKey`,
+      { sourceId, idempotencyKey },
+    );
+    return rows[0] ? Database.hydrate(em, OrderEntity, rows[0]) : null;
   }
 
   /** The channel that took the order, its trade number and pay_url; only while PENDING. */

@@ -1,0 +1,95 @@
+/**
+ * `:name` (and `:...list`) parameters, compiled once per SQL text into the engine's own
+ * placeholders: `$1…` for PostgreSQL (a name used twice is one placeholder), `?` for SQLite.
+ * A `::type` cast is left alone, and so is a `:word` that no parameter names.
+ */
+export type Placeholders = 'postgres' | 'sqlite';
+
+interface Compiled {
+  /** Text before each parameter, then the text after the last one. */
+  parts: string[];
+  names: { name: string; spread: boolean }[];
+  /** The statement and the order of its values, when it has no `:...list`. */
+  fixed?: Map<string, { sql: string; order: string[] }>;
+}
+
+const PARAMETER = /(?<!:):(\.\.\.)?([A-Za-z_][A-Za-z0-9_]*)/g;
+const cache = new Map<string, Compiled>();
+
+function compile(sql: string): Compiled {
+  const parts: string[] = [];
+  const names: Compiled['names'] = [];
+  let last = 0;
+  for (const match of sql.matchAll(PARAMETER)) {
+    parts.push(sql.slice(last, match.index));
+    names.push({ name: match[2], spread: match[1] !== undefined });
+    last = match.index + match[0].length;
+  }
+  parts.push(sql.slice(last));
+  return { parts, names, fixed: names.some((n) => n.spread) ? undefined : new Map() };
+}
+
+export function bindNamedParameters(
+  sql: string,
+  params: Record<string, unknown>,
+  placeholders: Placeholders,
+): [string, unknown[]] {
+  let compiled = cache.get(sql);
+  if (!compiled) {
+    compiled = compile(sql);
+    cache.set(sql, compiled);
+  }
+  const known = (name: string) => Object.prototype.hasOwnProperty.call(params, name);
+  if (compiled.fixed) {
+    const signature = compiled.names.map((n) => (known(n.name) ? '1' : '0')).join('');
+    let plan = compiled.fixed.get(`${placeholders}:${signature}`);
+    if (!plan) {
+      plan = build(compiled, params, placeholders, known);
+      compiled.fixed.set(`${placeholders}:${signature}`, plan);
+    }
+    return [plan.sql, plan.order.map((name) => params[name] ?? null)];
+  }
+  const plan = build(compiled, params, placeholders, known);
+  const values: unknown[] = [];
+  for (const name of plan.order) {
+    const [base, index] = name.split('\u0000');
+    values.push(
+      (index === undefined ? params[base] : (params[base] as unknown[])[Number(index)]) ?? null,
+    );
+  }
+  return [plan.sql, values];
+}
+
+/** The statement text and, for each placeholder, the parameter (or list element) it takes. */
+function build(
+  compiled: Compiled,
+  params: Record<string, unknown>,
+  placeholders: Placeholders,
+  known: (name: string) => boolean,
+): { sql: string; order: string[] } {
+  const order: string[] = [];
+  const positions = new Map<string, number>();
+  const placeholder = (key: string): string => {
+    if (placeholders === 'sqlite') {
+      order.push(key);
+      return '?';
+    }
+    let position = positions.get(key);
+    if (position === undefined) {
+      order.push(key);
+      position = order.length;
+      positions.set(key, position);
+    }
+    return `$${position}`;
+  };
+  let sql = compiled.parts[0];
+  compiled.names.forEach(({ name, spread }, i) => {
+    if (!known(name)) sql += `:${spread ? '...' : ''}${name}`;
+    else if (spread) {
+      const list = params[name] as unknown[];
+      sql += list.map((_v, index) => placeholder(`${name}\u0000${index}`)).join(', ');
+    } else sql += placeholder(name);
+    sql += compiled.parts[i + 1];
+  });
+  return { sql, order };
+}
