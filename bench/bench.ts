@@ -271,7 +271,8 @@ async function startBaseline(url: string): Promise<Target> {
 
 async function startPaygate(databaseUrl: string): Promise<Target> {
   const port = await freePort();
-  const child = spawn(process.execPath, [join(ROOT, 'dist', 'main.js')], {
+  // the production command (npm run start:prod, the Dockerfile): a bounded heap
+  const child = spawn(process.execPath, ['--max-old-space-size=256', '--max-semi-space-size=8', join(ROOT, 'dist', 'main.js')], {
     cwd: ROOT,
     env: {
       PATH: process.env.PATH ?? '',
