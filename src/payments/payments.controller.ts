@@ -1,4 +1,13 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import {
+  applyDecorators,
+  Body,
+  Controller,
+  Get,
+  HttpCode,
+  Param,
+  Post,
+  Query,
+} from '@nestjs/common';
 import {
   ApiBearerAuth,
   ApiCreatedResponse,
@@ -29,6 +38,27 @@ const CREATE_DESCRIPTION =
   '`invalid_amount`. JSON or form body. A repeated `merchant_order_no` with identical fields ' +
   'returns the existing order (200); with other fields 409. Honours `Idempotency-Key`.';
 
+/** What the three paths of 订单创建 share: who may call, idempotency, answers, errors. */
+const CreatePaymentOperation = (operation: { summary: string; description: string }) =>
+  applyDecorators(
+    Roles('merchant'),
+    ApiCreatedResponse({ type: OrderDto, description: 'The order, routed to a channel.' }),
+    ApiOkResponse({
+      type: OrderDto,
+      description:
+        'The existing order: its merchant_order_no was sent before with the same fields.',
+    }),
+    Idempotent({ deferred: true }),
+    ApiErrors(
+      'invalid_amount',
+      'invalid_currency',
+      'source_id_mismatch',
+      'duplicate_merchant_order_no',
+      'no_channel_available',
+    ),
+    ApiOperation(operation),
+  );
+
 @ApiTags('支付订单')
 @ApiBearerAuth('bearer')
 @Controller('v1/payments')
@@ -39,21 +69,10 @@ export class PaymentsController {
   ) {}
 
   @Post('create')
-  @Roles('merchant')
-  @ApiCreatedResponse({ type: OrderDto, description: 'The order, routed to a channel.' })
-  @ApiOkResponse({
-    type: OrderDto,
-    description: 'The existing order: its merchant_order_no was sent before with the same fields.',
+  @CreatePaymentOperation({
+    summary: '订单创建 Create payment order',
+    description: CREATE_DESCRIPTION,
   })
-  @Idempotent({ deferred: true })
-  @ApiErrors(
-    'invalid_amount',
-    'invalid_currency',
-    'source_id_mismatch',
-    'duplicate_merchant_order_no',
-    'no_channel_available',
-  )
-  @ApiOperation({ summary: '订单创建 Create payment order', description: CREATE_DESCRIPTION })
   create(
     @CurrentPrincipal() principal: Principal,
     @Body() body: CreatePaymentDto,
@@ -63,21 +82,7 @@ export class PaymentsController {
   }
 
   @Post()
-  @Roles('merchant')
-  @ApiCreatedResponse({ type: OrderDto, description: 'The order, routed to a channel.' })
-  @ApiOkResponse({
-    type: OrderDto,
-    description: 'The existing order: its merchant_order_no was sent before with the same fields.',
-  })
-  @Idempotent({ deferred: true })
-  @ApiErrors(
-    'invalid_amount',
-    'invalid_currency',
-    'source_id_mismatch',
-    'duplicate_merchant_order_no',
-    'no_channel_available',
-  )
-  @ApiOperation({
+  @CreatePaymentOperation({
     summary: '订单创建 Create payment order (alias)',
     description: `Same as POST /v1/payments/create. ${CREATE_DESCRIPTION}`,
   })
@@ -90,21 +95,7 @@ export class PaymentsController {
   }
 
   @Post('payment')
-  @Roles('merchant')
-  @ApiCreatedResponse({ type: OrderDto, description: 'The order, routed to a channel.' })
-  @ApiOkResponse({
-    type: OrderDto,
-    description: 'The existing order: its merchant_order_no was sent before with the same fields.',
-  })
-  @Idempotent({ deferred: true })
-  @ApiErrors(
-    'invalid_amount',
-    'invalid_currency',
-    'source_id_mismatch',
-    'duplicate_merchant_order_no',
-    'no_channel_available',
-  )
-  @ApiOperation({
+  @CreatePaymentOperation({
     summary: '订单创建 Create payment order (original document path)',
     description: `Same as POST /v1/payments/create, at the path of the original document's curl example. ${CREATE_DESCRIPTION}`,
   })
