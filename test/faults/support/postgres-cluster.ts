@@ -1,4 +1,5 @@
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
+import { promisify } from 'node:util';
 import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -34,7 +35,7 @@ export class PostgresCluster {
         const { uid, gid } = systemUser('postgres');
         chownSync(dir, uid, gid);
       }
-      cluster.run('initdb', [
+      await cluster.runAsync('initdb', [
         '-D',
         cluster.dataDir,
         '-U',
@@ -47,7 +48,7 @@ export class PostgresCluster {
         '--locale',
         'C',
       ]);
-      cluster.start();
+      await cluster.start();
       return cluster;
     } catch (error) {
       cluster.destroy();
@@ -76,8 +77,8 @@ export class PostgresCluster {
   }
 
   /** Starts the server and waits until it accepts connections (crash recovery included). */
-  start(): void {
-    this.run('pg_ctl', [
+  start(): Promise<void> {
+    return this.runAsync('pg_ctl', [
       '-D',
       this.dataDir,
       '-l',
@@ -92,8 +93,8 @@ export class PostgresCluster {
   }
 
   /** `pg_ctl stop -m immediate`: every server process quits at once, as in a crash. */
-  stopImmediately(): void {
-    this.run('pg_ctl', ['-D', this.dataDir, '-m', 'immediate', '-w', 'stop']);
+  stopImmediately(): Promise<void> {
+    return this.runAsync('pg_ctl', ['-D', this.dataDir, '-m', 'immediate', '-w', 'stop']);
   }
 
   serverLog(): string {
@@ -112,9 +113,10 @@ export class PostgresCluster {
     rmSync(this.dir, { recursive: true, force: true });
   }
 
-  private run(program: string, args: string[]): void {
+  /** Without blocking the test's event loop: its load goes on while the server stops or starts. */
+  private async runAsync(program: string, args: string[]): Promise<void> {
     const [file, argv] = this.command(program, args);
-    execFileSync(file, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
+    await promisify(execFile)(file, argv);
   }
 
   private command(program: string, args: string[]): [string, string[]] {
