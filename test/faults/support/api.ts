@@ -22,12 +22,35 @@ export interface CallOptions {
   timeoutMs?: number;
 }
 
+/** Every call this test file made, by status (0: no answer), for its figures. */
+export const traffic = {
+  sent: 0,
+  byStatus: new Map<number, number>(),
+  count(status: (s: number) => boolean): number {
+    let n = 0;
+    for (const [s, k] of this.byStatus) if (status(s)) n += k;
+    return n;
+  },
+};
+
 /** One HTTP call to a paygate instance, never throwing: failures are answers with status 0. */
 export async function call(
   baseUrl: string,
   method: string,
   path: string,
   options: CallOptions = {},
+): Promise<Answer> {
+  const answer = await send(baseUrl, method, path, options);
+  traffic.sent++;
+  traffic.byStatus.set(answer.status, (traffic.byStatus.get(answer.status) ?? 0) + 1);
+  return answer;
+}
+
+async function send(
+  baseUrl: string,
+  method: string,
+  path: string,
+  options: CallOptions,
 ): Promise<Answer> {
   const started = Date.now();
   try {
@@ -62,14 +85,22 @@ export async function call(
   }
 }
 
-/** The `data` of a success envelope, or an error naming the call. */
+/**
+ * The `data` of a success envelope, or an error naming the call. A 429 is waited out as its
+ * Retry-After says and the call repeated, as a well-behaved client does.
+ */
 export async function data<T = Record<string, unknown>>(
   baseUrl: string,
   method: string,
   path: string,
   options: CallOptions = {},
 ): Promise<T> {
-  const answer = await call(baseUrl, method, path, options);
+  let answer = await call(baseUrl, method, path, options);
+  for (let i = 0; i < 10 && answer.status === 429; i++) {
+    const seconds = Number(answer.headers.get('retry-after') ?? 1);
+    await new Promise((r) => setTimeout(r, seconds * 1000));
+    answer = await call(baseUrl, method, path, options);
+  }
   if (answer.status < 200 || answer.status >= 300)
     throw new Error(`${method} ${path}: ${answer.status} ${answer.error ?? answer.text}`);
   return (answer.body as { data: T }).data;
