@@ -31,6 +31,19 @@ export const traffic = {
     for (const [s, k] of this.byStatus) if (status(s)) n += k;
     return n;
   },
+  /** Counts from now on: `sent()` and `count()` of the calls made after this. */
+  since() {
+    const sent = this.sent;
+    const before = new Map(this.byStatus);
+    return {
+      sent: () => this.sent - sent,
+      count: (status: (s: number) => boolean) => {
+        let n = 0;
+        for (const [s, k] of this.byStatus) if (status(s)) n += k - (before.get(s) ?? 0);
+        return n;
+      },
+    };
+  },
 };
 
 /** One HTTP call to a paygate instance, never throwing: failures are answers with status 0. */
