@@ -2,9 +2,13 @@ import { randomBytes } from 'node:crypto';
 import request from 'supertest';
 import { LogCapture } from './helpers/log-capture';
 import { createScratchDatabase, ScratchDatabase, testEngine } from './helpers/scratch-database';
+import { BootstrapAdminService } from '../src/auth/bootstrap-admin.service';
 import {
+  ADMIN_CLIENT_ID,
+  ADMIN_CLIENT_SECRET,
   bearer,
   createMerchant,
+  getToken,
   freePort,
   startTestApp,
   TestApp,
@@ -144,5 +148,41 @@ describe(`rate limits when Redis cannot be reached on ${testEngine()}`, () => {
     const warnings = logs.lines.filter((l) => l.includes('rate-limit store (Redis) unreachable'));
     expect(warnings).toHaveLength(1);
     expect(logs.text()).not.toMatch(/"level":(50|60)|"level":"(error|fatal)"/);
+  });
+});
+
+describe(`instances starting together on a new database on ${testEngine()}`, () => {
+  it('all come up: migrations run once, the bootstrap admin is ensured once', async () => {
+    const database = await createScratchDatabase();
+    const started = await Promise.allSettled([1, 2, 3].map(() => startTestApp({}, database)));
+    try {
+      const failures = started.filter((s) => s.status === 'rejected');
+      expect(failures.map((f) => String((f as PromiseRejectedResult).reason))).toEqual([]);
+      const apps = started.map((s) => (s as PromiseFulfilledResult<TestApp>).value);
+      for (const t of apps) expect((await t.http.get('/health/ready')).status).toBe(200);
+      const [migrations] = await apps[0].dataSource.query(
+        'SELECT COUNT(*) AS n, COUNT(DISTINCT name) AS names FROM migrations',
+      );
+      expect(Number(migrations.n)).toBe(Number(migrations.names));
+      for (const t of apps) await t.adminToken();
+
+      // and when they race to ensure the bootstrap admin (here: it was just deleted), none fails
+      await apps[0].dataSource.query(
+        `DELETE FROM credentials WHERE client_id = '${ADMIN_CLIENT_ID}'`,
+      );
+      const ensured = await Promise.allSettled(
+        apps.flatMap((t) =>
+          [1, 2].map(() => t.app.get(BootstrapAdminService).onApplicationBootstrap()),
+        ),
+      );
+      expect(ensured.filter((e) => e.status === 'rejected')).toEqual([]);
+      const tokens = await Promise.all(
+        apps.map((t) => getToken(t.url, ADMIN_CLIENT_ID, ADMIN_CLIENT_SECRET)),
+      );
+      expect(tokens).toHaveLength(3);
+    } finally {
+      for (const s of started) if (s.status === 'fulfilled') await s.value.close();
+      await database.drop();
+    }
   });
 });
