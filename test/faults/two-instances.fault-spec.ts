@@ -17,6 +17,7 @@ import {
 } from './support/api';
 import { sqlRows } from './support/database';
 import { FakeClock } from './support/fake-clock';
+import { Nginx } from './support/nginx';
 import { reportFigures } from './support/figures';
 import { deploymentEnv, PaygateProcess } from './support/paygate-process';
 import { PostgresCluster } from './support/postgres-cluster';
@@ -70,6 +71,8 @@ describe('two instances on one PostgreSQL with shared Redis', () => {
       REDIS_URL: process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379',
       REDIS_KEY_PREFIX: `paygate-faults:${randomBytes(6).toString('hex')}:`,
       RATE_LIMIT_PER_SECOND: String(LIMIT_PER_SECOND),
+      // behind nginx in the last test: the client's address comes in X-Forwarded-For
+      TRUST_PROXY: 'true',
       JOBS_ENABLED: 'true',
       WEBHOOK_POLL_INTERVAL_MS: '50',
       WEBHOOK_RETRY_SCHEDULE: '1,1,1',
@@ -77,8 +80,8 @@ describe('two instances on one PostgreSQL with shared Redis', () => {
       CLEARING_CRON: '*/2 * * * * *',
       SETTLEMENT_TZ: settlementTz,
     };
-    a = await PaygateProcess.start('a', env);
-    b = await PaygateProcess.start('b', env);
+    // started together on the new database, as a deployment's replicas are
+    [a, b] = await Promise.all([PaygateProcess.start('a', env), PaygateProcess.start('b', env)]);
   });
 
   afterAll(async () => {
@@ -87,14 +90,16 @@ describe('two instances on one PostgreSQL with shared Redis', () => {
     cluster?.destroy();
     clock?.destroy();
     const limited = traffic.count((s) => s === 429);
+    const teapot = traffic.count((s) => s === 418);
     reportFigures('two-instances', {
       sent: traffic.sent,
       answered2xx: traffic.count((s) => s >= 200 && s < 300),
-      failedAsExpected: limited,
+      failedAsExpected: limited + teapot,
       lost: figures.missing + figures.duplicates,
       expected: {
-        '429 rate_limited in the alternated burst': figures.limited,
+        '429 rate_limited in the bursts': figures.limited,
         '429 rate_limited waited out by the workload': limited - figures.limited,
+        '418 from /v1/teapot, its only answer, as the probe behind nginx': teapot,
       },
       notes: {
         ...figures.notes,
@@ -284,6 +289,58 @@ describe('two instances on one PostgreSQL with shared Redis', () => {
     );
     figures.notes.clearing_runs = runs.items.length;
     figures.notes.claims_refused = claimedElsewhere(a) + claimedElsewhere(b);
+  });
+
+  it('behind deploy/nginx.conf: requests go round robin, and the client address reaches the limits', async () => {
+    const nginx = await Nginx.start([`127.0.0.1:${a.port}`, `127.0.0.1:${b.port}`]);
+    try {
+      const served = async () =>
+        Promise.all(
+          both().map(async (p) => {
+            const metrics = (await call(p.url, 'GET', '/metrics')).text;
+            const line = metrics
+              .split('\n')
+              .find((l) => l.startsWith('paygate_http_requests_total') && l.includes('/v1/teapot'));
+            return Number(line?.split(' ').pop() ?? 0);
+          }),
+        );
+      const before = await served();
+      for (let i = 0; i < 10; i++) {
+        // a client address each, so the per-IP limit (10/s) stays out of the count
+        const answer = await call(nginx.url, 'GET', '/v1/teapot', {
+          headers: { 'x-forwarded-for': `198.51.100.${i + 1}` },
+        });
+        expect(answer.status).toBe(418);
+      }
+      const after = await served();
+      expect([after[0] - before[0], after[1] - before[1]]).toEqual([5, 5]);
+
+      // the per-IP limit (unauthenticated requests), counted across both replicas, is per
+      // client address: nginx passes it on, paygate (TRUST_PROXY) reads it; a burst stretched
+      // past the one-second window is measured again from another address
+      for (let round = 1; ; round++) {
+        const ip = `203.0.113.${round}`;
+        const started = Date.now();
+        const statuses: number[] = [];
+        for (let i = 0; i <= LIMIT_PER_SECOND; i++) {
+          const answer = await call(nginx.url, 'GET', '/v1/teapot', {
+            headers: { 'x-forwarded-for': ip },
+          });
+          statuses.push(answer.status);
+        }
+        if (Date.now() - started > 800 && round < 3) continue;
+        expect(statuses).toEqual([...Array<number>(LIMIT_PER_SECOND).fill(418), 429]);
+        const other = await call(nginx.url, 'GET', '/v1/teapot', {
+          headers: { 'x-forwarded-for': '203.0.113.99' },
+        });
+        expect(other.status).toBe(418);
+        figures.limited++;
+        figures.notes.behind_nginx = `10 requests spread 5+5; one address limited at #${LIMIT_PER_SECOND + 1}, another not`;
+        break;
+      }
+    } finally {
+      await nginx.stop();
+    }
   });
 });
 
