@@ -70,7 +70,9 @@ export class Nginx {
       } catch {
         if (Date.now() > deadline || child.exitCode !== null) {
           child.kill('SIGKILL');
-          throw new Error(`nginx did not start:\n${nginx.output()}`);
+          const output = nginx.output();
+          rmSync(dir, { recursive: true, force: true });
+          throw new Error(`nginx did not start:\n${output}`);
         }
         await new Promise((r) => setTimeout(r, 100));
       }

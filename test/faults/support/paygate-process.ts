@@ -144,6 +144,7 @@ export class PaygateProcess {
       await new Promise((r) => setTimeout(r, 100));
     }
     this.child.kill('SIGKILL');
+    rmSync(this.cwd, { recursive: true, force: true });
     throw new Error(`paygate ${this.name} never became ready:\n${this.out.slice(-4000)}`);
   }
 }
