@@ -22,6 +22,7 @@ import { EnvelopeInterceptor } from './common/http/envelope.interceptor';
 import { HttpPipelineInterceptor } from './common/http/http-pipeline.interceptor';
 import { RouteTable } from './common/http/route-table';
 import { RateLimitGuard, rateLimitTracker } from './common/rate-limit/rate-limit.guard';
+import { RedisRateLimitStorage } from './common/rate-limit/redis-rate-limit.storage';
 import { createValidationPipe } from './common/validation/validation.pipe';
 import { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
@@ -57,6 +58,11 @@ export class AppModule {
               getTracker: (req) => `client:${tokenClientId(req)}`,
             },
           ],
+          // shared by every instance through Redis when configured, else this process's memory
+          storage:
+            config.env.REDIS_URL && config.env.RATE_LIMIT_ENABLED
+              ? new RedisRateLimitStorage(config.env.REDIS_URL, config.env.REDIS_KEY_PREFIX)
+              : undefined,
           skipIf: () => !config.env.RATE_LIMIT_ENABLED,
           getTracker: rateLimitTracker,
           generateKey: (_context, tracker, name) => `${name}:${tracker}`,

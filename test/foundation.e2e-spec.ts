@@ -217,6 +217,7 @@ describe(`database unreachable on ${testEngine()}`, () => {
       const t = await startTestApp({}, { ...database, url: viaProxy.toString() });
       try {
         await t.http.get('/health/ready').expect(200);
+        const merchant = await createMerchant(t);
         await proxy.cut();
         const ready = await t.http.get('/health/ready');
         expect(ready.status).toBe(503);
@@ -227,8 +228,14 @@ describe(`database unreachable on ${testEngine()}`, () => {
         expect(token.status).toBe(503);
         expect(token.body).toEqual(expect.objectContaining({ code: '503', reason: 'unavailable' }));
         expect(token.headers['retry-after']).toBe('5');
+        // a valid token whose credential cannot be looked up is not the caller's fault: no 401
+        const me = await t.http.get('/v1/merchants/me').set(bearer(merchant.token));
+        expect(me.status).toBe(503);
+        expect(me.body).toEqual(expect.objectContaining({ code: '503', reason: 'unavailable' }));
+        expect(me.headers['retry-after']).toBe('5');
         proxy.restore();
         await t.http.get('/health/ready').expect(200);
+        await t.http.get('/v1/merchants/me').set(bearer(merchant.token)).expect(200);
       } finally {
         await t.close();
         await proxy.close();

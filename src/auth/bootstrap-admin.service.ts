@@ -1,6 +1,7 @@
 import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { AppConfig } from '../config/app-config';
 import { AppSettingsService } from '../database/app-settings.service';
+import { isUniqueViolation } from '../database/database-errors';
 import { Database } from '../database/database.service';
 import { hashSecret, newClientId, newClientSecret, verifySecret } from './client-secrets';
 import { CredentialStateCache } from './credential-state-cache';
@@ -39,6 +40,17 @@ export class BootstrapAdminService implements OnApplicationBootstrap {
     )
       return;
     const secretHash = await hashSecret(secret);
+    try {
+      await this.ensureHash(clientId, secretHash);
+    } catch (error) {
+      // another instance starting at the same moment inserted it first, from the same settings
+      if (!isUniqueViolation(error)) throw error;
+      await this.ensureHash(clientId, secretHash);
+    }
+    this.logger.log(`admin credential ${clientId} ensured from BOOTSTRAP_ADMIN_CLIENT_ID`);
+  }
+
+  private async ensureHash(clientId: string, secretHash: string): Promise<void> {
     await this.db.transaction(async (em) => {
       if (await this.credentials.findById(em, clientId)) {
         await this.credentials.updateSecretHash(em, clientId, secretHash);
@@ -55,7 +67,6 @@ export class BootstrapAdminService implements OnApplicationBootstrap {
       }
       await this.credentialStates.changed(em, { clientId });
     });
-    this.logger.log(`admin credential ${clientId} ensured from BOOTSTRAP_ADMIN_CLIENT_ID`);
   }
 
   private async generateIfNone(): Promise<void> {

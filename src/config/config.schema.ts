@@ -114,6 +114,12 @@ export const configSchema = z
         message: 'must be a redis:// or rediss:// URL',
       })
       .transform((v) => (v === '' ? undefined : v)),
+    REDIS_KEY_PREFIX: z
+      .string()
+      .default('paygate:')
+      .refine((v) => /^[\x21-\x7e]{0,64}$/.test(v), {
+        message: 'must be at most 64 printable characters without spaces',
+      }),
     JWT_SECRET: optionalSecret(32),
     CHANNEL_CONFIG_KEY: z
       .string()

@@ -1,9 +1,11 @@
 import { Global, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
 import { AppConfig } from '../config/app-config';
 import { buildDataSourceOptions } from './data-source-options';
 import { Database } from './database.service';
 import { JobLeaseService } from './job-lease.service';
+import { runMigrationsExclusively } from './run-migrations';
 import { AppSettingsService } from './app-settings.service';
 
 @Global()
@@ -17,6 +19,18 @@ import { AppSettingsService } from './app-settings.service';
         // start-up fails at once with a clear error rather than retrying for minutes
         retryAttempts: 0,
       }),
+      // migrations run here rather than inside initialize(): one instance at a time
+      dataSourceFactory: async (options) => {
+        const dataSource = await new DataSource({ ...options!, migrationsRun: false }).initialize();
+        if (!options!.migrationsRun) return dataSource;
+        try {
+          await runMigrationsExclusively(dataSource);
+        } catch (error) {
+          await dataSource.destroy();
+          throw error;
+        }
+        return dataSource;
+      },
     }),
   ],
   providers: [Database, JobLeaseService, AppSettingsService],

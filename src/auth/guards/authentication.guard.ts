@@ -10,7 +10,8 @@ import { Principal } from '../principal';
 
 /**
  * Every route needs a valid token unless it is marked `@Public()`. Failures are 401 with a
- * reason saying why (no or bad token, expired, revoked); a suspended merchant is 403.
+ * reason saying why (no or bad token, expired, revoked); a suspended merchant is 403; a token
+ * whose credential could not be looked up is the server's failure, never a 401.
  */
 @Injectable()
 export class AuthenticationGuard extends AuthGuard('jwt') {
@@ -34,8 +35,11 @@ export class AuthenticationGuard extends AuthGuard('jwt') {
     context: ExecutionContext,
   ): TUser {
     if (error instanceof AppError) throw error;
+    // the token could not be checked (e.g. the database is unreachable): not the caller's
+    // fault, so not a 401; the filter answers 503 for the database, 500 for anything else
+    if (error) throw error;
     if (info instanceof TokenExpiredError) throw AuthError.tokenExpired();
-    if (error || !principal) throw AuthError.unauthenticated();
+    if (!principal) throw AuthError.unauthenticated();
     context.switchToHttp().getRequest<FastifyRequest>().principal = principal;
     return principal as TUser;
   }

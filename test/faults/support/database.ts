@@ -1,0 +1,33 @@
+import Sqlite from 'better-sqlite3';
+import { Client } from 'pg';
+
+/**
+ * Reads paygate's database directly, beside the running instances, to check what the API
+ * cannot show (e.g. that no Idempotency-Key has two orders). The same SQL on both engines.
+ */
+export async function sqlRows<Row = Record<string, unknown>>(
+  databaseUrl: string,
+  sql: string,
+): Promise<Row[]> {
+  if (databaseUrl.startsWith('sqlite:')) {
+    const db = new Sqlite(databaseUrl.slice('sqlite:'.length), { readonly: true });
+    try {
+      return db.prepare(sql).all() as Row[];
+    } finally {
+      db.close();
+    }
+  }
+  const client = new Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    return (await client.query(sql)).rows as Row[];
+  } finally {
+    await client.end();
+  }
+}
+
+/** The single number a `SELECT COUNT(*) AS n …` returns. */
+export async function sqlCount(databaseUrl: string, sql: string): Promise<number> {
+  const [row] = await sqlRows<{ n: unknown }>(databaseUrl, sql);
+  return Number(row.n);
+}
