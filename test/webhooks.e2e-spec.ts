@@ -724,7 +724,7 @@ describe(`webhook delivery by two instances on one database (${testEngine()})`, 
             app.app.get(WebhookEventsRepository).claimDue(em, {
               token: `claimer/${i}`,
               now: Date.now(),
-              until: Date.now() + 60_000,
+              leaseMs: 60_000,
               limit: 5,
             }),
           );
@@ -774,7 +774,7 @@ describe(`webhook delivery by two instances on one database (${testEngine()})`, 
         .run((em) =>
           c.app
             .get(WebhookEventsRepository)
-            .claimDue(em, { token: 'dead-worker/1', now, until, limit: 10 }),
+            .claimDue(em, { token: 'dead-worker/1', now, leaseMs: until - now, limit: 10 }),
         );
       expect(claimed.map((e) => e.id)).toEqual([eventId]);
       await c.app.close();

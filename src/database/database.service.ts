@@ -65,6 +65,17 @@ export class Database {
   }
 
   /**
+   * Epoch milliseconds by the database's clock, as SQL. Leases and claims shared by several
+   * instances are timed by this one clock, so an instance whose own clock is off or jumps
+   * (NTP stepping it) cannot take over a lease that has not expired.
+   */
+  static nowSql(em: EntityManager): string {
+    return em.connection.options.type === 'postgres'
+      ? 'CAST(EXTRACT(EPOCH FROM clock_timestamp()) * 1000 AS bigint)'
+      : "CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER)";
+  }
+
+  /**
    * Turns a raw row (from `RETURNING *` or a raw SELECT) into an entity, with the same
    * conversions TypeORM applies to its own reads: column names to properties, the BIGINT
    * transformer, SQLite's 0/1 to booleans.

@@ -4,8 +4,9 @@ import { Database } from './database.service';
 
 /**
  * Leases make a background job run on one instance at a time. A lease is a row; taking it is a
- * single conditional upsert, identical on SQLite and PostgreSQL. A crashed holder's lease
- * simply expires and the next instance takes it.
+ * single conditional upsert, the same statement on SQLite and PostgreSQL but for the clock. A
+ * crashed holder's lease simply expires and the next instance takes it. Leases are timed by the
+ * database's clock, the one clock every instance shares.
  */
 @Injectable()
 export class JobLeaseService {
@@ -15,17 +16,17 @@ export class JobLeaseService {
   constructor(private readonly db: Database) {}
 
   async tryAcquire(name: string, ttlMs: number): Promise<boolean> {
-    const now = Date.now();
-    const { affected } = await this.db.run((em) =>
-      Database.sql(
+    const { affected } = await this.db.run((em) => {
+      const now = Database.nowSql(em);
+      return Database.sql(
         em,
-        `INSERT INTO job_leases (name, owner, lease_until) VALUES (:name, :owner, :until)
+        `INSERT INTO job_leases (name, owner, lease_until) VALUES (:name, :owner, ${now} + :ttlMs)
          ON CONFLICT (name) DO UPDATE SET owner = excluded.owner, lease_until = excluded.lease_until
-         WHERE job_leases.lease_until < :now OR job_leases.owner = :owner
+         WHERE job_leases.lease_until < ${now} OR job_leases.owner = :owner
          RETURNING name`,
-        { name, owner: this.owner, until: now + ttlMs, now },
-      ),
-    );
+        { name, owner: this.owner, ttlMs },
+      );
+    });
     return affected > 0;
   }
 

@@ -88,7 +88,7 @@ export class WebhookDelivery implements BeforeApplicationShutdown {
       this.events.claimDue(em, {
         token,
         now,
-        until: now + this.config.env.WEBHOOK_TIMEOUT_MS + CLAIM_MARGIN_MS,
+        leaseMs: this.config.env.WEBHOOK_TIMEOUT_MS + CLAIM_MARGIN_MS,
         limit: free,
       }),
     );

@@ -24,9 +24,12 @@ export interface AttemptResult {
   deliveredAt: number | null;
 }
 
-/** Due: pending, its time has come, and nobody holds a live claim on it. */
-const DUE = `delivery_status = 'pending' AND next_attempt_at <= :now
-  AND (claim_until IS NULL OR claim_until < :now)`;
+/**
+ * Due: pending, its time has come, and nobody holds a live claim on it. Claims are timed by the
+ * database's clock (`dbNow`), so instances whose clocks disagree or jump never overlap.
+ */
+const due = (dbNow: string) => `delivery_status = 'pending' AND next_attempt_at <= :now
+  AND (claim_until IS NULL OR claim_until < ${dbNow})`;
 
 /**
  * The outbox as the delivery worker and the events API see it. The worker's claim and its
@@ -43,15 +46,16 @@ export class WebhookEventsRepository {
    */
   async claimDue(
     em: EntityManager,
-    claim: { token: string; now: number; until: number; limit: number },
+    claim: { token: string; now: number; leaseMs: number; limit: number },
   ): Promise<WebhookEventEntity[]> {
     const lock = em.connection.options.type === 'postgres' ? ' FOR UPDATE SKIP LOCKED' : '';
+    const dbNow = Database.nowSql(em);
     const { rows } = await Database.sql(
       em,
-      `UPDATE webhook_events SET claimed_by = :token, claim_until = :until
-       WHERE id IN (SELECT id FROM webhook_events WHERE ${DUE}
+      `UPDATE webhook_events SET claimed_by = :token, claim_until = ${dbNow} + :leaseMs
+       WHERE id IN (SELECT id FROM webhook_events WHERE ${due(dbNow)}
                     ORDER BY next_attempt_at, id LIMIT :limit${lock})
-         AND ${DUE}
+         AND ${due(dbNow)}
        RETURNING *`,
       claim,
     );
