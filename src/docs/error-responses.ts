@@ -52,7 +52,8 @@ export function errorReasonsFor(shape: OperationShape, traits: RouteTraits): Err
     reasons.push('invalid_idempotency_key', 'idempotency_in_progress', 'idempotency_key_reused');
   }
   if (traits.rateLimited) reasons.push('rate_limited');
-  reasons.push('internal_error', 'unavailable');
+  // every route answers 406 when Accept excludes what it produces
+  reasons.push('not_acceptable', 'internal_error', 'unavailable');
   const adminOnly = traits.roles?.length === 1 && traits.roles[0] === 'admin';
   if (shape.path.startsWith('/v1/') && !traits.allowedDuringMaintenance && !adminOnly) {
     reasons.push('maintenance');

@@ -84,7 +84,9 @@ function describeEnvelopes(document: OpenAPIObject, traits: Map<string, RouteTra
         // a route that needs a token says so even when its controller forgot @ApiBearerAuth
         if (!route.isPublic && !operation.security) operation.security = [{ bearer: [] }];
         const reasons = errorReasonsFor(operationShape(pathName, operation), route);
+        const declared = { ...operation.responses } as Record<string, ResponseObject>;
         Object.assign(operation.responses, errorResponses(reasons));
+        keepDeclaredErrorBodies(operation.responses, declared);
       }
       operation.responses.default = {
         description: 'Error: the error envelope; `reason` says why.',
@@ -96,6 +98,24 @@ function describeEnvelopes(document: OpenAPIObject, traits: Map<string, RouteTra
         body.content['application/x-www-form-urlencoded'] = { schema: jsonBody.schema };
       }
     }
+  }
+}
+
+/**
+ * An error status whose decorators describe a body of their own (a provider's refusal in the
+ * provider's format) answers with either that body or the error envelope.
+ */
+function keepDeclaredErrorBodies(
+  responses: OperationObject['responses'],
+  declared: Record<string, ResponseObject>,
+): void {
+  for (const [status, own] of Object.entries(declared)) {
+    const ownSchema = own.content?.['application/json']?.schema;
+    const generated = responses[status] as ResponseObject | undefined;
+    const json = generated?.content?.['application/json'];
+    if (!/^[45]\d\d$/.test(status) || !ownSchema || !json?.schema || generated === own) continue;
+    json.schema = { oneOf: [json.schema, ownSchema] };
+    generated!.description = `${generated!.description}\n\nOr: ${own.description}`;
   }
 }
 

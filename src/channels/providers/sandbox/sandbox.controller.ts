@@ -9,7 +9,14 @@ import {
   Post,
   Query,
 } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import {
+  ApiExtraModels,
+  ApiOkResponse,
+  ApiOperation,
+  ApiProduces,
+  ApiTags,
+  getSchemaPath,
+} from '@nestjs/swagger';
 import { SkipThrottle } from '@nestjs/throttler';
 import { Public } from '../../../common/auth/public.decorator';
 import { RawBody } from '../../../common/http/envelope';
@@ -49,7 +56,14 @@ export class SandboxController {
   @Post(':order_id')
   @HttpCode(200)
   @Produces('application/json', 'text/html')
-  @ApiOkResponse({ type: SandboxPayResultDto, description: 'JSON; a browser form post gets HTML.' })
+  @ApiExtraModels(SandboxPayResultDto)
+  @ApiOkResponse({
+    description: 'JSON; a browser form post gets HTML.',
+    content: {
+      'application/json': { schema: { $ref: getSchemaPath(SandboxPayResultDto) } },
+      'text/html': { schema: { type: 'string' } },
+    },
+  })
   @ApiErrors('payment_link_expired', 'invalid_signature', 'invalid_state')
   @ApiOperation({
     summary: '沙箱支付 Pay or fail a sandbox payment',
