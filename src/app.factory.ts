@@ -23,6 +23,23 @@ import { MetricsService } from './ops/metrics.service';
 export interface CreateAppOptions {
   /** Where log lines go (stdout by default); tests read them to check what is never logged. */
   logDestination?: DestinationStream;
+  /**
+   * Called with every response as it is sent; the tests check each one against the committed
+   * OpenAPI document.
+   */
+  observeResponse?: (response: ObservedResponse) => void;
+}
+
+/** One response as it left the server. */
+export interface ObservedResponse {
+  method: string;
+  /** The matched route's pattern (`/v1/payments/:order_id`); undefined when none matched. */
+  route: string | undefined;
+  url: string;
+  status: number;
+  contentType: string | undefined;
+  /** The body when it was sent as text; undefined for streams and empty bodies. */
+  body: string | undefined;
 }
 
 export async function createApp(
@@ -48,6 +65,7 @@ export async function createApp(
   fastify.addHook('onRoute', (route) => routes.add(route.method, route.url));
   registerBodyParsers(fastify, config.bodyLimitBytes);
   registerStatusOverride(fastify);
+  if (options.observeResponse) observeResponses(fastify, options.observeResponse);
 
   const app = await NestFactory.create<NestFastifyApplication>(
     AppModule.forRoot(config, routes),
@@ -97,6 +115,30 @@ export async function createApp(
   await app.init();
   await fastify.ready();
   return app;
+}
+
+/** After every other onSend hook that may change the status (registered before this one). */
+function observeResponses(
+  fastify: FastifyInstance,
+  observe: (response: ObservedResponse) => void,
+): void {
+  fastify.addHook('onSend', (request, reply, payload, done) => {
+    const contentType = reply.getHeader('content-type');
+    observe({
+      method: request.method,
+      route: request.routeOptions.url,
+      url: request.url,
+      status: reply.statusCode,
+      contentType: contentType === undefined ? undefined : String(contentType),
+      body:
+        typeof payload === 'string'
+          ? payload
+          : Buffer.isBuffer(payload)
+            ? payload.toString('utf8')
+            : undefined,
+    });
+    done(null, payload);
+  });
 }
 
 /**
