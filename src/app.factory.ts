@@ -7,6 +7,7 @@ import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify
 import { AppModule } from './app.module';
 import { registerBodyParsers } from './common/http/body-parsers';
 import { registerStatusOverride } from './common/http/envelope';
+import { clientErrorHandler, frameworkErrors } from './common/http/framework-errors';
 import { AppLogger, createPino, requestLogContext, scrubUrl } from './common/logging/logging';
 import { requestIdFor } from './common/http/request-id';
 import { RouteTable } from './common/http/route-table';
@@ -33,6 +34,8 @@ export interface CreateAppOptions {
 /** One response as it left the server. */
 export interface ObservedResponse {
   method: string;
+  /** The request id, as echoed in `X-Request-Id`. */
+  requestId: string;
   /** The matched route's pattern (`/v1/payments/:order_id`); undefined when none matched. */
   route: string | undefined;
   url: string;
@@ -57,6 +60,8 @@ export async function createApp(
       requestIdLogLabel: 'request_id',
       disableRequestLogging: true,
     }),
+    frameworkErrors,
+    clientErrorHandler,
     return503OnClosing: true,
     forceCloseConnections: 'idle',
     routerOptions: { maxParamLength: 256, ignoreTrailingSlash: true },
@@ -126,6 +131,7 @@ function observeResponses(
     const contentType = reply.getHeader('content-type');
     observe({
       method: request.method,
+      requestId: request.id,
       route: request.routeOptions.url,
       url: request.url,
       status: reply.statusCode,
