@@ -30,6 +30,7 @@ describe('the request fields kept on an audit row', () => {
     expect(detail.truncated).toBe(true);
     expect(detail.fields).toHaveLength(40);
     expect(auditDetail(['a'])).toBeNull();
+    expect(auditDetail(Object(1e21))).toBeNull();
     expect(auditDetail('text')).toBeNull();
     expect(auditDetail(undefined)).toBeNull();
   });

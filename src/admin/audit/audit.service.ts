@@ -83,14 +83,15 @@ export class AuditService {
  * holding that row fail). A body that is not an object has no fields: null.
  */
 export function auditDetail(body: unknown): string | null {
-  if (body === null || typeof body !== 'object' || Array.isArray(body)) return null;
+  // an array, or a JSON number boxed by the body parser, has no fields
+  if (Object.prototype.toString.call(body) !== '[object Object]') return null;
   const scrubbed = scrubSecrets(body);
   const full = JSON.stringify(scrubbed);
   if (full.length <= MAX_DETAIL) return full;
   const shortened = JSON.stringify(shorten(scrubbed, 0));
   if (shortened.length <= MAX_DETAIL) return shortened;
   const fields: string[] = [];
-  for (const key of Object.keys(body).slice(0, 40)) {
+  for (const key of Object.keys(body as object).slice(0, 40)) {
     if (JSON.stringify({ truncated: true, fields: [...fields, key] }).length > MAX_DETAIL) break;
     fields.push(key.slice(0, 64));
   }
