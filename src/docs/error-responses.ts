@@ -7,11 +7,13 @@ import {
   ResponseObject,
 } from '@nestjs/swagger/dist/interfaces/open-api-spec.interface';
 import { THROTTLER_SKIP } from '@nestjs/throttler/dist/throttler.constants';
+import { getMetadataStorage } from 'class-validator';
 import { ALLOW_DURING_MAINTENANCE } from '../admin/maintenance/maintenance.decorator';
 import { ROLES, Role } from '../auth/principal';
 import { IS_PUBLIC } from '../common/auth/public.decorator';
 import { ERROR_CATALOGUE, ErrorReason } from '../common/errors/error-catalogue';
 import { IDEMPOTENT } from '../common/idempotency/idempotent.decorator';
+import { IS_CURRENCY_CODE, IS_MINOR_UNITS } from '../common/validation/decorators';
 import { API_ERRORS } from './api-errors.decorator';
 
 /** What a route's decorators say about the errors it can answer with. */
@@ -85,14 +87,14 @@ export function routeTraitsByOperationId(
         if (method === 'constructor') continue;
         const handler = controller.prototype[method] as unknown;
         if (typeof handler !== 'function') continue;
-        traits.set(operationId(controller.name, method), readTraits(controller, handler));
+        traits.set(operationId(controller.name, method), readTraits(controller, handler, method));
       }
     }
   }
   return traits;
 }
 
-function readTraits(controller: Type, handler: object): RouteTraits {
+function readTraits(controller: Type, handler: object, method: string): RouteTraits {
   const read = <T>(key: string): T | undefined =>
     (Reflect.getMetadata(key, handler) as T | undefined) ??
     (Reflect.getMetadata(key, controller) as T | undefined);
@@ -102,8 +104,28 @@ function readTraits(controller: Type, handler: object): RouteTraits {
     idempotent: read<object | undefined>(IDEMPOTENT) !== undefined,
     rateLimited: read<boolean>(`${THROTTLER_SKIP}default`) !== true,
     allowedDuringMaintenance: read<boolean>(ALLOW_DURING_MAINTENANCE) === true,
-    domain: read<ErrorReason[]>(API_ERRORS) ?? [],
+    domain: [...(read<ErrorReason[]>(API_ERRORS) ?? []), ...validatorReasons(controller, method)],
   };
+}
+
+/** Validators with a reason of their own (money, currency), found on the route's DTOs. */
+const VALIDATOR_REASONS: Record<string, ErrorReason> = {
+  [IS_MINOR_UNITS]: 'invalid_amount',
+  [IS_CURRENCY_CODE]: 'invalid_currency',
+};
+
+function validatorReasons(controller: Type, method: string): ErrorReason[] {
+  const parameterTypes =
+    (Reflect.getMetadata('design:paramtypes', controller.prototype, method) as unknown[]) ?? [];
+  const storage = getMetadataStorage();
+  const reasons = parameterTypes.flatMap((type) =>
+    typeof type === 'function'
+      ? storage
+          .getTargetValidationMetadatas(type, '', true, false)
+          .map((m) => VALIDATOR_REASONS[m.name ?? ''])
+      : [],
+  );
+  return [...new Set(reasons.filter((reason) => reason !== undefined))];
 }
 
 export function operationShape(path: string, operation: OperationObject): OperationShape {
