@@ -13,6 +13,7 @@ const shape = (overrides: Partial<OperationShape> = {}): OperationShape => ({
   hasBody: false,
   hasQuery: false,
   hasCursor: false,
+  hasPathParams: false,
   ...overrides,
 });
 const traits = (overrides: Partial<RouteTraits> = {}): RouteTraits => ({
@@ -70,6 +71,7 @@ describe('error reasons of a route', () => {
           hasBody: fc.boolean(),
           hasQuery: fc.boolean(),
           hasCursor: fc.boolean(),
+          hasPathParams: fc.boolean(),
           path: fc.constantFrom('/v1/x', '/health/x', '/sandbox/x'),
         }),
         fc.record({

@@ -34,6 +34,8 @@ export interface OperationShape {
   hasBody: boolean;
   hasQuery: boolean;
   hasCursor: boolean;
+  /** Path parameters are validated too (e.g. no NUL character). */
+  hasPathParams: boolean;
 }
 
 /**
@@ -44,7 +46,7 @@ export interface OperationShape {
 export function errorReasonsFor(shape: OperationShape, traits: RouteTraits): ErrorReason[] {
   // the route's own reasons lead within their status: they say most about this operation
   const reasons: ErrorReason[] = [...traits.domain];
-  if (shape.hasBody || shape.hasQuery) reasons.push('validation_failed');
+  if (shape.hasBody || shape.hasQuery || shape.hasPathParams) reasons.push('validation_failed');
   if (shape.hasBody) reasons.push('malformed_body', 'payload_too_large', 'unsupported_media_type');
   if (shape.hasCursor) reasons.push('invalid_cursor');
   if (!traits.isPublic) reasons.push('unauthenticated', 'token_expired', 'token_revoked');
@@ -129,9 +131,11 @@ function validatorReasons(controller: Type, method: string): ErrorReason[] {
 }
 
 export function operationShape(path: string, operation: OperationObject): OperationShape {
-  const query = ((operation.parameters ?? []) as ParameterObject[]).filter((p) => p.in === 'query');
+  const parameters = (operation.parameters ?? []) as ParameterObject[];
+  const query = parameters.filter((p) => p.in === 'query');
   return {
     path,
+    hasPathParams: parameters.some((p) => p.in === 'path'),
     hasBody: operation.requestBody !== undefined,
     hasQuery: query.length > 0,
     hasCursor: query.some((p) => p.name === 'cursor'),

@@ -19,15 +19,26 @@ export function createValidationPipe(): ValidationPipe {
 }
 
 /**
- * Two holes of the stock pipe, closed:
+ * Three holes of the stock pipe, closed:
  * - a JSON body of `null` was read as `{}` (an empty update succeeded) and other non-objects
  *   as whatever class-transformer made of them: a body is an object, or absent;
  * - class-transformer skips a key named like an Object.prototype member (`constructor`,
  *   `toString`, `valueOf`…), so the whitelist never saw it and such a field was silently
- *   dropped where every other unknown field is refused: refused here the same way.
+ *   dropped where every other unknown field is refused: refused here the same way;
+ * - PostgreSQL cannot store or even compare text holding U+0000, so a NUL in any field, query
+ *   value or path parameter was a 500 there (and stored as-is on SQLite): refused on both.
  */
 class StrictValidationPipe extends ValidationPipe {
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    if (metadata.type === 'body' || metadata.type === 'query' || metadata.type === 'param') {
+      const field = fieldWithNul(value, metadata.type === 'param' ? (metadata.data ?? '') : '');
+      if (field !== undefined) {
+        const name = field || metadata.type;
+        throw AppError.validation([
+          { field: name, message: `${name} must not contain the NUL character (U+0000)` },
+        ]);
+      }
+    }
     // arrays and JSON numbers the body parser boxed (see body-parsers) are objects too
     const notAnObject = Object.prototype.toString.call(value) !== '[object Object]';
     if (
@@ -50,6 +61,19 @@ class StrictValidationPipe extends ValidationPipe {
     }
     return super.transform(value, metadata);
   }
+}
+
+/** The path of the first key or text holding U+0000, if any. */
+function fieldWithNul(value: unknown, path: string, depth = 0): string | undefined {
+  if (typeof value === 'string') return value.includes('\u0000') ? path : undefined;
+  if (value === null || typeof value !== 'object' || depth > 32) return undefined;
+  for (const [key, child] of Object.entries(value)) {
+    const childPath = path ? `${path}.${key}` : key;
+    if (key.includes('\u0000')) return childPath;
+    const found = fieldWithNul(child, childPath, depth + 1);
+    if (found !== undefined) return found;
+  }
+  return undefined;
 }
 
 export function toAppError(errors: ValidationError[]): AppError {
