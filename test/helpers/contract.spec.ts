@@ -7,6 +7,7 @@ describe('contract check against openapi.json', () => {
   const json = (body: unknown) => JSON.stringify(body);
   const response = (overrides: Partial<ObservedResponse>): ObservedResponse => ({
     method: 'GET',
+    requestId: 'r1',
     route: '/health/live',
     url: '/health/live',
     status: 200,
@@ -92,6 +93,7 @@ describe('contract check against openapi.json', () => {
   it('holds requests no route took to the error envelope', () => {
     const notFound = {
       method: 'GET',
+      requestId: 'r1',
       route: undefined,
       url: '/v1/nothing?x=1',
       status: 404,

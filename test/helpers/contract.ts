@@ -15,9 +15,11 @@ import type { ObservedResponse } from '../../src/app.factory';
  *   schema, with every object closed (`additionalProperties: false` unless the document says
  *   otherwise), so an undeclared field is a violation, not a silent extra.
  * - An error's `reason` must be one the operation lists for that status (the examples of its
- *   response), so the per-route error lists in the document stay true.
- * - No route matched (404 `route_not_found`, 405 with `Allow`), or a request the framework
- *   refused before routing: the body must be the error envelope.
+ *   response), so the per-route error lists in the document stay true; an error status the
+ *   operation does not document is reported (its body is still held to `default`).
+ * - No route matched (404 `route_not_found`, 405 with `Allow`), or a request the router
+ *   refused (400 `malformed_url`): the body must be the error envelope. What Node's parser
+ *   refuses (431 `headers_too_large`) never reaches a hook; the bad-input suite checks it.
  * - Routes the document leaves out on purpose (`UNDOCUMENTED`): their errors must be the error
  *   envelope; their successes are not JSON API responses (documentation pages and assets, the
  *   OpenAPI document itself, Prometheus text) and are skipped.
