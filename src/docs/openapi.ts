@@ -7,6 +7,7 @@ import {
   ResponseObject,
   SchemaObject,
 } from '@nestjs/swagger/dist/interfaces/open-api-spec.interface';
+import { FastifyInstance } from 'fastify';
 import { stringify } from 'safe-stable-stringify';
 import { ERROR_CATALOGUE } from '../common/errors/error-catalogue';
 import { API_VERSION } from './api-version';
@@ -163,7 +164,31 @@ function errorEnvelopeSchema() {
   };
 }
 
+/**
+ * Swagger UI loads its own scripts and styles from /docs (no inline script); it styles inline
+ * and draws icons from data: URLs. "Try it out" calls this origin only.
+ */
+const SWAGGER_UI_CSP = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self' 'unsafe-inline'",
+  "img-src 'self' data:",
+  "font-src 'self' data:",
+  "connect-src 'self'",
+  "object-src 'none'",
+  "base-uri 'none'",
+  "form-action 'self'",
+  "frame-ancestors 'self'",
+].join('; ');
+
 export function setupSwaggerUi(app: INestApplication, document: OpenAPIObject): void {
+  const fastify = app.getHttpAdapter().getInstance() as FastifyInstance;
+  fastify.addHook('onRequest', (request, reply, done) => {
+    if (/^\/docs(?:[/?-]|$)/.test(request.url)) {
+      reply.header('content-security-policy', SWAGGER_UI_CSP);
+    }
+    done();
+  });
   SwaggerModule.setup('docs', app, document, {
     jsonDocumentUrl: 'docs-json',
     yamlDocumentUrl: 'docs-yaml',

@@ -35,6 +35,7 @@ export const UNDOCUMENTED: ReadonlyArray<{ pattern: RegExp; why: string }> = [
   { pattern: /^\/docs(?:-json|-yaml)?(?:\/|$)/, why: 'Swagger UI, its assets and the document' },
   { pattern: /^\/reference(?:\/|$)/, why: 'the HTML reference page and its scripts' },
   { pattern: /^\/changelog$/, why: 'the change history as HTML or Markdown' },
+  { pattern: /^\*$/, why: 'CORS preflight (OPTIONS) answered by @fastify/cors, without a body' },
 ];
 
 export interface ContractViolation {

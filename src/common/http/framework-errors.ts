@@ -8,6 +8,18 @@ import { ERROR_CATALOGUE, ErrorReason } from '../errors/error-catalogue';
 import { renderMessage } from '../errors/messages';
 
 /**
+ * The hooks that set helmet's headers do not run for these refusals: the ones that matter for
+ * a JSON error are set here.
+ */
+const REFUSAL_HEADERS = {
+  'x-content-type-options': 'nosniff',
+  'x-frame-options': 'SAMEORIGIN',
+  'strict-transport-security': 'max-age=31536000; includeSubDomains',
+  'cross-origin-resource-policy': 'same-origin',
+  'referrer-policy': 'no-referrer',
+};
+
+/**
  * What the router refuses before any route (and so before Nest's filter) sees the request: a
  * path that is not percent-encoded UTF-8, or a parameter longer than the router reads. Answered
  * in the error envelope, like everything else, instead of Fastify's own body.
@@ -23,6 +35,7 @@ export function frameworkErrors(
       : 'a path segment is not valid percent-encoded UTF-8';
   void reply
     .status(400)
+    .headers(REFUSAL_HEADERS)
     .header('x-request-id', request.id)
     .header('content-type', 'application/json; charset=utf-8')
     .send(errorEnvelope(new AppError('malformed_url', { detail }), request));
@@ -53,6 +66,9 @@ export function clientErrorHandler(error: Error & { code?: string }, socket: Soc
     socket.write(
       `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\n` +
         `Content-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
+        Object.entries(REFUSAL_HEADERS)
+          .map(([name, value]) => `${name}: ${value}\r\n`)
+          .join('') +
         `X-Request-Id: ${requestId}\r\nConnection: close\r\n\r\n${body}`,
     );
   }

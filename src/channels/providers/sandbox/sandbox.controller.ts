@@ -30,6 +30,13 @@ import {
 import { SandboxPayService } from './sandbox-pay.service';
 import { ApiErrors } from '../../../docs/api-errors.decorator';
 
+/**
+ * The payer's pages are plain HTML with an inline style and forms posting back here: nothing
+ * else may load, run, frame them or be posted to.
+ */
+const PAGE_CSP =
+  "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
+
 /** The sandbox provider's payer-facing pages: reached through `pay_url`, signed, no token. */
 @ApiTags('沙箱 Sandbox')
 @Controller('sandbox/pay')
@@ -43,6 +50,7 @@ export class SandboxController {
   @Produces('text/html')
   @ApiProduces('text/html')
   @Header('content-type', 'text/html; charset=utf-8')
+  @Header('content-security-policy', PAGE_CSP)
   @ApiErrors('payment_link_expired', 'invalid_signature')
   @ApiOperation({
     summary: '沙箱支付页 Sandbox pay page',
@@ -56,6 +64,7 @@ export class SandboxController {
   @Post(':order_id')
   @HttpCode(200)
   @Produces('application/json', 'text/html')
+  @Header('content-security-policy', PAGE_CSP)
   @ApiExtraModels(SandboxPayResultDto)
   @ApiOkResponse({
     description: 'JSON; a browser form post gets HTML.',
