@@ -708,6 +708,16 @@ describe(`bad input on ${testEngine()}`, () => {
         expect([where, res.status, res.body.reason]).toEqual([where, 400, 'validation_failed']);
         expect(res.body.message).toContain('NUL');
       }
+      // a refused admin change is still audited, NUL and all
+      const admin = bearer(adminToken);
+      await t.http.patch('/v1/merchants/%00').set(admin).send({ name: 'x' }).expect(400);
+      const logs = await t.http.get('/v1/admin/audit-logs?limit=1').set(admin).expect(200);
+      expect(logs.body.data.items[0]).toMatchObject({
+        action: 'merchant.update',
+        result: 'failure',
+        reason: 'validation_failed',
+        target_id: '\uFFFD',
+      });
       const basic = Buffer.from(`adm\u0000:secret`).toString('base64');
       const token = await refusedWithoutWrites(() =>
         t.http

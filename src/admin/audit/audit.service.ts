@@ -41,7 +41,9 @@ export class AuditService {
       actorRole: event.principal?.role ?? null,
       action: event.action,
       targetType: event.targetType,
-      targetId: event.targetId,
+      // a refused request's path parameter may hold U+0000, which PostgreSQL cannot store:
+      // the attempt is still written down
+      targetId: event.targetId?.replace(/\u0000/g, '\uFFFD') ?? null,
       result: event.result,
       reason: event.reason ?? null,
       ip: event.ip ?? null,
