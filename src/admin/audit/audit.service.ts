@@ -43,7 +43,7 @@ export class AuditService {
       targetType: event.targetType,
       // a refused request's path parameter may hold U+0000, which PostgreSQL cannot store:
       // the attempt is still written down
-      targetId: event.targetId?.replace(/\u0000/g, '\uFFFD') ?? null,
+      targetId: event.targetId?.replaceAll('\u0000', '\uFFFD') ?? null,
       result: event.result,
       reason: event.reason ?? null,
       ip: event.ip ?? null,
