@@ -17,4 +17,5 @@ module.exports = {
   testTimeout: 60000,
   maxWorkers: process.env.JEST_WORKERS ?? 2,
   setupFiles: ['<rootDir>/test/helpers/setup-env.ts'],
+  setupFilesAfterEnv: ['<rootDir>/test/helpers/contract-hook.ts'],
 };

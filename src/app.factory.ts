@@ -7,6 +7,7 @@ import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify
 import { AppModule } from './app.module';
 import { registerBodyParsers } from './common/http/body-parsers';
 import { registerStatusOverride } from './common/http/envelope';
+import { clientErrorHandler, frameworkErrors } from './common/http/framework-errors';
 import { AppLogger, createPino, requestLogContext, scrubUrl } from './common/logging/logging';
 import { requestIdFor } from './common/http/request-id';
 import { RouteTable } from './common/http/route-table';
@@ -23,6 +24,25 @@ import { MetricsService } from './ops/metrics.service';
 export interface CreateAppOptions {
   /** Where log lines go (stdout by default); tests read them to check what is never logged. */
   logDestination?: DestinationStream;
+  /**
+   * Called with every response as it is sent; the tests check each one against the committed
+   * OpenAPI document.
+   */
+  observeResponse?: (response: ObservedResponse) => void;
+}
+
+/** One response as it left the server. */
+export interface ObservedResponse {
+  method: string;
+  /** The request id, as echoed in `X-Request-Id`. */
+  requestId: string;
+  /** The matched route's pattern (`/v1/payments/:order_id`); undefined when none matched. */
+  route: string | undefined;
+  url: string;
+  status: number;
+  contentType: string | undefined;
+  /** The body when it was sent as text; undefined for streams and empty bodies. */
+  body: string | undefined;
 }
 
 export async function createApp(
@@ -40,6 +60,8 @@ export async function createApp(
       requestIdLogLabel: 'request_id',
       disableRequestLogging: true,
     }),
+    frameworkErrors,
+    clientErrorHandler,
     return503OnClosing: true,
     forceCloseConnections: 'idle',
     routerOptions: { maxParamLength: 256, ignoreTrailingSlash: true },
@@ -48,6 +70,7 @@ export async function createApp(
   fastify.addHook('onRoute', (route) => routes.add(route.method, route.url));
   registerBodyParsers(fastify, config.bodyLimitBytes);
   registerStatusOverride(fastify);
+  if (options.observeResponse) observeResponses(fastify, options.observeResponse);
 
   const app = await NestFactory.create<NestFastifyApplication>(
     AppModule.forRoot(config, routes),
@@ -97,6 +120,31 @@ export async function createApp(
   await app.init();
   await fastify.ready();
   return app;
+}
+
+/** After every other onSend hook that may change the status (registered before this one). */
+function observeResponses(
+  fastify: FastifyInstance,
+  observe: (response: ObservedResponse) => void,
+): void {
+  fastify.addHook('onSend', (request, reply, payload, done) => {
+    const contentType = reply.getHeader('content-type');
+    observe({
+      method: request.method,
+      requestId: request.id,
+      route: request.routeOptions.url,
+      url: request.url,
+      status: reply.statusCode,
+      contentType: contentType === undefined ? undefined : String(contentType),
+      body:
+        typeof payload === 'string'
+          ? payload
+          : Buffer.isBuffer(payload)
+            ? payload.toString('utf8')
+            : undefined,
+    });
+    done(null, payload);
+  });
 }
 
 /**

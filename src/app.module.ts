@@ -105,12 +105,14 @@ function isTokenEndpoint(context: ExecutionContext): boolean {
 }
 
 function tokenClientId(req: Record<string, unknown>): string {
-  const body = (req.body ?? {}) as { client_id?: string; grant_type?: string };
+  const body = (req.body ?? {}) as { client_id?: unknown; grant_type?: string };
   const headers = (req.headers ?? {}) as Record<string, string | undefined>;
+  // read before validation: a form's client_id[x]=… is an object without a prototype here
+  const clientId = typeof body.client_id === 'string' ? body.client_id : undefined;
   try {
     return (
       clientCredentialsOf(
-        { grant_type: 'client_credentials', client_id: body.client_id },
+        { grant_type: 'client_credentials', client_id: clientId },
         headers.authorization,
       ).clientId ?? '-'
     );

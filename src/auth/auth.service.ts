@@ -67,6 +67,9 @@ export function clientCredentialsOf(
   if (colon < 0) throw AuthError.invalidClient();
   const clientId = safeDecode(decoded.slice(0, colon));
   const clientSecret = safeDecode(decoded.slice(colon + 1));
+  // no credential holds a NUL, and PostgreSQL cannot even look one up (the body's fields are
+  // refused by validation; these come from the header)
+  if (clientId.includes('\u0000')) throw AuthError.invalidClient();
   if (
     (body.client_id && body.client_id !== clientId) ||
     (body.client_secret && body.client_secret !== clientSecret)

@@ -24,7 +24,7 @@ export class LedgerController {
   constructor(private readonly journal: JournalService) {}
 
   @Get('balances')
-  @ApiErrors('invalid_cursor')
+  @ApiErrors('invalid_date', 'invalid_cursor')
   @ApiOperation({
     summary: '账户余额 Ledger balances',
     description:
@@ -36,7 +36,7 @@ export class LedgerController {
   }
 
   @Get('journal')
-  @ApiErrors('invalid_cursor')
+  @ApiErrors('invalid_date', 'invalid_cursor')
   @ApiOperation({
     summary: '会计分录 Journal entries',
     description:

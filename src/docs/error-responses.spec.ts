@@ -13,6 +13,7 @@ const shape = (overrides: Partial<OperationShape> = {}): OperationShape => ({
   hasBody: false,
   hasQuery: false,
   hasCursor: false,
+  hasPathParams: false,
   ...overrides,
 });
 const traits = (overrides: Partial<RouteTraits> = {}): RouteTraits => ({
@@ -39,6 +40,7 @@ describe('error reasons of a route', () => {
       'token_revoked',
       'merchant_suspended',
       'forbidden',
+      'not_acceptable',
       'idempotency_in_progress',
       'payload_too_large',
       'unsupported_media_type',
@@ -53,7 +55,7 @@ describe('error reasons of a route', () => {
 
   it('a public route needs no token; an admin-only route is not stopped by maintenance', () => {
     const open = errorReasonsFor(shape(), traits({ isPublic: true, rateLimited: false }));
-    expect(open).toEqual(['internal_error', 'unavailable', 'maintenance']);
+    expect(open).toEqual(['not_acceptable', 'internal_error', 'unavailable', 'maintenance']);
     const admin = errorReasonsFor(shape(), traits({ roles: ['admin'] }));
     expect(admin).toContain('forbidden');
     expect(admin).not.toContain('maintenance');
@@ -69,6 +71,7 @@ describe('error reasons of a route', () => {
           hasBody: fc.boolean(),
           hasQuery: fc.boolean(),
           hasCursor: fc.boolean(),
+          hasPathParams: fc.boolean(),
           path: fc.constantFrom('/v1/x', '/health/x', '/sandbox/x'),
         }),
         fc.record({

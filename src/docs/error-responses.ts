@@ -7,11 +7,13 @@ import {
   ResponseObject,
 } from '@nestjs/swagger/dist/interfaces/open-api-spec.interface';
 import { THROTTLER_SKIP } from '@nestjs/throttler/dist/throttler.constants';
+import { getMetadataStorage } from 'class-validator';
 import { ALLOW_DURING_MAINTENANCE } from '../admin/maintenance/maintenance.decorator';
 import { ROLES, Role } from '../auth/principal';
 import { IS_PUBLIC } from '../common/auth/public.decorator';
 import { ERROR_CATALOGUE, ErrorReason } from '../common/errors/error-catalogue';
 import { IDEMPOTENT } from '../common/idempotency/idempotent.decorator';
+import { IS_CURRENCY_CODE, IS_MINOR_UNITS } from '../common/validation/decorators';
 import { API_ERRORS } from './api-errors.decorator';
 
 /** What a route's decorators say about the errors it can answer with. */
@@ -32,6 +34,8 @@ export interface OperationShape {
   hasBody: boolean;
   hasQuery: boolean;
   hasCursor: boolean;
+  /** Path parameters are validated too (e.g. no NUL character). */
+  hasPathParams: boolean;
 }
 
 /**
@@ -42,7 +46,7 @@ export interface OperationShape {
 export function errorReasonsFor(shape: OperationShape, traits: RouteTraits): ErrorReason[] {
   // the route's own reasons lead within their status: they say most about this operation
   const reasons: ErrorReason[] = [...traits.domain];
-  if (shape.hasBody || shape.hasQuery) reasons.push('validation_failed');
+  if (shape.hasBody || shape.hasQuery || shape.hasPathParams) reasons.push('validation_failed');
   if (shape.hasBody) reasons.push('malformed_body', 'payload_too_large', 'unsupported_media_type');
   if (shape.hasCursor) reasons.push('invalid_cursor');
   if (!traits.isPublic) reasons.push('unauthenticated', 'token_expired', 'token_revoked');
@@ -52,7 +56,8 @@ export function errorReasonsFor(shape: OperationShape, traits: RouteTraits): Err
     reasons.push('invalid_idempotency_key', 'idempotency_in_progress', 'idempotency_key_reused');
   }
   if (traits.rateLimited) reasons.push('rate_limited');
-  reasons.push('internal_error', 'unavailable');
+  // every route answers 406 when Accept excludes what it produces
+  reasons.push('not_acceptable', 'internal_error', 'unavailable');
   const adminOnly = traits.roles?.length === 1 && traits.roles[0] === 'admin';
   if (shape.path.startsWith('/v1/') && !traits.allowedDuringMaintenance && !adminOnly) {
     reasons.push('maintenance');
@@ -84,14 +89,14 @@ export function routeTraitsByOperationId(
         if (method === 'constructor') continue;
         const handler = controller.prototype[method] as unknown;
         if (typeof handler !== 'function') continue;
-        traits.set(operationId(controller.name, method), readTraits(controller, handler));
+        traits.set(operationId(controller.name, method), readTraits(controller, handler, method));
       }
     }
   }
   return traits;
 }
 
-function readTraits(controller: Type, handler: object): RouteTraits {
+function readTraits(controller: Type, handler: object, method: string): RouteTraits {
   const read = <T>(key: string): T | undefined =>
     (Reflect.getMetadata(key, handler) as T | undefined) ??
     (Reflect.getMetadata(key, controller) as T | undefined);
@@ -101,14 +106,36 @@ function readTraits(controller: Type, handler: object): RouteTraits {
     idempotent: read<object | undefined>(IDEMPOTENT) !== undefined,
     rateLimited: read<boolean>(`${THROTTLER_SKIP}default`) !== true,
     allowedDuringMaintenance: read<boolean>(ALLOW_DURING_MAINTENANCE) === true,
-    domain: read<ErrorReason[]>(API_ERRORS) ?? [],
+    domain: [...(read<ErrorReason[]>(API_ERRORS) ?? []), ...validatorReasons(controller, method)],
   };
 }
 
+/** Validators with a reason of their own (money, currency), found on the route's DTOs. */
+const VALIDATOR_REASONS: Record<string, ErrorReason> = {
+  [IS_MINOR_UNITS]: 'invalid_amount',
+  [IS_CURRENCY_CODE]: 'invalid_currency',
+};
+
+function validatorReasons(controller: Type, method: string): ErrorReason[] {
+  const parameterTypes =
+    (Reflect.getMetadata('design:paramtypes', controller.prototype, method) as unknown[]) ?? [];
+  const storage = getMetadataStorage();
+  const reasons = parameterTypes.flatMap((type) =>
+    typeof type === 'function'
+      ? storage
+          .getTargetValidationMetadatas(type, '', true, false)
+          .map((m) => VALIDATOR_REASONS[m.name ?? ''])
+      : [],
+  );
+  return [...new Set(reasons.filter((reason) => reason !== undefined))];
+}
+
 export function operationShape(path: string, operation: OperationObject): OperationShape {
-  const query = ((operation.parameters ?? []) as ParameterObject[]).filter((p) => p.in === 'query');
+  const parameters = (operation.parameters ?? []) as ParameterObject[];
+  const query = parameters.filter((p) => p.in === 'query');
   return {
     path,
+    hasPathParams: parameters.some((p) => p.in === 'path'),
     hasBody: operation.requestBody !== undefined,
     hasQuery: query.length > 0,
     hasCursor: query.some((p) => p.name === 'cursor'),

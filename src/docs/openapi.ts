@@ -7,6 +7,7 @@ import {
   ResponseObject,
   SchemaObject,
 } from '@nestjs/swagger/dist/interfaces/open-api-spec.interface';
+import { FastifyInstance } from 'fastify';
 import { stringify } from 'safe-stable-stringify';
 import { ERROR_CATALOGUE } from '../common/errors/error-catalogue';
 import { API_VERSION } from './api-version';
@@ -84,7 +85,9 @@ function describeEnvelopes(document: OpenAPIObject, traits: Map<string, RouteTra
         // a route that needs a token says so even when its controller forgot @ApiBearerAuth
         if (!route.isPublic && !operation.security) operation.security = [{ bearer: [] }];
         const reasons = errorReasonsFor(operationShape(pathName, operation), route);
+        const declared = { ...operation.responses } as Record<string, ResponseObject>;
         Object.assign(operation.responses, errorResponses(reasons));
+        keepDeclaredErrorBodies(operation.responses, declared);
       }
       operation.responses.default = {
         description: 'Error: the error envelope; `reason` says why.',
@@ -96,6 +99,24 @@ function describeEnvelopes(document: OpenAPIObject, traits: Map<string, RouteTra
         body.content['application/x-www-form-urlencoded'] = { schema: jsonBody.schema };
       }
     }
+  }
+}
+
+/**
+ * An error status whose decorators describe a body of their own (a provider's refusal in the
+ * provider's format) answers with either that body or the error envelope.
+ */
+function keepDeclaredErrorBodies(
+  responses: OperationObject['responses'],
+  declared: Record<string, ResponseObject>,
+): void {
+  for (const [status, own] of Object.entries(declared)) {
+    const ownSchema = own.content?.['application/json']?.schema;
+    const generated = responses[status] as ResponseObject | undefined;
+    const json = generated?.content?.['application/json'];
+    if (!/^[45]\d\d$/.test(status) || !ownSchema || !json?.schema || generated === own) continue;
+    json.schema = { oneOf: [json.schema, ownSchema] };
+    generated!.description = `${generated!.description}\n\nOr: ${own.description}`;
   }
 }
 
@@ -143,7 +164,31 @@ function errorEnvelopeSchema() {
   };
 }
 
+/**
+ * Swagger UI loads its own scripts and styles from /docs (no inline script); it styles inline
+ * and draws icons from data: URLs. "Try it out" calls this origin only.
+ */
+const SWAGGER_UI_CSP = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self' 'unsafe-inline'",
+  "img-src 'self' data:",
+  "font-src 'self' data:",
+  "connect-src 'self'",
+  "object-src 'none'",
+  "base-uri 'none'",
+  "form-action 'self'",
+  "frame-ancestors 'self'",
+].join('; ');
+
 export function setupSwaggerUi(app: INestApplication, document: OpenAPIObject): void {
+  const fastify = app.getHttpAdapter().getInstance() as FastifyInstance;
+  fastify.addHook('onRequest', (request, reply, done) => {
+    if (/^\/docs(?:[/?-]|$)/.test(request.url)) {
+      reply.header('content-security-policy', SWAGGER_UI_CSP);
+    }
+    done();
+  });
   SwaggerModule.setup('docs', app, document, {
     jsonDocumentUrl: 'docs-json',
     yamlDocumentUrl: 'docs-yaml',

@@ -23,6 +23,10 @@ const REFERENCE_CSP = [
   "frame-ancestors 'self'",
 ].join('; ');
 
+/** The change history page: its own inline style, nothing else. */
+const CHANGELOG_CSP =
+  "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors 'self'";
+
 const ASSETS: Record<string, string> = {
   'redoc.standalone.js': 'redoc/bundles/redoc.standalone.js',
   'mermaid.min.js': 'mermaid/dist/mermaid.min.js',
@@ -104,7 +108,7 @@ export function setupReference(
     if (/text\/markdown/.test(request.headers.accept ?? '')) {
       return reply.type('text/markdown; charset=utf-8').send(options.changelog);
     }
-    return html(reply, changelogPage);
+    return html(reply.header('content-security-policy', CHANGELOG_CSP), changelogPage);
   });
 }
 

@@ -1,5 +1,13 @@
-import { Controller, Param, Post, Req, Res } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Controller, HttpCode, Param, Post, Req, Res } from '@nestjs/common';
+import {
+  ApiExtraModels,
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+  ApiUnauthorizedResponse,
+  getSchemaPath,
+} from '@nestjs/swagger';
 import { SkipThrottle } from '@nestjs/throttler';
 import { FastifyReply, FastifyRequest } from 'fastify';
 import { AllowDuringMaintenance } from '../admin/maintenance/maintenance.decorator';
@@ -7,6 +15,7 @@ import { Public } from '../common/auth/public.decorator';
 import { Produces, RawResponse } from '../common/http/route-metadata';
 import { NotificationsService } from './notifications.service';
 import { ApiErrors } from '../docs/api-errors.decorator';
+import { ProviderRefusalDto } from './dto/notification.dto';
 
 @ApiTags('Channel notifications')
 @Controller('v1/notify')
@@ -20,6 +29,17 @@ export class NotificationsController {
   @SkipThrottle()
   @RawResponse()
   @Produces('text/plain', 'application/json')
+  @HttpCode(200)
+  @ApiOkResponse({
+    description: 'Accepted (Alipay, the sandbox): the text `success`.',
+    content: { 'text/plain': { schema: { type: 'string', example: 'success' } } },
+  })
+  @ApiNoContentResponse({ description: 'Accepted (WeChat Pay): no body.' })
+  @ApiExtraModels(ProviderRefusalDto)
+  @ApiUnauthorizedResponse({
+    description: 'WeChat Pay\'s refusal `{code: "FAIL", message}`, in the form it reads.',
+    content: { 'application/json': { schema: { $ref: getSchemaPath(ProviderRefusalDto) } } },
+  })
   @ApiErrors('notification_rejected', 'channel_not_found')
   @ApiOperation({
     summary: '渠道通知 Provider notification',

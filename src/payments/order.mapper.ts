@@ -75,8 +75,14 @@ export function toRoutingTrace(
     attempts.set(e.seq, attempt);
   }
   return {
-    candidates: decision.candidates,
-    excluded: decision.excluded,
+    // the stored decision also keeps each channel's internal id, for resuming; it stays inside
+    candidates: decision.candidates.map(({ code, priority, weight, probability }) => ({
+      code,
+      priority,
+      weight,
+      probability,
+    })),
+    excluded: decision.excluded.map(({ code, reason }) => ({ code, reason })),
     attempts: [...attempts.values()],
   };
 }

@@ -156,6 +156,11 @@ export class PaymentsController {
 
   @Post(':order_id/refunds')
   @ApiCreatedResponse({ type: RefundDto })
+  @ApiOkResponse({
+    type: RefundDto,
+    description:
+      'The existing refund: its merchant_refund_no was sent before with the same amount.',
+  })
   @Idempotent()
   @ApiErrors(
     'invalid_amount',

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Browser, chromium, Page } from 'playwright-core';
-import { createSandboxChannel } from '../helpers/payments';
+import { createOrder, createSandboxChannel, waitForStatus } from '../helpers/payments';
 import { createMerchant, startTestApp, TestApp, TestMerchant } from '../helpers/test-app';
 
 /** Screenshots for a person to look at when this fails (or passes); not committed. */
@@ -20,6 +20,8 @@ describe('documentation in a browser', () => {
   let browser: Browser;
   let page: Page;
   const external: string[] = [];
+  /** What a page's Content-Security-Policy blocked that the page needed (Redoc's logo aside). */
+  const blocked: string[] = [];
 
   beforeAll(async () => {
     mkdirSync(ARTIFACTS, { recursive: true });
@@ -34,6 +36,12 @@ describe('documentation in a browser', () => {
     page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
     // what reached the page from elsewhere (Redoc's footer logo is asked for, and refused by
     // the page's Content-Security-Policy, so it never gets a response)
+    page.on('console', (message) => {
+      const text = message.text();
+      if (/Content Security Policy/i.test(text) && !/redocly|redoc\.ly/i.test(text)) {
+        blocked.push(`${page.url()}: ${text}`);
+      }
+    });
     page.on('response', (response) => {
       const url = response.url();
       if (!url.startsWith(t.url) && !url.startsWith('data:') && !url.startsWith('blob:')) {
@@ -112,5 +120,15 @@ describe('documentation in a browser', () => {
     // the sequence diagram was drawn by the Mermaid bundle this server serves
     await expect(page.locator('#redoc .mermaid svg').count()).resolves.toBe(1);
     expect(external).toEqual([]);
+  });
+
+  it('the sandbox pay page works under its Content-Security-Policy, and no page needed more', async () => {
+    const order = await createOrder(t, merchant);
+    await page.goto(order.pay_url);
+    await page.getByRole('button', { name: 'Pay' }).click();
+    await page.getByText('Payment succeeded').waitFor();
+    await page.screenshot({ path: join(ARTIFACTS, 'sandbox-pay-result.png') });
+    await waitForStatus(t, merchant.token, order.order_id, 'SUCCEEDED');
+    expect(blocked).toEqual([]);
   });
 });

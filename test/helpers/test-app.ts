@@ -4,6 +4,7 @@ import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { createApp, CreateAppOptions } from '../../src/app.factory';
 import { loadConfig } from '../../src/config/app-config';
+import { ContractRecorder } from './contract';
 import { createScratchDatabase, ScratchDatabase } from './scratch-database';
 
 export const ADMIN_CLIENT_ID = 'adm_test_bootstrap';
@@ -16,6 +17,8 @@ export interface TestApp {
   http: ReturnType<typeof request>;
   database: ScratchDatabase;
   dataSource: DataSource;
+  /** Every response this app sent, checked against openapi.json after the file's tests. */
+  contract: ContractRecorder;
   /** A token for the bootstrap admin. */
   adminToken(): Promise<string>;
   close(): Promise<void>;
@@ -57,7 +60,15 @@ export async function startTestApp(
     JOBS_ENABLED: 'false',
     ...env,
   });
-  const app = await createApp(config, options);
+  const contract = new ContractRecorder();
+  const observe = options.observeResponse;
+  const app = await createApp(config, {
+    ...options,
+    observeResponse: (response) => {
+      contract.record(response);
+      observe?.(response);
+    },
+  });
   await app.listen({ port, host: '127.0.0.1' });
   const url = `http://127.0.0.1:${port}`;
   let token: string | undefined;
@@ -67,6 +78,7 @@ export async function startTestApp(
     http: request(url),
     database: db,
     dataSource: app.get(DataSource),
+    contract,
     adminToken: async () => {
       token ??= await getToken(url, ADMIN_CLIENT_ID, ADMIN_CLIENT_SECRET);
       return token;

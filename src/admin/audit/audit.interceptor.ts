@@ -1,7 +1,7 @@
 import { CallHandler, ExecutionContext, Injectable, NestInterceptor } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { FastifyRequest } from 'fastify';
-import { catchError, from, mergeMap, Observable, throwError } from 'rxjs';
+import { FastifyReply, FastifyRequest } from 'fastify';
+import { catchError, from, mergeMap, Observable, of, throwError } from 'rxjs';
 import { AppError } from '../../common/errors/app-error';
 import { HttpResult } from '../../common/http/envelope';
 import { AUDIT, AuditSpec } from './audit.decorator';
@@ -19,6 +19,7 @@ export class AuditInterceptor implements NestInterceptor {
     const spec = this.reflector.get<AuditSpec | undefined>(AUDIT, context.getHandler());
     if (!spec) return next.handle();
     const request = context.switchToHttp().getRequest<FastifyRequest>();
+    const reply = context.switchToHttp().getResponse<FastifyReply>();
     const params = (request.params ?? {}) as Record<string, string>;
     const base = {
       principal: request.principal,
@@ -30,6 +31,9 @@ export class AuditInterceptor implements NestInterceptor {
     };
     return next.handle().pipe(
       mergeMap((result: unknown) => {
+        // a replay under an Idempotency-Key changes nothing (the first request was audited),
+        // and a replayed error must not be written down as a success
+        if (reply.getHeader('idempotent-replayed') === 'true') return of(result);
         // the result arrives enveloped ({code, data, …}); the target is named inside `data`
         const body = result instanceof HttpResult ? (result.body as unknown) : result;
         const data = (body as { data?: Record<string, unknown> } | null)?.data;

@@ -34,17 +34,16 @@ export class AuditService {
   ) {}
 
   async record(event: AuditEvent): Promise<void> {
-    const detail =
-      event.detail === undefined
-        ? null
-        : JSON.stringify(scrubSecrets(event.detail)).slice(0, MAX_DETAIL);
+    const detail = auditDetail(event.detail);
     const row: AuditLogEntity = {
       id: newId('aud'),
       actorClientId: event.principal?.clientId ?? null,
       actorRole: event.principal?.role ?? null,
       action: event.action,
       targetType: event.targetType,
-      targetId: event.targetId,
+      // a refused request's path parameter may hold U+0000, which PostgreSQL cannot store:
+      // the attempt is still written down
+      targetId: event.targetId?.replaceAll('\u0000', '\uFFFD') ?? null,
       result: event.result,
       reason: event.reason ?? null,
       ip: event.ip ?? null,
@@ -80,6 +79,39 @@ export class AuditService {
   }
 }
 
+/**
+ * The request's fields as stored on the audit row: JSON of at most MAX_DETAIL characters that
+ * always parses back. Long values are cut, never the JSON text (a cut text made every page
+ * holding that row fail). A body that is not an object has no fields: null.
+ */
+export function auditDetail(body: unknown): string | null {
+  // an array, or a JSON number boxed by the body parser, has no fields
+  if (Object.prototype.toString.call(body) !== '[object Object]') return null;
+  const scrubbed = scrubSecrets(body);
+  const full = JSON.stringify(scrubbed);
+  if (full.length <= MAX_DETAIL) return full;
+  const shortened = JSON.stringify(shorten(scrubbed, 0));
+  if (shortened.length <= MAX_DETAIL) return shortened;
+  const fields: string[] = [];
+  for (const key of Object.keys(body as object).slice(0, 40)) {
+    if (JSON.stringify({ truncated: true, fields: [...fields, key] }).length > MAX_DETAIL) break;
+    fields.push(key.slice(0, 64));
+  }
+  return JSON.stringify({ truncated: true, fields });
+}
+
+function shorten(value: unknown, depth: number): unknown {
+  if (typeof value === 'string') return value.length > 200 ? `${value.slice(0, 200)}…` : value;
+  if (value === null || typeof value !== 'object') return value;
+  if (depth >= 4) return '…';
+  if (Array.isArray(value)) return value.slice(0, 20).map((v) => shorten(v, depth + 1));
+  return Object.fromEntries(
+    Object.entries(value)
+      .slice(0, 40)
+      .map(([k, v]) => [k.slice(0, 64), shorten(v, depth + 1)]),
+  );
+}
+
 function toAuditLogDto(row: AuditLogEntity): AuditLogDto {
   return {
     id: row.id,
@@ -92,7 +124,7 @@ function toAuditLogDto(row: AuditLogEntity): AuditLogDto {
     reason: row.reason,
     ip: row.ip,
     request_id: row.requestId,
-    detail: row.detail === null ? null : (JSON.parse(row.detail) as unknown),
+    detail: row.detail === null ? null : (JSON.parse(row.detail) as Record<string, unknown>),
     created_at: iso(row.createdAt),
   };
 }

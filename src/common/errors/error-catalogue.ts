@@ -230,6 +230,28 @@ export const ERROR_CATALOGUE = {
     zh: '请求过于频繁，请 {retry_after} 秒后重试',
   },
 
+  // --- http (requests refused before any route reads them) ---
+  malformed_url: {
+    status: 400,
+    en: 'The URL could not be read: {detail}',
+    zh: 'URL 无法解析：{detail}',
+  },
+  malformed_request: {
+    status: 400,
+    en: 'The HTTP request could not be parsed',
+    zh: 'HTTP 请求无法解析',
+  },
+  request_timeout: {
+    status: 408,
+    en: 'The request did not arrive in time',
+    zh: '请求未能在限定时间内送达',
+  },
+  headers_too_large: {
+    status: 431,
+    en: 'The request line and headers are larger than {limit} bytes',
+    zh: '请求行与请求头超过 {limit} 字节上限',
+  },
+
   // --- server ---
   internal_error: {
     status: 500,

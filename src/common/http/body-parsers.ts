@@ -15,6 +15,21 @@ declare module 'fastify' {
   }
 }
 
+/**
+ * How form bodies are read: bracket nesting, bounded in depth, size and count. Objects without
+ * a prototype keep every key, so a field named `constructor` or `toString` reaches validation
+ * and is refused like any other unknown field (qs would drop it silently otherwise), and there
+ * is no prototype to pollute.
+ */
+export const FORM_PARSE_OPTIONS: qs.IParseOptions = {
+  depth: MAX_BODY_DEPTH,
+  strictDepth: true,
+  arrayLimit: 100,
+  parameterLimit: 1000,
+  throwOnLimitExceeded: true,
+  plainObjects: true,
+};
+
 export class BodyParseError extends Error {
   readonly statusCode = 400;
   readonly code = 'FST_ERR_CTP_INVALID_JSON_BODY';
@@ -74,14 +89,7 @@ export function registerBodyParsers(fastify: FastifyInstance, bodyLimit: number)
       const text = body.toString();
       request.rawBody = text;
       try {
-        const parsed = qs.parse(text, {
-          depth: MAX_BODY_DEPTH,
-          strictDepth: true,
-          arrayLimit: 100,
-          parameterLimit: 1000,
-          throwOnLimitExceeded: true,
-          allowPrototypes: false,
-        });
+        const parsed = qs.parse(text, FORM_PARSE_OPTIONS);
         markForm(parsed);
         done(null, parsed);
       } catch (error) {

@@ -12,8 +12,11 @@ const REDACTED = '[redacted]';
 
 /** Copies `value` with every secret-looking key masked, however deep it sits. */
 export function scrubSecrets(value: unknown, depth = 0): unknown {
-  if (depth > 8 || value === null || typeof value !== 'object') return value;
-  if (value instanceof Error) return value;
+  // deeper than any request or log object goes: masked whole rather than copied unread
+  if (depth > 8) return REDACTED;
+  if (value === null || typeof value !== 'object') return value;
+  // Error keeps its own serialisation; a boxed JSON number (see body-parsers) is a number
+  if (value instanceof Error || value instanceof Number) return value;
   if (Array.isArray(value)) return value.map((v) => scrubSecrets(v, depth + 1));
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(value)) {

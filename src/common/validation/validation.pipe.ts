@@ -1,4 +1,4 @@
-import { ValidationError, ValidationPipe } from '@nestjs/common';
+import { ArgumentMetadata, ValidationError, ValidationPipe } from '@nestjs/common';
 import { AppError, FieldError } from '../errors/app-error';
 import { IS_CURRENCY_CODE, IS_MINOR_UNITS } from './decorators';
 
@@ -7,7 +7,7 @@ import { IS_CURRENCY_CODE, IS_MINOR_UNITS } from './decorators';
  * assignment of `status`, `fee_amount` or another `source_id` never reaches a service.
  */
 export function createValidationPipe(): ValidationPipe {
-  return new ValidationPipe({
+  return new StrictValidationPipe({
     transform: true,
     whitelist: true,
     forbidNonWhitelisted: true,
@@ -16,6 +16,64 @@ export function createValidationPipe(): ValidationPipe {
     validationError: { target: false, value: false },
     exceptionFactory: (errors) => toAppError(errors),
   });
+}
+
+/**
+ * Three holes of the stock pipe, closed:
+ * - a JSON body of `null` was read as `{}` (an empty update succeeded) and other non-objects
+ *   as whatever class-transformer made of them: a body is an object, or absent;
+ * - class-transformer skips a key named like an Object.prototype member (`constructor`,
+ *   `toString`, `valueOf`…), so the whitelist never saw it and such a field was silently
+ *   dropped where every other unknown field is refused: refused here the same way;
+ * - PostgreSQL cannot store or even compare text holding U+0000, so a NUL in any field, query
+ *   value or path parameter was a 500 there (and stored as-is on SQLite): refused on both.
+ */
+class StrictValidationPipe extends ValidationPipe {
+  override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    if (metadata.type === 'body' || metadata.type === 'query' || metadata.type === 'param') {
+      const field = fieldWithNul(value, metadata.type === 'param' ? (metadata.data ?? '') : '');
+      if (field !== undefined) {
+        const name = field || metadata.type;
+        throw AppError.validation([
+          { field: name, message: `${name} must not contain the NUL character (U+0000)` },
+        ]);
+      }
+    }
+    // arrays and JSON numbers the body parser boxed (see body-parsers) are objects too
+    const notAnObject = Object.prototype.toString.call(value) !== '[object Object]';
+    if (
+      metadata.type === 'body' &&
+      this.toValidate(metadata) &&
+      value !== undefined &&
+      notAnObject
+    ) {
+      throw AppError.validation([
+        { field: 'body', message: 'the body must be a JSON object or a form' },
+      ]);
+    }
+    if (this.toValidate(metadata) && typeof value === 'object' && value !== null) {
+      const inherited = Object.keys(value).filter((key) => key in Object.prototype);
+      if (inherited.length > 0) {
+        throw AppError.validation(
+          inherited.map((field) => ({ field, message: `${field} is not a field of this request` })),
+        );
+      }
+    }
+    return super.transform(value, metadata);
+  }
+}
+
+/** The path of the first key or text holding U+0000, if any. */
+function fieldWithNul(value: unknown, path: string, depth = 0): string | undefined {
+  if (typeof value === 'string') return value.includes('\u0000') ? path : undefined;
+  if (value === null || typeof value !== 'object' || depth > 32) return undefined;
+  for (const [key, child] of Object.entries(value)) {
+    const childPath = path ? `${path}.${key}` : key;
+    if (key.includes('\u0000')) return childPath;
+    const found = fieldWithNul(child, childPath, depth + 1);
+    if (found !== undefined) return found;
+  }
+  return undefined;
 }
 
 export function toAppError(errors: ValidationError[]): AppError {

@@ -1,3 +1,4 @@
+import { ApiProperty } from '@nestjs/swagger';
 import { IsOptional, IsString, MaxLength } from 'class-validator';
 import { PageQueryDto } from '../../../common/pagination/pagination';
 
@@ -41,8 +42,9 @@ export class AuditLogDto {
   /** From where. */
   ip!: string | null;
   request_id!: string | null;
-  /** The request's fields, secrets masked. */
-  detail!: unknown;
+  /** The request's fields, secrets masked; null when it had no body. */
+  @ApiProperty({ type: 'object', nullable: true, additionalProperties: true })
+  detail!: Record<string, unknown> | null;
   /** When. */
   created_at!: string;
 }

@@ -9,7 +9,14 @@ import {
   Post,
   Query,
 } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import {
+  ApiExtraModels,
+  ApiOkResponse,
+  ApiOperation,
+  ApiProduces,
+  ApiTags,
+  getSchemaPath,
+} from '@nestjs/swagger';
 import { SkipThrottle } from '@nestjs/throttler';
 import { Public } from '../../../common/auth/public.decorator';
 import { RawBody } from '../../../common/http/envelope';
@@ -22,6 +29,13 @@ import {
 } from './dto/sandbox.dto';
 import { SandboxPayService } from './sandbox-pay.service';
 import { ApiErrors } from '../../../docs/api-errors.decorator';
+
+/**
+ * The payer's pages are plain HTML with an inline style and forms posting back here: nothing
+ * else may load, run, frame them or be posted to.
+ */
+const PAGE_CSP =
+  "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
 
 /** The sandbox provider's payer-facing pages: reached through `pay_url`, signed, no token. */
 @ApiTags('沙箱 Sandbox')
@@ -36,6 +50,7 @@ export class SandboxController {
   @Produces('text/html')
   @ApiProduces('text/html')
   @Header('content-type', 'text/html; charset=utf-8')
+  @Header('content-security-policy', PAGE_CSP)
   @ApiErrors('payment_link_expired', 'invalid_signature')
   @ApiOperation({
     summary: '沙箱支付页 Sandbox pay page',
@@ -49,7 +64,15 @@ export class SandboxController {
   @Post(':order_id')
   @HttpCode(200)
   @Produces('application/json', 'text/html')
-  @ApiOkResponse({ type: SandboxPayResultDto, description: 'JSON; a browser form post gets HTML.' })
+  @Header('content-security-policy', PAGE_CSP)
+  @ApiExtraModels(SandboxPayResultDto)
+  @ApiOkResponse({
+    description: 'JSON; a browser form post gets HTML.',
+    content: {
+      'application/json': { schema: { $ref: getSchemaPath(SandboxPayResultDto) } },
+      'text/html': { schema: { type: 'string' } },
+    },
+  })
   @ApiErrors('payment_link_expired', 'invalid_signature', 'invalid_state')
   @ApiOperation({
     summary: '沙箱支付 Pay or fail a sandbox payment',

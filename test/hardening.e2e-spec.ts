@@ -1,0 +1,231 @@
+import { readFileSync } from 'node:fs';
+import { connect } from 'node:net';
+import { join } from 'node:path';
+import request from 'supertest';
+import { listOperations, OpenApiDocument } from './helpers/bad-input';
+import { createOrder, createSandboxChannel } from './helpers/payments';
+import { testEngine } from './helpers/scratch-database';
+import { bearer, createMerchant, startTestApp, TestApp } from './helpers/test-app';
+
+/**
+ * Misconfiguration (TESTING.md 24, OWASP API8): no stack traces, no X-Powered-By, security
+ * headers on every kind of response, a content security policy on every HTML page, TRACE
+ * refused, CORS closed unless configured and then only for the listed origins, and the
+ * documentation off in production when asked.
+ */
+const OPERATIONS = listOperations(
+  JSON.parse(readFileSync(join(__dirname, '..', 'openapi.json'), 'utf8')) as OpenApiDocument,
+);
+const LEAKS =
+  /at \w+ \(|node_modules|\/src\/|\.ts:\d+|SELECT |INSERT |UPDATE |QueryFailed|SQLITE_|stack/i;
+
+const PRODUCTION = {
+  NODE_ENV: 'production',
+  JWT_SECRET: 'hardening-test-jwt-secret-0123456789abcdef0123',
+  CHANNEL_CONFIG_KEY: 'a'.repeat(64),
+};
+
+describe(`hardening on ${testEngine()}`, () => {
+  let t: TestApp;
+  let payUrl: string;
+
+  beforeAll(async () => {
+    t = await startTestApp({ RATE_LIMIT_PER_SECOND: '10000' });
+    await createSandboxChannel(t);
+    const merchant = await createMerchant(t);
+    payUrl = (await createOrder(t, merchant)).pay_url;
+  });
+  afterAll(() => t.close());
+
+  const HELMET = {
+    'x-content-type-options': 'nosniff',
+    'x-frame-options': 'SAMEORIGIN',
+    'strict-transport-security': expect.stringContaining('max-age='),
+    'referrer-policy': 'no-referrer',
+    'cross-origin-resource-policy': 'same-origin',
+  };
+
+  it('sends no X-Powered-By and the security headers on every kind of response', async () => {
+    const sandboxPage = new URL(payUrl);
+    const responses: [string, request.Test][] = [
+      ['JSON success', t.http.get('/health/live')],
+      ['JSON error', t.http.get('/v1/teapot')],
+      ['unknown route', t.http.get('/v1/nothing-here')],
+      ['wrong method', t.http.delete('/v1/teapot')],
+      [
+        'wrong media type',
+        t.http.post('/v1/auth/token').set('content-type', 'text/xml').send('<a/>'),
+      ],
+      ['malformed URL', t.http.get('/v1/payments/%zz')],
+      ['Swagger UI', t.http.get('/docs')],
+      ['reference', t.http.get('/reference')],
+      ['changelog', t.http.get('/changelog')],
+      ['metrics', t.http.get('/metrics')],
+      ['sandbox page', t.http.get(`${sandboxPage.pathname}${sandboxPage.search}`)],
+    ];
+    for (const [what, send] of responses) {
+      const res = await send;
+      expect([what, res.headers['x-powered-by']]).toEqual([what, undefined]);
+      expect([what, res.headers]).toEqual([what, expect.objectContaining(HELMET)]);
+    }
+    // refused by Node's parser before any hook: still no X-Powered-By, still nosniff
+    const raw = await rawRequest(
+      t.url,
+      `GET /v1/teapot?q=${'x'.repeat(20_000)} HTTP/1.1\r\nHost: x\r\n\r\n`,
+    );
+    expect(raw).toMatch(/^HTTP\/1\.1 431 /);
+    expect(raw).toMatch(/x-content-type-options: nosniff/i);
+    expect(raw).not.toMatch(/x-powered-by/i);
+  });
+
+  it('gives every HTML page a content security policy that runs no inline script', async () => {
+    const sandboxPage = new URL(payUrl);
+    for (const path of [
+      '/docs',
+      '/reference',
+      '/changelog',
+      `${sandboxPage.pathname}${sandboxPage.search}`,
+    ]) {
+      const res = await t.http.get(path);
+      expect([path, res.status, res.headers['content-type']]).toEqual([
+        path,
+        200,
+        expect.stringMatching(/^text\/html/),
+      ]);
+      const csp = String(res.headers['content-security-policy'] ?? '');
+      expect([path, csp]).toEqual([path, expect.stringMatching(/default-src '(self|none)'/)]);
+      expect(csp).toMatch(/base-uri 'none'/);
+      const scripts = /script-src ([^;]*)/.exec(csp)?.[1] ?? '';
+      expect([path, scripts]).not.toEqual([path, expect.stringContaining('unsafe-inline')]);
+    }
+  });
+
+  it('refuses TRACE on every route of the document, never echoing the request', async () => {
+    for (const op of OPERATIONS) {
+      const path = op.path.replace(/\{\w+\}/g, 'x');
+      const res = await request(t.url).trace(path).set('x-secret-probe', 'echo-me');
+      expect([op.id, res.status]).toEqual([op.id, 405]);
+      expect(res.headers.allow).not.toMatch(/TRACE/);
+      expect(res.text).not.toContain('echo-me');
+      expect(res.body.reason).toBe('method_not_allowed');
+    }
+  });
+
+  it('keeps CORS closed by default: no Access-Control-* for any origin, preflights refused', async () => {
+    const simple = await t.http.get('/v1/teapot').set('origin', 'https://shop.example');
+    expect(simple.headers['access-control-allow-origin']).toBeUndefined();
+    const preflight = await request(t.url)
+      .options('/v1/payments/create')
+      .set('origin', 'https://shop.example')
+      .set('access-control-request-method', 'POST')
+      .set('access-control-request-headers', 'authorization,content-type');
+    expect(preflight.status).toBe(405);
+    expect(Object.keys(preflight.headers).filter((h) => h.startsWith('access-control-'))).toEqual(
+      [],
+    );
+  });
+});
+
+describe(`hardening: CORS when configured, on ${testEngine()}`, () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp({ CORS_ORIGINS: 'https://shop.example, https://admin.example' });
+  });
+  afterAll(() => t.close());
+
+  it('answers the listed origins only, without credentials', async () => {
+    for (const origin of ['https://shop.example', 'https://admin.example']) {
+      const res = await t.http.get('/v1/teapot').set('origin', origin);
+      expect(res.headers['access-control-allow-origin']).toBe(origin);
+      expect(res.headers.vary).toMatch(/Origin/);
+      expect(res.headers['access-control-allow-credentials']).toBeUndefined();
+    }
+    for (const origin of ['https://evil.example', 'https://shop.example.evil.example', 'null']) {
+      const res = await t.http.get('/v1/teapot').set('origin', origin);
+      expect([origin, res.headers['access-control-allow-origin']]).toEqual([origin, undefined]);
+    }
+  });
+
+  it('lets a listed origin preflight a create with its headers, and nobody else', async () => {
+    const preflight = (origin: string) =>
+      request(t.url)
+        .options('/v1/payments/create')
+        .set('origin', origin)
+        .set('access-control-request-method', 'POST')
+        .set('access-control-request-headers', 'authorization,content-type,idempotency-key');
+    const allowed = await preflight('https://shop.example');
+    expect(allowed.status).toBe(204);
+    expect(allowed.headers['access-control-allow-origin']).toBe('https://shop.example');
+    expect(allowed.headers['access-control-allow-methods']).toMatch(/POST/);
+    expect(allowed.headers['access-control-allow-headers']).toMatch(/idempotency-key/);
+    expect(allowed.headers['access-control-allow-credentials']).toBeUndefined();
+    const other = await preflight('https://evil.example');
+    expect(other.headers['access-control-allow-origin']).toBeUndefined();
+  });
+});
+
+describe(`hardening: production, on ${testEngine()}`, () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp({ ...PRODUCTION, DOCS_ENABLED: 'false' });
+  });
+  afterAll(() => t.close());
+
+  it('serves no documentation when DOCS_ENABLED=false, and the API still answers', async () => {
+    for (const path of [
+      '/docs',
+      '/docs/',
+      '/docs-json',
+      '/docs-yaml',
+      '/docs/swagger-ui-bundle.js',
+      '/reference',
+      '/reference/openapi.json',
+      '/changelog',
+    ]) {
+      const res = await t.http.get(path);
+      expect([path, res.status, res.body.reason]).toEqual([path, 404, 'route_not_found']);
+    }
+    await t.http.get('/health/live').expect(200);
+  });
+
+  it('shows no stack trace, SQL or source path in any error, even an unexpected one', async () => {
+    const admin = bearer(await t.adminToken());
+    const errors = [
+      await t.http
+        .post('/v1/merchants')
+        .set(admin)
+        .set('content-type', 'application/json')
+        .send('{"name":'),
+      await t.http.post('/v1/merchants').set(admin).send({ name: 1, extra: true }),
+      await t.http
+        .post('/v1/merchants')
+        .set(admin)
+        .set('content-type', 'application/json')
+        .send(`${'['.repeat(50)}${']'.repeat(50)}`),
+      await t.http.get('/v1/payments/%E0%A4%A').set(admin),
+      await t.http.get('/v1/merchants/999999999999999999999').set(admin),
+      await t.http.get('/v1/admin/audit-logs?cursor=not-a-cursor').set(admin),
+    ];
+    // a real unexpected failure: a table the service needs disappears
+    await t.dataSource.query('DROP TABLE audit_logs');
+    const crash = await t.http.get('/v1/admin/audit-logs').set(admin);
+    expect(crash.status).toBe(500);
+    expect(Object.keys(crash.body).sort()).toEqual(['code', 'message', 'reason', 'request_id']);
+    for (const res of [...errors, crash]) {
+      expect(res.status).toBeGreaterThanOrEqual(400);
+      expect([res.status, res.text]).toEqual([res.status, expect.not.stringMatching(LEAKS)]);
+    }
+  });
+});
+
+/** One request written on a socket as is, and the raw answer (headers and body). */
+function rawRequest(base: string, text: string): Promise<string> {
+  const url = new URL(base);
+  return new Promise((resolve, reject) => {
+    const socket = connect(Number(url.port), url.hostname, () => socket.write(text));
+    const parts: Buffer[] = [];
+    socket.on('data', (part: Buffer) => parts.push(part));
+    socket.on('close', () => resolve(Buffer.concat(parts).toString()));
+    socket.on('error', reject);
+  });
+}
