@@ -1,8 +1,30 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { createHash } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager, EntityTarget, ObjectLiteral } from 'typeorm';
 import { AppConfig, DatabaseEngine } from '../config/app-config';
 import { bindNamedParameters } from './named-parameters';
+
+/** The part of a `pg` client the prepared path uses. */
+interface PgClient {
+  query<Row>(config: {
+    name: string;
+    text: string;
+    values: unknown[];
+  }): Promise<{ rows: Row[]; rowCount: number | null }>;
+}
+
+const statementNames = new Map<string, string>();
+
+/** A prepared statement's name: derived from its text, so one text is one statement. */
+function statementName(text: string): string {
+  let name = statementNames.get(text);
+  if (!name) {
+    name = `pg_${createHash('sha256').update(text).digest('hex').slice(0, 24)}`;
+    statementNames.set(text, name);
+  }
+  return name;
+}
 
 export interface SqlResult<Row> {
   rows: Row[];
@@ -46,16 +68,29 @@ export class Database {
   /**
    * Raw SQL with `:name` (and `:...list`) parameters, the same text on both engines.
    * Statements that must know whether they applied use RETURNING and read `affected`.
+   *
+   * `prepared`: on PostgreSQL the statement becomes a named prepared statement on each pooled
+   * connection, so it is parsed once per connection and its plan kept, instead of parsed and
+   * planned on every call. Only for fixed hot statements (no `:...list`) whose result columns
+   * are named, never `*` (a cached plan whose result shape changed under a migration fails),
+   * and whose only good plan is obvious, such as a primary-key lookup or a plain insert: after
+   * five calls PostgreSQL may keep a generic plan, costed on the statistics of that moment.
    */
   static async sql<Row = Record<string, unknown>>(
     em: EntityManager,
     sql: string,
     params: Record<string, unknown> = {},
+    options: { prepared?: boolean } = {},
   ): Promise<SqlResult<Row>> {
     const engine = em.connection.options.type === 'postgres' ? 'postgres' : 'sqlite';
     const [query, values] = bindNamedParameters(sql, params, engine);
     const runner = em.queryRunner ?? em.connection.createQueryRunner();
     try {
+      if (options.prepared && engine === 'postgres') {
+        const client = (await runner.connect()) as PgClient;
+        const result = await client.query<Row>({ name: statementName(query), text: query, values });
+        return { rows: result.rows, affected: result.rowCount ?? result.rows.length };
+      }
       const result = await runner.query(query, values, true);
       const rows = (result.records ?? []) as Row[];
       return { rows, affected: result.affected ?? rows.length };

@@ -4,6 +4,7 @@ import { IdempotencyClaim } from '../common/idempotency/idempotency.repository';
 import { Database } from '../database/database.service';
 import { AttemptsRepository } from './attempts.repository';
 import { OrderEntity } from './entities/order.entity';
+import { ORDER_COLUMNS, ORDER_COLUMN_LIST } from './order-columns';
 import { PaymentAttemptEntity } from './entities/payment-attempt.entity';
 import { ChannelResult, OrdersRepository } from './orders.repository';
 
@@ -14,37 +15,6 @@ export interface StoredResponse {
   /** The exact response body, for the order as this write leaves it. */
   body: (order: OrderEntity) => string;
 }
-
-const ORDER_COLUMNS: [column: string, property: keyof OrderEntity, cast?: string][] = [
-  ['order_id', 'orderId'],
-  ['source_id', 'sourceId', 'bigint'],
-  ['merchant_order_no', 'merchantOrderNo'],
-  ['idempotency_key', 'idempotencyKey'],
-  ['product_id', 'productId'],
-  ['product_name', 'productName'],
-  ['amount', 'amount', 'bigint'],
-  ['currency', 'currency'],
-  ['status', 'status'],
-  ['channel_id', 'channelId'],
-  ['channel_code', 'channelCode'],
-  ['requested_channel', 'requestedChannel'],
-  ['channel_trade_no', 'channelTradeNo'],
-  ['pay_url', 'payUrl'],
-  ['external_ext', 'externalExt'],
-  ['memo', 'memo'],
-  ['refunded_amount', 'refundedAmount', 'bigint'],
-  ['refund_reserved_amount', 'refundReservedAmount', 'bigint'],
-  ['fee_amount', 'feeAmount', 'bigint'],
-  ['fee_refunded_amount', 'feeRefundedAmount', 'bigint'],
-  ['late_payment', 'latePayment', 'boolean'],
-  ['routing', 'routing'],
-  ['expires_at', 'expiresAt', 'bigint'],
-  ['paid_at', 'paidAt', 'bigint'],
-  ['closed_at', 'closedAt', 'bigint'],
-  ['next_sync_at', 'nextSyncAt', 'bigint'],
-  ['created_at', 'createdAt', 'bigint'],
-  ['updated_at', 'updatedAt', 'bigint'],
-];
 
 const ATTEMPT_COLUMNS: [column: string, property: keyof PaymentAttemptEntity, cast?: string][] = [
   ['id', 'id'],
@@ -150,6 +120,7 @@ export class OrderCreationRepository {
       em,
       claim ? NEW_ORDER_WITH_CLAIM_SQL : NEW_ORDER_SQL,
       params,
+      { prepared: true },
     );
     return affected > 0;
   }
@@ -189,6 +160,7 @@ export class OrderCreationRepository {
       em,
       response ? CHANNEL_SUCCESS_WITH_RESPONSE_SQL : CHANNEL_SUCCESS_SQL,
       params,
+      { prepared: true },
     );
     return rows[0] ? Database.hydrate(em, OrderEntity, rows[0]) : null;
   }
@@ -234,8 +206,12 @@ function prefixed<T>(
   );
 }
 
-// PostgreSQL's one-statement forms, built once. Parameters in a SELECT list have no type of
-// their own, hence the casts.
+// PostgreSQL's one-statement forms, built once and run as prepared statements. Parameters in a
+// SELECT list have no type of their own, hence the casts. `(status = 'PENDING') IS TRUE` is
+// `status = 'PENDING'` (status is NOT NULL) in a form no index matches: PostgreSQL settles on a
+// generic plan after five calls, and one costed while the table was new and without statistics
+// found the order through the status index (every new order is PENDING), reading thousands of
+// rows per call; the primary key is now the only way in.
 const ORDER_INSERT = `INSERT INTO orders (${ORDER_COLUMNS.map(([c]) => c).join(', ')})
   SELECT ${selectList(ORDER_COLUMNS, 'o_')}`;
 const ATTEMPT_INSERT = `INSERT INTO payment_attempts (${ATTEMPT_COLUMNS.map(([c]) => c).join(', ')})
@@ -256,8 +232,8 @@ const NEW_ORDER_WITH_CLAIM_SQL = `WITH claim AS (
 const CHANNEL_UPDATE = `upd AS (
     UPDATE orders SET channel_id = :channelId, channel_code = :channelCode, channel_trade_no = :channelTradeNo,
       pay_url = :payUrl, fee_amount = CAST(:feeAmount AS bigint), updated_at = CAST(:now AS bigint)
-    WHERE order_id = :orderId AND status = 'PENDING'
-    RETURNING *
+    WHERE order_id = :orderId AND (status = 'PENDING') IS TRUE
+    RETURNING ${ORDER_COLUMN_LIST}
   ),
   att AS (${ATTEMPT_INSERT} RETURNING id)`;
 

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { Database } from '../database/database.service';
+import { ORDER_COLUMN_LIST } from './order-columns';
 import { OrderEntity } from './entities/order.entity';
 import { OrderStatus, TRANSITION_FROM } from './order-state';
 
@@ -35,9 +36,12 @@ export class OrdersRepository {
 
   /** The hot read of 订单查询: plain SQL, no query builder. */
   async findById(em: EntityManager, orderId: string): Promise<OrderEntity | null> {
-    const { rows } = await Database.sql(em, `SELECT * FROM orders WHERE order_id = :orderId`, {
-      orderId,
-    });
+    const { rows } = await Database.sql(
+      em,
+      `SELECT ${ORDER_COLUMN_LIST} FROM orders WHERE order_id = :orderId`,
+      { orderId },
+      { prepared: true },
+    );
     return rows[0] ? Database.hydrate(em, OrderEntity, rows[0]) : null;
   }
 
