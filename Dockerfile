@@ -22,4 +22,4 @@ EXPOSE 3000
 HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \
   CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/health/ready').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
 # a bounded heap: V8 otherwise lets garbage pile up to several hundred MB under load
-CMD ["node", "--max-old-space-size=256", "--max-semi-space-size=8", "dist/main.js"]
+CMD ["node", "--max-old-space-size=256", "dist/main.js"]

@@ -272,7 +272,7 @@ async function startBaseline(url: string): Promise<Target> {
 async function startPaygate(databaseUrl: string): Promise<Target> {
   const port = await freePort();
   // the production command (npm run start:prod, the Dockerfile): a bounded heap
-  const child = spawn(process.execPath, ['--max-old-space-size=256', '--max-semi-space-size=8', join(ROOT, 'dist', 'main.js')], {
+  const child = spawn(process.execPath, ['--max-old-space-size=256', join(ROOT, 'dist', 'main.js')], {
     cwd: ROOT,
     env: {
       PATH: process.env.PATH ?? '',
