@@ -215,6 +215,21 @@ describe(`merchants, roles and audit on ${testEngine()}`, () => {
     expect(replay.status).toBe(201);
     expect(replay.headers['idempotent-replayed']).toBe('true');
     expect(replay.body).toEqual(first.body);
+    // the replay still shows the secrets; the row kept for it holds them only sealed
+    expect(replay.body.data.client_secret).toBe(first.body.data.client_secret);
+    const [stored] = await t.dataSource.query(
+      `SELECT response_body FROM idempotency_keys WHERE idempotency_key = 'create-merchant-001'`,
+    );
+    expect(stored.response_body).toMatch(/^v1:/);
+    expect(stored.response_body).not.toContain(first.body.data.client_secret);
+    expect(stored.response_body).not.toContain(first.body.data.webhook_secret);
+    expect(stored.response_body).not.toContain('Idem Shop');
+    // a row kept before responses were sealed (plain JSON) still replays
+    await t.dataSource.query(
+      `UPDATE idempotency_keys SET response_body = '${JSON.stringify(first.body).replace(/'/g, "''")}'
+       WHERE idempotency_key = 'create-merchant-001'`,
+    );
+    expect((await send('Idem Shop')).body).toEqual(first.body);
     const other = await send('Other Shop');
     expect(other.status).toBe(422);
     expect(other.body.reason).toBe('idempotency_key_reused');

@@ -12,7 +12,7 @@ import { ChannelResult, OrdersRepository } from './orders.repository';
 export interface StoredResponse {
   claim: IdempotencyClaim;
   status: number;
-  /** The exact response body, for the order as this write leaves it. */
+  /** The exact response body, sealed, for the order as this write leaves it. */
   body: (order: OrderEntity) => string;
 }
 

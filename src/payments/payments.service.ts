@@ -277,7 +277,7 @@ export class PaymentsService {
           idempotency && {
             claim: idempotency.claim,
             status: 201,
-            body: (o) => idempotency.responseBody(toOrderDto(o)),
+            body: (o) => idempotency.storedResponse(toOrderDto(o)),
           },
         );
         if (updated) {

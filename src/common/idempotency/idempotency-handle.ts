@@ -39,9 +39,9 @@ export class IdempotencyHandle {
     return this.claimed ? undefined : this.claim;
   }
 
-  /** The exact body the client will receive for `data`: what is stored for replays. */
-  responseBody(data: unknown): string {
-    return JSON.stringify(successEnvelope(data, this.requestId));
+  /** What is stored for replays of `data`: the exact body the client receives, sealed. */
+  storedResponse(data: unknown): string {
+    return this.service.sealResponse(successEnvelope(data, this.requestId));
   }
 
   async claimWithin(em: EntityManager): Promise<void> {

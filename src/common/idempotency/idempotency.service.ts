@@ -4,6 +4,7 @@ import { EntityManager } from 'typeorm';
 import { stringify } from 'safe-stable-stringify';
 import { AppError } from '../errors/app-error';
 import { Database } from '../../database/database.service';
+import { KeysService } from '../crypto/keys.service';
 import { IdempotencyClaim, IdempotencyRepository } from './idempotency.repository';
 
 /** How long a key is remembered. */
@@ -36,7 +37,22 @@ export class IdempotencyService {
   constructor(
     private readonly db: Database,
     private readonly keys: IdempotencyRepository,
+    private readonly crypto: KeysService,
   ) {}
+
+  /**
+   * A response as it is kept for replays: sealed (AES-256-GCM, the key of secrets at rest),
+   * because some creating responses carry a secret shown only once (a merchant's
+   * `client_secret` and `webhook_secret`), and the database must not hold them in clear.
+   */
+  sealResponse(body: unknown): string {
+    return this.crypto.secretBox.seal(JSON.stringify(body));
+  }
+
+  /** The stored response as the client receives it; rows written before sealing are plain JSON. */
+  private openResponse(stored: string): string {
+    return stored.startsWith('{') ? stored : this.crypto.secretBox.open(stored);
+  }
 
   static validKey(key: string): boolean {
     return PRINTABLE_ASCII.test(key);
@@ -101,7 +117,11 @@ export class IdempotencyService {
       existing.response_status !== null &&
       existing.response_body !== null
     ) {
-      return { kind: 'replay', status: existing.response_status, body: existing.response_body };
+      return {
+        kind: 'replay',
+        status: existing.response_status,
+        body: this.openResponse(existing.response_body),
+      };
     }
     if (existing.locked_until > now) throw new AppError('idempotency_in_progress');
     const won = await this.db.run((em) =>
@@ -112,7 +132,7 @@ export class IdempotencyService {
   }
 
   async complete(scope: string, key: string, status: number, body: unknown): Promise<void> {
-    await this.db.run((em) => this.keys.complete(em, scope, key, status, JSON.stringify(body)));
+    await this.db.run((em) => this.keys.complete(em, scope, key, status, this.sealResponse(body)));
   }
 
   /** Claims the key inside the caller's transaction: false when it is already taken. */
@@ -127,7 +147,7 @@ export class IdempotencyService {
     status: number,
     body: unknown,
   ): Promise<void> {
-    await this.keys.upsertCompleted(em, claim, status, JSON.stringify(body));
+    await this.keys.upsertCompleted(em, claim, status, this.sealResponse(body));
   }
 
   async store(claim: IdempotencyClaim, status: number, body: unknown): Promise<void> {
