@@ -143,7 +143,7 @@ function textSections(options: ReferenceOptions): Record<(typeof TEXT_SECTIONS)[
       '  timestamp).',
       '- Running paygate: Node.js 20.19 or later; a C++ toolchain the first time (`better-sqlite3`',
       '  compiles its addon); PostgreSQL 13 or later in production (SQLite for development, demos and',
-      '  a single instance); about 150 MB of memory per instance, up to 250 MB under full load.',
+      '  a single instance); about 150 MB of memory per instance, up to 270 MB under full load.',
       '',
       '## 功能时序图 Sequence diagram',
       '',
