@@ -71,6 +71,9 @@ describe('major units', () => {
     expect(() => fromMajorUnits('1.5', 'JPY')).toThrow(/more decimals/);
     expect(() => fromMajorUnits('1e3', 'CNY')).toThrow(/not a decimal/);
     expect(() => fromMajorUnits('', 'CNY')).toThrow();
+    // a fraction of a fen is refused, not rounded to "0.11"
+    expect(() => toMajorUnits(10.5, 'CNY')).toThrow(/whole number/);
+    expect(() => toMajorUnits(2 ** 53, 'CNY')).toThrow(/whole number/);
   });
 
   it('round-trips every amount', () => {

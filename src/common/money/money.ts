@@ -7,7 +7,11 @@ import { CURRENCY_EXPONENTS } from '../validation/decorators';
  * is ever a binary float, and every rounding is half-up, done here and nowhere else.
  */
 
+/** A whole number of minor units as a plain integer; anything else is refused, never rounded. */
 function toSafe(value: Big): number {
+  if (!value.eq(value.round(0, Big.roundDown))) {
+    throw new RangeError(`amount ${value.toString()} is not a whole number of minor units`);
+  }
   const n = Number(value.toFixed(0));
   if (!Number.isSafeInteger(n))
     throw new RangeError(`amount ${value.toString()} is outside the safe range`);
@@ -35,9 +39,15 @@ export function currencyExponent(currency: string): number {
   return exponent;
 }
 
-/** 1000 fen → "10.00"; 1000 yen → "1000". For people and for providers that speak yuan. */
+/**
+ * 1000 fen → "10.00"; 1000 yen → "1000". For people and for providers that speak yuan. The
+ * amount must be a whole number of minor units; dividing by a power of ten is exact in big.js.
+ */
 export function toMajorUnits(amount: number, currency: string): string {
   const exponent = currencyExponent(currency);
+  if (!Number.isSafeInteger(amount)) {
+    throw new RangeError(`amount ${amount} is not a whole number of minor units`);
+  }
   return new Big(amount).div(new Big(10).pow(exponent)).toFixed(exponent);
 }
 
