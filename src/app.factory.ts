@@ -4,7 +4,8 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyInstance, LogController } from 'fastify';
 import { DestinationStream } from 'pino';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
-import { AppModule } from './app.module';
+import { AppModule, globalEnhancers } from './app.module';
+import { HotRoutes } from './common/http/hot-routes';
 import { registerBodyParsers } from './common/http/body-parsers';
 import { registerStatusOverride } from './common/http/envelope';
 import { clientErrorHandler, frameworkErrors } from './common/http/framework-errors';
@@ -50,6 +51,7 @@ export async function createApp(
   options: CreateAppOptions = {},
 ): Promise<NestFastifyApplication> {
   const routes = new RouteTable();
+  const hotRoutes = new HotRoutes();
   const logger = createPino(config, options.logDestination);
   const adapter = new FastifyAdapter({
     bodyLimit: config.bodyLimitBytes,
@@ -67,7 +69,10 @@ export async function createApp(
     routerOptions: { maxParamLength: 256, ignoreTrailingSlash: true },
   });
   const fastify = adapter.getInstance();
-  fastify.addHook('onRoute', (route) => routes.add(route.method, route.url));
+  fastify.addHook('onRoute', (route) => {
+    routes.add(route.method, route.url);
+    hotRoutes.adopt(route);
+  });
   registerBodyParsers(fastify, config.bodyLimitBytes);
   registerStatusOverride(fastify);
   if (options.observeResponse) observeResponses(fastify, options.observeResponse);
@@ -118,6 +123,7 @@ export async function createApp(
   }
   app.enableShutdownHooks();
   await app.init();
+  hotRoutes.bind(globalEnhancers(app));
   await fastify.ready();
   return app;
 }

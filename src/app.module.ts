@@ -1,4 +1,11 @@
-import { DynamicModule, ExecutionContext, Module } from '@nestjs/common';
+import {
+  CanActivate,
+  DynamicModule,
+  ExecutionContext,
+  INestApplicationContext,
+  Module,
+  PipeTransform,
+} from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
 import { ScheduleModule } from '@nestjs/schedule';
 import { ThrottlerModule } from '@nestjs/throttler';
@@ -20,6 +27,7 @@ import { AllExceptionsFilter } from './common/errors/all-exceptions.filter';
 import { ContentNegotiationInterceptor } from './common/http/content-negotiation.interceptor';
 import { EnvelopeInterceptor } from './common/http/envelope.interceptor';
 import { HttpPipelineInterceptor } from './common/http/http-pipeline.interceptor';
+import { GlobalEnhancers } from './common/http/hot-routes';
 import { RouteTable } from './common/http/route-table';
 import { RateLimitGuard, rateLimitTracker } from './common/rate-limit/rate-limit.guard';
 import { RedisRateLimitStorage } from './common/rate-limit/redis-rate-limit.storage';
@@ -28,6 +36,28 @@ import { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
 import { OpsModule } from './ops/ops.module';
+
+/** The validation pipe every body, query and path parameter goes through. */
+export const REQUEST_PIPE = Symbol('paygate.requestPipe');
+
+/** Who is calling, maintenance, may they, how often: the guards of every route, in this order. */
+export const GLOBAL_GUARDS = [
+  AuthenticationGuard,
+  MaintenanceGuard,
+  RolesGuard,
+  RateLimitGuard,
+] as const;
+
+/** The enhancers Nest applies to every route, for the hot routes that call them directly. */
+export function globalEnhancers(app: INestApplicationContext): GlobalEnhancers {
+  return {
+    guards: GLOBAL_GUARDS.map((guard) => app.get<CanActivate>(guard)),
+    pipe: app.get<PipeTransform>(REQUEST_PIPE),
+    interceptor: app.get(HttpPipelineInterceptor),
+    filter: app.get(AllExceptionsFilter),
+    controller: (type) => app.get(type),
+  };
+}
 
 @Module({})
 export class AppModule {
@@ -80,21 +110,21 @@ export class AppModule {
       providers: [
         { provide: RouteTable, useValue: routes },
         {
-          provide: APP_FILTER,
+          provide: AllExceptionsFilter,
           inject: [RouteTable, AppConfig],
           useFactory: (table: RouteTable, cfg: AppConfig) =>
             new AllExceptionsFilter(table, cfg.bodyLimitBytes),
         },
-        { provide: APP_PIPE, useFactory: createValidationPipe },
-        // guards run in this order: who is calling, maintenance, may they, how often
-        { provide: APP_GUARD, useExisting: AuthenticationGuard },
-        { provide: APP_GUARD, useExisting: MaintenanceGuard },
-        { provide: APP_GUARD, useExisting: RolesGuard },
-        { provide: APP_GUARD, useClass: RateLimitGuard },
+        { provide: APP_FILTER, useExisting: AllExceptionsFilter },
+        { provide: REQUEST_PIPE, useFactory: createValidationPipe },
+        { provide: APP_PIPE, useExisting: REQUEST_PIPE },
+        RateLimitGuard,
+        ...GLOBAL_GUARDS.map((guard) => ({ provide: APP_GUARD, useExisting: guard })),
         // the interceptor layers, chained by HttpPipelineInterceptor
         ContentNegotiationInterceptor,
         EnvelopeInterceptor,
-        { provide: APP_INTERCEPTOR, useClass: HttpPipelineInterceptor },
+        HttpPipelineInterceptor,
+        { provide: APP_INTERCEPTOR, useExisting: HttpPipelineInterceptor },
       ],
     };
   }

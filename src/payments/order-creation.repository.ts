@@ -101,10 +101,9 @@ export class OrderCreationRepository {
     attempt: PaymentAttemptEntity,
     claim?: IdempotencyClaim,
   ): Promise<boolean> {
-    const params = {
-      ...prefixed(ORDER_COLUMNS, order, 'o_'),
-      ...prefixed(ATTEMPT_COLUMNS, attempt, 'a_'),
-    };
+    const params: Record<string, unknown> = {};
+    prefixed(params, ORDER_COLUMNS, order, 'o_');
+    prefixed(params, ATTEMPT_COLUMNS, attempt, 'a_');
     if (claim) {
       Object.assign(params, {
         c_scope: claim.scope,
@@ -133,12 +132,8 @@ export class OrderCreationRepository {
     now: number,
     response?: StoredResponse,
   ): Promise<OrderEntity | null> {
-    const params: Record<string, unknown> = {
-      ...result,
-      orderId: order.orderId,
-      now,
-      ...prefixed(ATTEMPT_COLUMNS, attempt, 'a_'),
-    };
+    const params: Record<string, unknown> = { ...result, orderId: order.orderId, now };
+    prefixed(params, ATTEMPT_COLUMNS, attempt, 'a_');
     if (response) {
       // The stored body describes the order as this very statement leaves it: while PENDING
       // only this statement changes the fields a response shows, and if the order is no longer
@@ -196,14 +191,14 @@ function selectList(columns: [string, string, string?][], prefix: string): strin
     .join(', ');
 }
 
+/** Adds the entity's columns to `params` as `<prefix><column>`. */
 function prefixed<T>(
+  params: Record<string, unknown>,
   columns: [string, keyof T, string?][],
   entity: T,
   prefix: string,
-): Record<string, unknown> {
-  return Object.fromEntries(
-    columns.map(([column, property]) => [`${prefix}${column}`, entity[property] ?? null]),
-  );
+): void {
+  for (const [column, property] of columns) params[prefix + column] = entity[property] ?? null;
 }
 
 // PostgreSQL's one-statement forms, built once and run as prepared statements. Parameters in a

@@ -19,6 +19,7 @@ import {
 } from '@nestjs/swagger';
 import { CurrentPrincipal, Principal, Roles } from '../auth/principal';
 import { HttpResult } from '../common/http/envelope';
+import { HotRoute } from '../common/http/hot-routes';
 import {
   IdempotencyContext,
   IdempotencyKey,
@@ -49,6 +50,7 @@ const CreatePaymentOperation = (operation: { summary: string; description: strin
         'The existing order: its merchant_order_no was sent before with the same fields.',
     }),
     Idempotent({ deferred: true }),
+    HotRoute(),
     ApiErrors(
       'invalid_amount',
       'invalid_currency',
@@ -108,6 +110,7 @@ export class PaymentsController {
   }
 
   @Get()
+  @HotRoute()
   @ApiExtraModels(OrderDto, OrderPageDto)
   @ApiOkResponse({
     schema: { oneOf: [{ $ref: getSchemaPath(OrderDto) }, { $ref: getSchemaPath(OrderPageDto) }] },
@@ -127,6 +130,7 @@ export class PaymentsController {
   }
 
   @Get(':order_id')
+  @HotRoute()
   @ApiErrors('order_not_found')
   @ApiOperation({
     summary: '订单查询 Get a payment order',
