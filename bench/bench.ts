@@ -7,7 +7,7 @@
  */
 import { ChildProcess, execSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { AddressInfo, createServer } from 'node:net';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -34,6 +34,12 @@ interface ScenarioResult {
   requests: number;
   errors: number;
   non_2xx: number;
+  /**
+   * CPU time per request (user + system, microseconds) of the server process, of every
+   * PostgreSQL process and of the load generator (this process), over the measured run: what
+   * each request costs each party, which varies far less than requests/s on a shared machine.
+   */
+  cpu_us_per_request: { server: number; postgres: number; load_generator: number };
 }
 
 interface Target {
@@ -115,6 +121,10 @@ async function main(): Promise<void> {
       create_p99: ratio(best(pg.paygate_create).p99_ms, best(pg.baseline_create).p99_ms),
       query_p99: ratio(best(pg.paygate_query).p99_ms, best(pg.baseline_query).p99_ms),
     },
+    ceilings: {
+      create: ceiling(best(pg.paygate_create), best(pg.baseline_create)),
+      query: ceiling(best(pg.paygate_query), best(pg.baseline_query)),
+    },
     paygate_peak_rss_mb: peakRss,
   };
   results.postgres = postgres;
@@ -180,6 +190,7 @@ async function load(
   collectIds: boolean,
 ): Promise<ScenarioResult> {
   const inFlight = new Set<{ current?: PendingRequest }>();
+  const before = cpuNow(target.process.pid!);
   const instance = autocannon({
     url: target.url,
     connections: CONNECTIONS,
@@ -217,6 +228,7 @@ async function load(
     ],
   });
   const result = await instance;
+  const cpu = cpuSince(before, result.requests.total);
   for (const slot of inFlight) {
     const pending = slot.current;
     if (!pending) continue;
@@ -243,6 +255,66 @@ async function load(
     requests: result.requests.total,
     errors: result.errors + result.timeouts,
     non_2xx: result.non2xx,
+    cpu_us_per_request: cpu,
+  };
+}
+
+/**
+ * What the measured CPU costs allow at most: the requests/s if paygate's own process cost
+ * nothing and the machine's cores did only PostgreSQL's and the load generator's share of
+ * each paygate request, as a ratio to the baseline. A ratio target above it cannot be met on
+ * this machine by making paygate's code faster; only by asking less of the database.
+ */
+function ceiling(paygate: ScenarioResult, baseline: ScenarioResult): { requests_per_second: number; ratio: number } {
+  const others = paygate.cpu_us_per_request.postgres + paygate.cpu_us_per_request.load_generator;
+  const rps = others > 0 ? Math.round((cpus().length * 1e6) / others) : 0;
+  return { requests_per_second: rps, ratio: Math.round((rps / baseline.requests_per_second) * 1000) / 1000 };
+}
+
+const CLOCK_TICKS = Number(execSync('getconf CLK_TCK').toString().trim()) || 100;
+
+interface CpuReading {
+  pid: number;
+  server: number;
+  /** Per PostgreSQL process: a backend that ends mid-run must not subtract its whole past. */
+  postgres: Map<string, number>;
+  loadGenerator: number;
+}
+
+/** CPU seconds so far of a process, from /proc (utime + stime). */
+function processCpu(pid: number | string): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+}
+
+/** Every PostgreSQL process of this machine (the postmaster, its backends and workers). */
+function postgresCpu(): Map<string, number> {
+  const readings = new Map<string, number>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/comm`, 'utf8').trim() !== 'postgres') continue;
+      readings.set(entry, processCpu(entry));
+    } catch {
+      // the process ended meanwhile
+    }
+  }
+  return readings;
+}
+
+function cpuNow(pid: number): CpuReading {
+  const own = process.cpuUsage();
+  return { pid, server: processCpu(pid), postgres: postgresCpu(), loadGenerator: (own.user + own.system) / 1e6 };
+}
+
+function cpuSince(before: CpuReading, requests: number): ScenarioResult['cpu_us_per_request'] {
+  const now = cpuNow(before.pid);
+  const per = (seconds: number) => (requests > 0 ? Math.round((seconds * 1e6) / requests) : 0);
+  return {
+    server: per(now.server - before.server),
+    // the processes alive at the end (one that ended during the run is not counted)
+    postgres: per([...now.postgres].reduce((sum, [pid, cpu]) => sum + cpu - (before.postgres.get(pid) ?? 0), 0)),
+    load_generator: per(now.loadGenerator - before.loadGenerator),
   };
 }
 
@@ -412,17 +484,25 @@ function log(message: string): void {
 }
 
 function printSummary(
-  postgres: { best: Record<string, ScenarioResult>; ratios: Record<string, number>; paygate_peak_rss_mb: number },
+  postgres: {
+    best: Record<string, ScenarioResult>;
+    ratios: Record<string, number>;
+    ceilings: Record<string, { requests_per_second: number; ratio: number }>;
+    paygate_peak_rss_mb: number;
+  },
   sqlite: { best: Record<string, ScenarioResult>; paygate_peak_rss_mb: number },
 ): void {
   const row = (name: string, r: ScenarioResult) =>
-    `${name.padEnd(26)} ${String(r.requests_per_second).padStart(7)} req/s  p50 ${String(r.p50_ms).padStart(4)} ms  p99 ${String(r.p99_ms).padStart(4)} ms  errors ${r.errors}  non-2xx ${r.non_2xx}`;
+    `${name.padEnd(26)} ${String(r.requests_per_second).padStart(7)} req/s  p50 ${String(r.p50_ms).padStart(4)} ms  p99 ${String(r.p99_ms).padStart(4)} ms  errors ${r.errors}  non-2xx ${r.non_2xx}  CPU µs/req: server ${r.cpu_us_per_request.server}, postgres ${r.cpu_us_per_request.postgres}, load ${r.cpu_us_per_request.load_generator}`;
   const lines = [
     '',
     'PostgreSQL (best of the rounds)',
     ...Object.entries(postgres.best).map(([k, v]) => row(k, v)),
     `ratios paygate/baseline: create ${postgres.ratios.create_rps} (target >= 0.5), query ${postgres.ratios.query_rps} (target >= 0.7)`,
     `p99 paygate/baseline: create ${postgres.ratios.create_p99}, query ${postgres.ratios.query_p99} (target <= 2)`,
+    `ceiling if paygate's process cost nothing (PostgreSQL + load generator CPU per request on ${cpus().length} cores): ` +
+      `create ${postgres.ceilings.create.requests_per_second} req/s = ${postgres.ceilings.create.ratio} of the baseline, ` +
+      `query ${postgres.ceilings.query.requests_per_second} req/s = ${postgres.ceilings.query.ratio}`,
     `paygate peak RSS ${postgres.paygate_peak_rss_mb} MB (target <= 300)`,
     '',
     'SQLite (paygate alone)',

@@ -1,5 +1,4 @@
 import { Socket } from 'node:net';
-import helmet from '@fastify/helmet';
 import { NestFactory } from '@nestjs/core';
 import { FastifyInstance, LogController } from 'fastify';
 import { DestinationStream } from 'pino';
@@ -12,6 +11,7 @@ import { clientErrorHandler, frameworkErrors } from './common/http/framework-err
 import { AppLogger, createPino, requestLogContext, scrubUrl } from './common/logging/logging';
 import { requestIdFor } from './common/http/request-id';
 import { RouteTable } from './common/http/route-table';
+import { registerSecurityHeaders } from './common/http/security-headers';
 import { AppConfig } from './config/app-config';
 import { readChangelog } from './docs/changelog';
 import { buildOpenApiDocument, setupSwaggerUi } from './docs/openapi';
@@ -112,7 +112,10 @@ export async function createApp(
   });
 
   closeConnectionsOnShutdown(fastify);
-  await app.register(helmet, { contentSecurityPolicy: false, crossOriginEmbedderPolicy: false });
+  registerSecurityHeaders(fastify, {
+    contentSecurityPolicy: false,
+    crossOriginEmbedderPolicy: false,
+  });
   if (config.corsOrigins.length > 0) {
     app.enableCors({ origin: config.corsOrigins, credentials: false });
   }

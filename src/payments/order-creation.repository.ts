@@ -4,7 +4,7 @@ import { IdempotencyClaim } from '../common/idempotency/idempotency.repository';
 import { Database } from '../database/database.service';
 import { AttemptsRepository } from './attempts.repository';
 import { OrderEntity } from './entities/order.entity';
-import { ORDER_COLUMNS, ORDER_COLUMN_LIST } from './order-columns';
+import { ORDER_COLUMNS } from './order-columns';
 import { PaymentAttemptEntity } from './entities/payment-attempt.entity';
 import { ChannelResult, OrdersRepository } from './orders.repository';
 
@@ -134,18 +134,20 @@ export class OrderCreationRepository {
   ): Promise<OrderEntity | null> {
     const params: Record<string, unknown> = { ...result, orderId: order.orderId, now };
     prefixed(params, ATTEMPT_COLUMNS, attempt, 'a_');
+    // The order as this statement leaves it, as far as a response shows: while PENDING only
+    // this statement changes those fields (every other change moves the order out of PENDING,
+    // and then nothing is updated), so it is the order written before plus the channel's
+    // answer. The stored response describes exactly this; not reading the row back saves
+    // parsing ~30 columns on every create.
+    const written: OrderEntity = { ...order, ...result, updatedAt: now };
     if (response) {
-      // The stored body describes the order as this very statement leaves it: while PENDING
-      // only this statement changes the fields a response shows, and if the order is no longer
-      // PENDING nothing is updated and nothing stored.
-      const expected: OrderEntity = { ...order, ...result, updatedAt: now };
       Object.assign(params, {
         r_scope: response.claim.scope,
         r_key: response.claim.key,
         r_endpoint: response.claim.endpoint,
         r_hash: response.claim.requestHash,
         r_status: response.status,
-        r_body: response.body(expected),
+        r_body: response.body(written),
         r_locked: response.claim.lockedUntil,
         r_now: response.claim.now,
         r_expires: response.claim.expiresAt,
@@ -157,7 +159,7 @@ export class OrderCreationRepository {
       params,
       { prepared: true },
     );
-    return rows[0] ? Database.hydrate(em, OrderEntity, rows[0]) : null;
+    return rows[0] ? written : null;
   }
 
   private async claim(em: EntityManager, claim: IdempotencyClaim): Promise<boolean> {
@@ -228,11 +230,11 @@ const CHANNEL_UPDATE = `upd AS (
     UPDATE orders SET channel_id = :channelId, channel_code = :channelCode, channel_trade_no = :channelTradeNo,
       pay_url = :payUrl, fee_amount = CAST(:feeAmount AS bigint), updated_at = CAST(:now AS bigint)
     WHERE order_id = :orderId AND (status = 'PENDING') IS TRUE
-    RETURNING ${ORDER_COLUMN_LIST}
+    RETURNING order_id
   ),
   att AS (${ATTEMPT_INSERT} RETURNING id)`;
 
-const CHANNEL_SUCCESS_SQL = `WITH ${CHANNEL_UPDATE} SELECT * FROM upd`;
+const CHANNEL_SUCCESS_SQL = `WITH ${CHANNEL_UPDATE} SELECT order_id FROM upd`;
 
 const CHANNEL_SUCCESS_WITH_RESPONSE_SQL = `WITH ${CHANNEL_UPDATE},
   stored AS (
@@ -244,4 +246,4 @@ const CHANNEL_SUCCESS_WITH_RESPONSE_SQL = `WITH ${CHANNEL_UPDATE},
       SET status = 'completed', response_status = excluded.response_status, response_body = excluded.response_body
     RETURNING 1
   )
-  SELECT * FROM upd`;
+  SELECT order_id FROM upd`;
