@@ -1,6 +1,3 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { verifyWebhookSignature } from '../../src/webhooks/webhook-signature';
 import { ReceivedRequest, WebhookReceiver } from '../helpers/webhook-receiver';
 import {
@@ -17,10 +14,10 @@ import {
   token,
   traffic,
 } from './support/api';
+import { scratchDatabase, ScratchDatabase } from './support/database';
 import { FakeClock } from './support/fake-clock';
 import { reportFigures, tally } from './support/figures';
 import { deploymentEnv, PaygateProcess } from './support/paygate-process';
-import { PostgresCluster } from './support/postgres-cluster';
 
 /**
  * TESTING.md 10: paygate's wall clock moved under it (libfaketime), as when a server's clock is
@@ -35,8 +32,7 @@ const DAY_MS = 24 * HOUR_MS;
 const TZ = 'Asia/Shanghai';
 
 describe.each(['postgres', 'sqlite'] as const)('clock shifts on %s', (engine) => {
-  let cluster: PostgresCluster | undefined;
-  let sqliteDir: string | undefined;
+  let database: ScratchDatabase | undefined;
   let clock: FakeClock;
   let receiver: WebhookReceiver;
   let paygate: PaygateProcess;
@@ -48,14 +44,8 @@ describe.each(['postgres', 'sqlite'] as const)('clock shifts on %s', (engine) =>
 
   beforeAll(async () => {
     calls = traffic.since();
-    let databaseUrl: string;
-    if (engine === 'postgres') {
-      cluster = await PostgresCluster.create();
-      databaseUrl = await cluster.createDatabase('paygate');
-    } else {
-      sqliteDir = mkdtempSync(join(tmpdir(), 'paygate-faults-sqlite-'));
-      databaseUrl = `sqlite:${join(sqliteDir, 'paygate.sqlite')}`;
-    }
+    database = await scratchDatabase(engine);
+    const databaseUrl = database.url;
     clock = FakeClock.create();
     receiver = await WebhookReceiver.start();
     paygate = await PaygateProcess.start('clocked', {
@@ -74,8 +64,7 @@ describe.each(['postgres', 'sqlite'] as const)('clock shifts on %s', (engine) =>
   afterAll(async () => {
     await paygate?.stop();
     await receiver?.close();
-    cluster?.destroy();
-    if (sqliteDir) rmSync(sqliteDir, { recursive: true, force: true });
+    database?.destroy();
     clock?.destroy();
     reportFigures(`clock-shift-${engine}`, {
       sent: calls.sent(),

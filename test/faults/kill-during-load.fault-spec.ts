@@ -1,6 +1,3 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import {
   adminToken,
   Answer,
@@ -9,11 +6,10 @@ import {
   createSandboxChannel,
   eventually,
 } from './support/api';
-import { sqlCount, sqlRows } from './support/database';
+import { sqlCount, sqlRows, scratchDatabase, ScratchDatabase } from './support/database';
 import { Figures, reportFigures, tally } from './support/figures';
 import { CreateRequest, retryCreate, startCreateLoad } from './support/load';
 import { deploymentEnv, PaygateProcess } from './support/paygate-process';
-import { PostgresCluster } from './support/postgres-cluster';
 
 /**
  * TESTING.md 5: `kill -9` in the middle of create-order load, then a restart on the same
@@ -32,25 +28,18 @@ const is2xx = (a: Answer) => a.status >= 200 && a.status < 300;
 const orderIdOf = (a: Answer) => (a.body as { data: { order_id: string } }).data.order_id;
 
 describe.each(['postgres', 'sqlite'] as const)('kill -9 during create load on %s', (engine) => {
-  let cluster: PostgresCluster | undefined;
-  let sqliteDir: string | undefined;
+  let database: ScratchDatabase | undefined;
   let databaseUrl: string;
   const instances: PaygateProcess[] = [];
 
   beforeAll(async () => {
-    if (engine === 'postgres') {
-      cluster = await PostgresCluster.create();
-      databaseUrl = await cluster.createDatabase('paygate');
-    } else {
-      sqliteDir = mkdtempSync(join(tmpdir(), 'paygate-faults-sqlite-'));
-      databaseUrl = `sqlite:${join(sqliteDir, 'paygate.sqlite')}`;
-    }
+    database = await scratchDatabase(engine);
+    databaseUrl = database.url;
   });
 
   afterAll(async () => {
     for (const instance of instances) await instance.stop();
-    cluster?.destroy();
-    if (sqliteDir) rmSync(sqliteDir, { recursive: true, force: true });
+    database?.destroy();
   });
 
   it('loses no acknowledged order, leaves none half made, and retries return the same order', async () => {

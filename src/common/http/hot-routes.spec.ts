@@ -167,18 +167,27 @@ async function call(
   return r;
 }
 
+/** Marked routes registered and bound; `send` serves one request through a route's handler. */
+function served(guardAnswers?: boolean[]) {
+  const routes = new HotRoutes(entries);
+  const handlers = register(routes);
+  const h = harness(guardAnswers);
+  routes.bind(h.enhancers);
+  const send = (route: string, request: Record<string, unknown>) =>
+    call(handlers[route], request, h.log);
+  return { ...h, send };
+}
+
 describe('hot routes', () => {
   it('serve a marked route through the global enhancers in Nest order', async () => {
-    const routes = new HotRoutes(entries);
-    const handlers = register(routes);
-    const h = harness();
-    routes.bind(h.enhancers);
+    const h = served();
 
-    const r = await call(
-      handlers['POST /v1/things'],
-      { body: { name: 'lamp' }, caller: 'merchant-7', params: {}, query: {} },
-      h.log,
-    );
+    const r = await h.send('POST /v1/things', {
+      body: { name: 'lamp' },
+      caller: 'merchant-7',
+      params: {},
+      query: {},
+    });
 
     expect(r.statusCode).toBe(201);
     expect(r.body).toEqual({ wrapped: { created: 'lamp', caller: 'who:merchant-7' } });
@@ -194,12 +203,9 @@ describe('hot routes', () => {
   });
 
   it('honour @HttpCode and pipe path parameters', async () => {
-    const routes = new HotRoutes(entries);
-    const handlers = register(routes);
-    const h = harness();
-    routes.bind(h.enhancers);
+    const h = served();
 
-    const r = await call(handlers['POST /v1/things/:id/touch'], { params: { id: 'abc' } }, h.log);
+    const r = await h.send('POST /v1/things/:id/touch', { params: { id: 'abc' } });
 
     expect(r.statusCode).toBe(200);
     expect(r.body).toEqual({ wrapped: { touched: 'ABC' } });
@@ -212,12 +218,9 @@ describe('hot routes', () => {
   });
 
   it('refuse with 403 when a guard says no, without running the handler', async () => {
-    const routes = new HotRoutes(entries);
-    const handlers = register(routes);
-    const h = harness([true, false]);
-    routes.bind(h.enhancers);
+    const h = served([true, false]);
 
-    const r = await call(handlers['POST /v1/things'], { body: { name: 'x' }, caller: 'c' }, h.log);
+    const r = await h.send('POST /v1/things', { body: { name: 'x' }, caller: 'c' });
 
     expect(h.caught).toHaveLength(1);
     expect(h.caught[0]).toBeInstanceOf(ForbiddenException);
@@ -227,16 +230,9 @@ describe('hot routes', () => {
   });
 
   it('hand what the handler throws to the exception filter', async () => {
-    const routes = new HotRoutes(entries);
-    const handlers = register(routes);
-    const h = harness();
-    routes.bind(h.enhancers);
+    const h = served();
 
-    const r = await call(
-      handlers['POST /v1/things/:id/touch'],
-      { params: { id: 'broken' } },
-      h.log,
-    );
+    const r = await h.send('POST /v1/things/:id/touch', { params: { id: 'broken' } });
 
     expect((h.caught[0] as Error).message).toBe('handler failed');
     expect(r.statusCode).toBe(500);

@@ -1,4 +1,5 @@
 import { ADMIN_ID, ADMIN_SECRET } from './paygate-process';
+import type { TestMerchant } from '../../helpers/test-app';
 
 export const SANDBOX_SECRET = 'sandbox-faults-secret-0123456789abcdef';
 
@@ -129,13 +130,8 @@ export function adminToken(baseUrl: string): Promise<string> {
   return token(baseUrl, ADMIN_ID, ADMIN_SECRET);
 }
 
-export interface Merchant {
-  sourceId: number;
-  clientId: string;
-  clientSecret: string;
-  webhookSecret: string;
-  token: string;
-}
+/** A merchant as the e2e specs know it, here made over a real port. */
+export type Merchant = TestMerchant;
 
 export async function createMerchant(
   baseUrl: string,

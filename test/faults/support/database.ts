@@ -1,5 +1,31 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import Sqlite from 'better-sqlite3';
 import { Client } from 'pg';
+import { PostgresCluster } from './postgres-cluster';
+
+/** A database of its own for one scenario, and how to remove it afterwards. */
+export interface ScratchDatabase {
+  url: string;
+  destroy(): void;
+}
+
+/**
+ * PostgreSQL: a private cluster (initdb on a port of its own, so a scenario may crash or stop
+ * it); SQLite: a file in a temporary folder.
+ */
+export async function scratchDatabase(engine: 'postgres' | 'sqlite'): Promise<ScratchDatabase> {
+  if (engine === 'postgres') {
+    const cluster = await PostgresCluster.create();
+    return { url: await cluster.createDatabase('paygate'), destroy: () => cluster.destroy() };
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'paygate-faults-sqlite-'));
+  return {
+    url: `sqlite:${join(dir, 'paygate.sqlite')}`,
+    destroy: () => rmSync(dir, { recursive: true, force: true }),
+  };
+}
 
 /**
  * Reads paygate's database directly, beside the running instances, to check what the API
