@@ -3,16 +3,22 @@ import { createHash } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager, EntityTarget, ObjectLiteral } from 'typeorm';
 import { AppConfig, DatabaseEngine } from '../config/app-config';
+import { isDatabaseUnavailable } from './database-errors';
 import { bindNamedParameters } from './named-parameters';
+import { PreparedQuery, PreparedResult } from './prepared-query';
 
-/** The part of a `pg` client the prepared path uses. */
+/** The part of a `pg` client and pool the prepared path uses. */
 interface PgClient {
-  query<Row>(config: {
-    name: string;
-    text: string;
-    values: unknown[];
-  }): Promise<{ rows: Row[]; rowCount: number | null }>;
+  query(submittable: object): unknown;
+  on(event: 'error', listener: (error: Error) => void): unknown;
+  release(error?: Error): void;
 }
+interface PgPool {
+  connect(): Promise<PgClient>;
+}
+
+/** Pooled clients that already carry the listener below. */
+const guardedClients = new WeakSet<PgClient>();
 
 const statementNames = new Map<string, string>();
 
@@ -84,18 +90,53 @@ export class Database {
   ): Promise<SqlResult<Row>> {
     const engine = em.connection.options.type === 'postgres' ? 'postgres' : 'sqlite';
     const [query, values] = bindNamedParameters(sql, params, engine);
+    if (options.prepared && engine === 'postgres') {
+      const result = await Database.prepared<Row>(em, statementName(query), query, values);
+      return { rows: result.rows, affected: result.rowCount ?? result.rows.length };
+    }
     const runner = em.queryRunner ?? em.connection.createQueryRunner();
     try {
-      if (options.prepared && engine === 'postgres') {
-        const client = (await runner.connect()) as PgClient;
-        const result = await client.query<Row>({ name: statementName(query), text: query, values });
-        return { rows: result.rows, affected: result.rowCount ?? result.rows.length };
-      }
       const result = await runner.query(query, values, true);
       const rows = (result.records ?? []) as Row[];
       return { rows, affected: result.affected ?? rows.length };
     } finally {
       if (!em.queryRunner) await runner.release();
+    }
+  }
+
+  /**
+   * A prepared statement on the unit's own connection inside a transaction; otherwise straight
+   * on a pooled `pg` client: a query runner per statement (its bookkeeping and listeners) cost
+   * more than the statement's own client work on an order read.
+   */
+  private static async prepared<Row>(
+    em: EntityManager,
+    name: string,
+    text: string,
+    values: unknown[],
+  ): Promise<PreparedResult<Row>> {
+    if (em.queryRunner) {
+      const client = (await em.queryRunner.connect()) as PgClient;
+      return PreparedQuery.run<Row>(client, name, text, values);
+    }
+    const pool = (em.connection.driver as unknown as { master: PgPool }).master;
+    const client = await pool.connect();
+    if (!guardedClients.has(client)) {
+      // while a client is checked out the pool does not listen for its errors; a connection
+      // lost then fails the statement (pg errors every query on it), and must not crash the
+      // process as an unheard 'error' event would
+      client.on('error', () => undefined);
+      guardedClients.add(client);
+    }
+    let failure: Error | undefined;
+    try {
+      return await PreparedQuery.run<Row>(client, name, text, values);
+    } catch (error) {
+      failure = error as Error;
+      throw error;
+    } finally {
+      // a client whose connection failed is discarded by the pool, never reused
+      client.release(failure && isDatabaseUnavailable(failure) ? failure : undefined);
     }
   }
 
