@@ -49,7 +49,8 @@ const CreatePaymentOperation = (operation: { summary: string; description: strin
       description:
         'The existing order: its merchant_order_no was sent before with the same fields.',
     }),
-    Idempotent({ deferred: true }),
+    // the stored response is the order as its row holds it, in clear: sealing it hid nothing
+    Idempotent({ deferred: true, sealed: false }),
     HotRoute(),
     ApiErrors(
       'invalid_amount',

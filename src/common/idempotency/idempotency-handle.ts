@@ -28,6 +28,8 @@ export class IdempotencyHandle {
     private readonly service: IdempotencyService,
     readonly claim: IdempotencyClaim,
     private readonly requestId: string,
+    /** Whether stored responses are sealed (see `IdempotentOptions.sealed`). */
+    private readonly sealed = true,
   ) {}
 
   get key(): string {
@@ -39,9 +41,9 @@ export class IdempotencyHandle {
     return this.claimed ? undefined : this.claim;
   }
 
-  /** What is stored for replays of `data`: the exact body the client receives, sealed. */
+  /** What is stored for replays of `data`: the exact body the client receives, sealed unless the route says otherwise. */
   storedResponse(data: unknown): string {
-    return this.service.sealResponse(successEnvelope(data, this.requestId));
+    return this.service.sealResponse(successEnvelope(data, this.requestId), this.sealed);
   }
 
   async claimWithin(em: EntityManager): Promise<void> {
@@ -52,7 +54,13 @@ export class IdempotencyHandle {
 
   /** Stores the success envelope the client is about to receive. */
   async completeWithin(em: EntityManager, status: number, data: unknown): Promise<void> {
-    await this.service.storeWithin(em, this.claim, status, successEnvelope(data, this.requestId));
+    await this.service.storeWithin(
+      em,
+      this.claim,
+      status,
+      successEnvelope(data, this.requestId),
+      this.sealed,
+    );
     this.completed = true;
   }
 }

@@ -89,7 +89,12 @@ export class IdempotencyInterceptor implements NestInterceptor {
       );
     }
 
-    const handle = new IdempotencyHandle(this.idempotency, claim, request.id);
+    const handle = new IdempotencyHandle(
+      this.idempotency,
+      claim,
+      request.id,
+      options.sealed ?? true,
+    );
     request.idempotency = handle;
     const run = (): Observable<unknown> =>
       defer(() => next.handle()).pipe(

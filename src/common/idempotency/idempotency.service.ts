@@ -45,8 +45,9 @@ export class IdempotencyService {
    * because some creating responses carry a secret shown only once (a merchant's
    * `client_secret` and `webhook_secret`), and the database must not hold them in clear.
    */
-  sealResponse(body: unknown): string {
-    return this.crypto.secretBox.seal(JSON.stringify(body));
+  sealResponse(body: unknown, sealed = true): string {
+    const json = JSON.stringify(body);
+    return sealed ? this.crypto.secretBox.seal(json) : json;
   }
 
   /** The stored response as the client receives it; rows written before sealing are plain JSON. */
@@ -146,8 +147,9 @@ export class IdempotencyService {
     claim: IdempotencyClaim,
     status: number,
     body: unknown,
+    sealed = true,
   ): Promise<void> {
-    await this.keys.upsertCompleted(em, claim, status, this.sealResponse(body));
+    await this.keys.upsertCompleted(em, claim, status, this.sealResponse(body, sealed));
   }
 
   async store(claim: IdempotencyClaim, status: number, body: unknown): Promise<void> {

@@ -16,6 +16,13 @@ export interface IdempotentOptions {
    * the `IdempotencyHandle` it receives), instead of the interceptor's separate statements.
    */
   deferred?: boolean;
+  /**
+   * Whether the stored response is sealed (the default). Responses that may show a secret once
+   * (a merchant's `client_secret`, a `webhook_secret`) must be. A route may store its response
+   * as plain JSON only when everything in it is already held in clear in the database (a
+   * payment order's fields are its row's), where sealing would hide nothing.
+   */
+  sealed?: boolean;
 }
 
 declare module 'fastify' {

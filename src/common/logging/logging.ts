@@ -51,6 +51,11 @@ export function createPino(config: AppConfig, destination?: pino.DestinationStre
   );
 }
 
+/** Whether `logger` writes lines of `level` ('silent' writes none). */
+export function logsAt(logger: { level: string }, level: pino.Level): boolean {
+  return (pino.levels.values[logger.level] ?? Infinity) <= pino.levels.values[level];
+}
+
 /** The logger of the request being handled, so every line of it carries its request id. */
 export const requestLogContext = new AsyncLocalStorage<FastifyBaseLogger>();
 

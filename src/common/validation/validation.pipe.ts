@@ -1,12 +1,14 @@
 import { ArgumentMetadata, ValidationError, ValidationPipe } from '@nestjs/common';
 import { AppError, FieldError } from '../errors/app-error';
 import { IS_CURRENCY_CODE, IS_MINOR_UNITS } from './decorators';
+import { cacheValidationMetadata } from './metadata-cache';
 
 /**
  * Validates every body and query against its DTO. Unknown fields are refused (400), so mass
  * assignment of `status`, `fee_amount` or another `source_id` never reaches a service.
  */
 export function createValidationPipe(): ValidationPipe {
+  cacheValidationMetadata();
   return new StrictValidationPipe({
     transform: true,
     whitelist: true,
