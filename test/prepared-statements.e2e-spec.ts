@@ -82,6 +82,15 @@ describe(`prepared statements on ${testEngine()}`, () => {
   });
 
   if (testEngine() === 'postgres') {
+    it('runs a positional statement the same way', async () => {
+      const positional = await Database.prepared(
+        em(),
+        `SELECT id, amount, n, label, flag, note FROM probe WHERE id = $1`,
+        ['a'],
+      );
+      expect(positional).toEqual(await select('a', false));
+    });
+
     it('refuses a value it cannot send without spoiling the connection', async () => {
       const circular: Record<string, unknown> = {};
       circular.self = circular;

@@ -90,10 +90,7 @@ export class Database {
   ): Promise<SqlResult<Row>> {
     const engine = em.connection.options.type === 'postgres' ? 'postgres' : 'sqlite';
     const [query, values] = bindNamedParameters(sql, params, engine);
-    if (options.prepared && engine === 'postgres') {
-      const result = await Database.prepared<Row>(em, statementName(query), query, values);
-      return { rows: result.rows, affected: result.rowCount ?? result.rows.length };
-    }
+    if (options.prepared && engine === 'postgres') return Database.prepared<Row>(em, query, values);
     const runner = em.queryRunner ?? em.connection.createQueryRunner();
     try {
       const result = await runner.query(query, values, true);
@@ -105,11 +102,25 @@ export class Database {
   }
 
   /**
+   * PostgreSQL only: a statement with `$n` parameters as a named prepared statement (see
+   * `sql`'s `prepared` for which statements may be), for hot statements whose values are
+   * gathered positionally.
+   */
+  static async prepared<Row = Record<string, unknown>>(
+    em: EntityManager,
+    text: string,
+    values: unknown[],
+  ): Promise<SqlResult<Row>> {
+    const result = await Database.runPrepared<Row>(em, statementName(text), text, values);
+    return { rows: result.rows, affected: result.rowCount ?? result.rows.length };
+  }
+
+  /**
    * A prepared statement on the unit's own connection inside a transaction; otherwise straight
    * on a pooled `pg` client: a query runner per statement (its bookkeeping and listeners) cost
    * more than the statement's own client work on an order read.
    */
-  private static async prepared<Row>(
+  private static async runPrepared<Row>(
     em: EntityManager,
     name: string,
     text: string,
