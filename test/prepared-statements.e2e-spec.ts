@@ -82,6 +82,21 @@ describe(`prepared statements on ${testEngine()}`, () => {
   });
 
   if (testEngine() === 'postgres') {
+    it('keeps any column name as a plain key', async () => {
+      const odd = await Database.sql(
+        em(),
+        `SELECT id AS "a""b\\c'd", n AS "constructor", amount AS "__proto__" FROM probe WHERE id = :id`,
+        { id: 'a' },
+        { prepared: true },
+      );
+      expect(odd.rows).toHaveLength(1);
+      expect(Object.keys(odd.rows[0]).sort()).toEqual(
+        ['__proto__', `a"b\\c'd`, 'constructor'].sort(),
+      );
+      expect(odd.rows[0][`a"b\\c'd`]).toBe('a');
+      expect(Object.getPrototypeOf(odd.rows[0])).toBe(Object.prototype);
+    });
+
     it('runs a positional statement the same way', async () => {
       const positional = await Database.prepared(
         em(),

@@ -42,4 +42,17 @@ describe('bindNamedParameters', () => {
     );
     expect(bindNamedParameters(sql, { v: 2, id: 'y' }, 'postgres')[1]).toEqual([2, 'y']);
   });
+
+  it('keeps apart the plans of one text with every name given and with some missing', () => {
+    const sql = 'SELECT :a, :b';
+    for (let i = 0; i < 2; i++) {
+      expect(bindNamedParameters(sql, { a: 1, b: 2 }, 'postgres')).toEqual([
+        'SELECT $1, $2',
+        [1, 2],
+      ]);
+      expect(bindNamedParameters(sql, { a: 1 }, 'postgres')).toEqual(['SELECT $1, :b', [1]]);
+      expect(bindNamedParameters(sql, { a: 1, b: 2 }, 'sqlite')).toEqual(['SELECT ?, ?', [1, 2]]);
+      expect(bindNamedParameters(sql, { b: 2 }, 'sqlite')).toEqual(['SELECT :a, ?', [2]]);
+    }
+  });
 });

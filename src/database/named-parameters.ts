@@ -9,8 +9,11 @@ interface Compiled {
   /** Text before each parameter, then the text after the last one. */
   parts: string[];
   names: { name: string; spread: boolean }[];
-  /** The statement and the order of its values, when it has no `:...list`. */
-  fixed?: Map<string, { sql: string; order: string[] }>;
+  /**
+   * The statement and the order of its values per engine, when it has no `:...list`, by which
+   * names were given ('' when all were, else a 1 or 0 per name).
+   */
+  fixed?: Record<Placeholders, Map<string, { sql: string; order: string[] }>>;
 }
 
 const PARAMETER = /(?<!:):(\.\.\.)?([A-Za-z_][A-Za-z0-9_]*)/g;
@@ -26,7 +29,8 @@ function compile(sql: string): Compiled {
     last = match.index + match[0].length;
   }
   parts.push(sql.slice(last));
-  return { parts, names, fixed: names.some((n) => n.spread) ? undefined : new Map() };
+  const spread = names.some((n) => n.spread);
+  return { parts, names, fixed: spread ? undefined : { postgres: new Map(), sqlite: new Map() } };
 }
 
 export function bindNamedParameters(
@@ -41,13 +45,26 @@ export function bindNamedParameters(
   }
   const known = (name: string) => Object.prototype.hasOwnProperty.call(params, name);
   if (compiled.fixed) {
-    const signature = compiled.names.map((n) => (known(n.name) ? '1' : '0')).join('');
-    let plan = compiled.fixed.get(`${placeholders}:${signature}`);
+    // the usual case, every name given, needs no signature worked out
+    let complete = true;
+    for (const { name } of compiled.names) {
+      if (!known(name)) {
+        complete = false;
+        break;
+      }
+    }
+    const signature = complete
+      ? ''
+      : compiled.names.map((n) => (known(n.name) ? '1' : '0')).join('');
+    const plans = compiled.fixed[placeholders];
+    let plan = plans.get(signature);
     if (!plan) {
       plan = build(compiled, params, placeholders, known);
-      compiled.fixed.set(`${placeholders}:${signature}`, plan);
+      plans.set(signature, plan);
     }
-    return [plan.sql, plan.order.map((name) => params[name] ?? null)];
+    const values = new Array<unknown>(plan.order.length);
+    for (let i = 0; i < values.length; i++) values[i] = params[plan.order[i]] ?? null;
+    return [plan.sql, values];
   }
   const plan = build(compiled, params, placeholders, known);
   const values: unknown[] = [];
