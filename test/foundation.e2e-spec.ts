@@ -1,6 +1,7 @@
 import { createServer, Server, Socket } from 'node:net';
 import Database from 'better-sqlite3';
 import request from 'supertest';
+import { LogCapture } from './helpers/log-capture';
 import { bearer, createMerchant, freePort, startTestApp, TestApp } from './helpers/test-app';
 import { createScratchDatabase, testEngine } from './helpers/scratch-database';
 
@@ -161,6 +162,22 @@ describe(`foundation on ${testEngine()}`, () => {
     });
     expect(JSON.stringify(res.body)).not.toMatch(/audit_logs|SELECT|stack|QueryFailed/i);
     expect(merchant.sourceId).toBeGreaterThan(0);
+  });
+
+  it("logs a 500 with the request's id, at the production log level", async () => {
+    const logs = new LogCapture();
+    const own = await startTestApp({ LOG_LEVEL: 'warn' }, undefined, { logDestination: logs });
+    try {
+      await own.dataSource.query('DROP TABLE audit_logs');
+      const res = await own.http.get('/v1/admin/audit-logs').set(bearer(await own.adminToken()));
+      expect(res.status).toBe(500);
+      const line = logs.lines
+        .map((l) => JSON.parse(l) as Record<string, unknown>)
+        .find((l) => l.msg === 'unhandled error');
+      expect(line).toMatchObject({ level: 'error', request_id: res.body.request_id });
+    } finally {
+      await own.close();
+    }
   });
 
   it('serves Prometheus metrics with request counts and latency by route and status', async () => {

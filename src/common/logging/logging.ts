@@ -1,6 +1,4 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { LoggerService } from '@nestjs/common';
-import type { FastifyBaseLogger } from 'fastify';
 import pino, { Logger as Pino } from 'pino';
 import { AppConfig } from '../../config/app-config';
 
@@ -56,10 +54,10 @@ export function logsAt(logger: { level: string }, level: pino.Level): boolean {
   return (pino.levels.values[logger.level] ?? Infinity) <= pino.levels.values[level];
 }
 
-/** The logger of the request being handled, so every line of it carries its request id. */
-export const requestLogContext = new AsyncLocalStorage<FastifyBaseLogger>();
-
-/** Nest's LoggerService over pino, bound to the current request when there is one. */
+/**
+ * Nest's LoggerService over pino. Not bound to the request being handled: a line about a
+ * request names it itself (see the error filter), as Fastify's request logger does.
+ */
 export class AppLogger implements LoggerService {
   constructor(private readonly root: Pino) {}
 
@@ -84,7 +82,7 @@ export class AppLogger implements LoggerService {
 
   private write(level: pino.Level, message: unknown, rest: unknown[]): void {
     if (!this.root.isLevelEnabled(level)) return;
-    const logger = requestLogContext.getStore() ?? this.root;
+    const logger = this.root;
     // Nest passes the context name last; a string before it is a message or a stack
     const context =
       rest.length > 0 && typeof rest[rest.length - 1] === 'string' ? rest.pop() : undefined;
