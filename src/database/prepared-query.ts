@@ -50,9 +50,10 @@ function rowBuilder(names: string[]): RowShape['build'] {
 }
 
 /**
- * A statement's result columns never change while it is prepared (a migration that changed
- * them makes PostgreSQL refuse the cached plan), so one shape per statement name serves every
- * connection.
+ * One shape per statement name serves every connection: the name is derived from the text, and
+ * the text names its columns, whose types only a migration changes (and the application runs
+ * against one schema; a statement whose result changed under a prepared plan is refused by
+ * PostgreSQL rather than answered in another shape).
  */
 const shapes = new Map<string, RowShape>();
 
