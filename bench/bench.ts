@@ -7,7 +7,7 @@
  */
 import { ChildProcess, execSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { AddressInfo, createServer } from 'node:net';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -26,6 +26,8 @@ const DURATION = Number(process.env.BENCH_DURATION ?? 15);
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 5);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
 const ADMIN_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+/** A git ref (commit, branch, tag) whose build also runs, alternating, to measure a change. */
+const AGAINST = process.env.BENCH_AGAINST;
 
 interface ScenarioResult {
   requests_per_second: number;
@@ -83,17 +85,19 @@ async function main(): Promise<void> {
     },
   };
 
-  // --- PostgreSQL: baseline and paygate, alternating
+  // --- PostgreSQL: baseline and paygate (and the build of BENCH_AGAINST), alternating
   const baselineDb = await scratchDatabase();
   const paygateDb = await scratchDatabase();
   await migrate(baselineDb.url);
   const baseline = await startBaseline(baselineDb.url);
   const paygate = await startPaygate(paygateDb.url);
   const pg: Record<string, ScenarioResult[]> = { baseline_create: [], paygate_create: [], baseline_query: [], paygate_query: [] };
+  const earlier = AGAINST ? await startEarlierBuild(AGAINST) : undefined;
+  if (earlier) Object.assign(pg, { [`${earlier.target.name}_create`]: [], [`${earlier.target.name}_query`]: [] });
   let peakRss = 0;
   try {
     for (let round = 1; round <= ROUNDS; round++) {
-      for (const target of [baseline, paygate]) {
+      for (const target of earlier ? [baseline, paygate, earlier.target] : [baseline, paygate]) {
         log(`round ${round}: ${target.name} create`);
         pg[`${target.name}_create`].push(await runCreate(target));
         log(`round ${round}: ${target.name} query`);
@@ -103,7 +107,9 @@ async function main(): Promise<void> {
     peakRss = peakRssMb(paygate.process.pid!);
     await checkCounts(paygate, paygateDb.url, 'postgres');
     await checkCounts(baseline, baselineDb.url, 'postgres');
+    if (earlier) await checkCounts(earlier.target, earlier.databaseUrl, 'postgres');
   } finally {
+    await earlier?.stop();
     baseline.process.kill('SIGTERM');
     paygate.process.kill('SIGTERM');
     await Promise.all([exited(baseline.process), exited(paygate.process)]);
@@ -126,6 +132,7 @@ async function main(): Promise<void> {
       query: ceiling(best(pg.paygate_query), best(pg.baseline_query)),
     },
     paygate_peak_rss_mb: peakRss,
+    against: earlier ? againstSummary(earlier.target.name, pg) : undefined,
   };
   results.postgres = postgres;
 
@@ -341,11 +348,11 @@ async function startBaseline(url: string): Promise<Target> {
   };
 }
 
-async function startPaygate(databaseUrl: string): Promise<Target> {
+async function startPaygate(databaseUrl: string, root = ROOT, name = 'paygate'): Promise<Target> {
   const port = await freePort();
   // the production command (npm run start:prod, the Dockerfile): a bounded heap
-  const child = spawn(process.execPath, ['--max-old-space-size=256', join(ROOT, 'dist', 'main.js')], {
-    cwd: ROOT,
+  const child = spawn(process.execPath, ['--max-old-space-size=256', join(root, 'dist', 'main.js')], {
+    cwd: root,
     env: {
       PATH: process.env.PATH ?? '',
       NODE_ENV: 'production',
@@ -371,7 +378,7 @@ async function startPaygate(databaseUrl: string): Promise<Target> {
   await api(url, 'POST', '/v1/channels', admin, { code: 'sandbox_bench', name: 'Bench sandbox', provider: 'sandbox', config: { latency_ms: 0, create_error_rate: 0 } });
   const merchantToken = await token(url, merchant.client_id as string, merchant.client_secret as string);
   return {
-    name: 'paygate',
+    name,
     url,
     process: child,
     createPath: '/v1/payments/create',
@@ -483,12 +490,54 @@ function log(message: string): void {
   process.stdout.write(`[bench] ${message}\n`);
 }
 
+/**
+ * BENCH_AGAINST: the production build of another commit, on a scratch database of its own,
+ * run in the same rounds, so a change is measured against what it replaced on the same machine
+ * in the same minutes (requests/s swing 20-40 % between runs here; CPU per request much less).
+ */
+async function startEarlierBuild(ref: string): Promise<{ target: Target; databaseUrl: string; stop: () => Promise<void> }> {
+  const commit = execSync(`git rev-parse --verify ${JSON.stringify(`${ref}^{commit}`)}`, { cwd: ROOT }).toString().trim();
+  const dir = mkdtempSync(join(tmpdir(), 'paygate-bench-against-'));
+  log(`building ${ref} (${commit.slice(0, 10)}) in ${dir}`);
+  execSync(`git worktree add --detach ${JSON.stringify(dir)} ${commit}`, { cwd: ROOT, stdio: 'ignore' });
+  symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'));
+  execSync('npm run build', { cwd: dir, stdio: 'ignore' });
+  const db = await scratchDatabase();
+  const target = await startPaygate(db.url, dir, `against_${commit.slice(0, 10)}`);
+  return {
+    target,
+    databaseUrl: db.url,
+    stop: async () => {
+      target.process.kill('SIGTERM');
+      await exited(target.process);
+      await db.drop();
+      execSync(`git worktree remove --force ${JSON.stringify(dir)}`, { cwd: ROOT, stdio: 'ignore' });
+    },
+  };
+}
+
+/** This build against the earlier one: means over the rounds, CPU per request first. */
+function againstSummary(name: string, pg: Record<string, ScenarioResult[]>): Record<string, unknown> {
+  const mean = (runs: ScenarioResult[], pick: (r: ScenarioResult) => number) =>
+    Math.round(runs.reduce((sum, r) => sum + pick(r), 0) / runs.length);
+  const compare = (scenario: 'create' | 'query') => {
+    const now = pg[`paygate_${scenario}`];
+    const before = pg[`${name}_${scenario}`];
+    return {
+      server_cpu_us_per_request: { before: mean(before, (r) => r.cpu_us_per_request.server), now: mean(now, (r) => r.cpu_us_per_request.server) },
+      requests_per_second: { before: mean(before, (r) => r.requests_per_second), now: mean(now, (r) => r.requests_per_second) },
+    };
+  };
+  return { build: name, create: compare('create'), query: compare('query') };
+}
+
 function printSummary(
   postgres: {
     best: Record<string, ScenarioResult>;
     ratios: Record<string, number>;
     ceilings: Record<string, { requests_per_second: number; ratio: number }>;
     paygate_peak_rss_mb: number;
+    against?: Record<string, unknown>;
   },
   sqlite: { best: Record<string, ScenarioResult>; paygate_peak_rss_mb: number },
 ): void {
@@ -504,6 +553,7 @@ function printSummary(
       `create ${postgres.ceilings.create.requests_per_second} req/s = ${postgres.ceilings.create.ratio} of the baseline, ` +
       `query ${postgres.ceilings.query.requests_per_second} req/s = ${postgres.ceilings.query.ratio}`,
     `paygate peak RSS ${postgres.paygate_peak_rss_mb} MB (target <= 300)`,
+    ...(postgres.against ? [`against an earlier build (means of the rounds): ${JSON.stringify(postgres.against)}`] : []),
     '',
     'SQLite (paygate alone)',
     ...Object.entries(sqlite.best).map(([k, v]) => row(k, v)),
