@@ -8,7 +8,7 @@ import { HotRoutes } from './common/http/hot-routes';
 import { registerBodyParsers } from './common/http/body-parsers';
 import { registerStatusOverride } from './common/http/envelope';
 import { clientErrorHandler, frameworkErrors } from './common/http/framework-errors';
-import { AppLogger, createPino, logsAt, scrubUrl } from './common/logging/logging';
+import { AppLogger, createPino, scrubUrl } from './common/logging/logging';
 import { requestIdFor } from './common/http/request-id';
 import { RouteTable } from './common/http/route-table';
 import { registerSecurityHeaders } from './common/http/security-headers';
@@ -99,8 +99,9 @@ export async function createApp(
   fastify.addHook('onResponse', (request, reply, done) => {
     const route = request.routeOptions.url ?? 'unmatched';
     metrics.observeRequest(request.method, route, reply.statusCode, reply.elapsedTime / 1000);
-    // the line is built only when it will be written (not at LOG_LEVEL=warn and above)
-    if (route !== '/health/live' && route !== '/metrics' && logsAt(request.log, 'info')) {
+    // the line is built only when it will be written (not at LOG_LEVEL=warn and above; request
+    // loggers are children of `logger`, at its level)
+    if (route !== '/health/live' && route !== '/metrics' && logger.isLevelEnabled('info')) {
       request.log.info(
         {
           method: request.method,

@@ -4,6 +4,7 @@ import { loadConfig } from '../src/config/app-config';
 import { isDatabaseUnavailable, isUniqueViolation } from '../src/database/database-errors';
 import { buildDataSourceOptions } from '../src/database/data-source-options';
 import { Database } from '../src/database/database.service';
+import { positionalStatement } from '../src/database/positional-statement';
 import { createScratchDatabase, ScratchDatabase, testEngine } from './helpers/scratch-database';
 
 /**
@@ -98,11 +99,11 @@ describe(`prepared statements on ${testEngine()}`, () => {
     });
 
     it('runs a positional statement the same way', async () => {
-      const positional = await Database.prepared(
-        em(),
-        `SELECT id, amount, n, label, flag, note FROM probe WHERE id = $1`,
-        ['a'],
+      const byId = positionalStatement<{ id: string }>(
+        (p) =>
+          `SELECT id, amount, n, label, flag, note FROM probe WHERE id = ${p.param((c) => c.id)}`,
       );
+      const positional = await Database.prepared(em(), byId, { id: 'a' });
       expect(positional).toEqual(await select('a', false));
     });
 

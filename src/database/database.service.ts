@@ -5,6 +5,7 @@ import { DataSource, EntityManager, EntityTarget, ObjectLiteral } from 'typeorm'
 import { AppConfig, DatabaseEngine } from '../config/app-config';
 import { isDatabaseUnavailable } from './database-errors';
 import { bindNamedParameters } from './named-parameters';
+import { PositionalStatement } from './positional-statement';
 import { PreparedQuery, PreparedResult } from './prepared-query';
 
 /** The part of a `pg` client and pool the prepared path uses. */
@@ -90,7 +91,9 @@ export class Database {
   ): Promise<SqlResult<Row>> {
     const engine = em.connection.options.type === 'postgres' ? 'postgres' : 'sqlite';
     const [query, values] = bindNamedParameters(sql, params, engine);
-    if (options.prepared && engine === 'postgres') return Database.prepared<Row>(em, query, values);
+    if (options.prepared && engine === 'postgres') {
+      return Database.preparedText<Row>(em, query, values);
+    }
     const runner = em.queryRunner ?? em.connection.createQueryRunner();
     try {
       const result = await runner.query(query, values, true);
@@ -102,11 +105,18 @@ export class Database {
   }
 
   /**
-   * PostgreSQL only: a statement with `$n` parameters as a named prepared statement (see
-   * `sql`'s `prepared` for which statements may be), for hot statements whose values are
-   * gathered positionally.
+   * PostgreSQL only: a positional statement (see positional-statement.ts) as a named prepared
+   * statement; `sql`'s `prepared` says which statements may be.
    */
-  static async prepared<Row = Record<string, unknown>>(
+  static prepared<C, Row = Record<string, unknown>>(
+    em: EntityManager,
+    statement: PositionalStatement<C>,
+    context: C,
+  ): Promise<SqlResult<Row>> {
+    return Database.preparedText<Row>(em, statement.text, statement.values(context));
+  }
+
+  private static async preparedText<Row>(
     em: EntityManager,
     text: string,
     values: unknown[],

@@ -41,9 +41,9 @@ export class IdempotencyHandle {
     return this.claimed ? undefined : this.claim;
   }
 
-  /** What is stored for replays of `data`: the exact body the client receives, sealed unless the route says otherwise. */
+  /** What is stored for replays of `data`: the exact body the client receives (see storedBody). */
   storedResponse(data: unknown): string {
-    return this.service.sealResponse(successEnvelope(data, this.requestId), this.sealed);
+    return this.service.storedBody(successEnvelope(data, this.requestId), this.sealed);
   }
 
   async claimWithin(em: EntityManager): Promise<void> {

@@ -44,8 +44,9 @@ export class IdempotencyService {
    * A response as it is kept for replays: sealed (AES-256-GCM, the key of secrets at rest),
    * because some creating responses carry a secret shown only once (a merchant's
    * `client_secret` and `webhook_secret`), and the database must not hold them in clear.
+   * Plain JSON only for routes that say so (`IdempotentOptions.sealed`).
    */
-  sealResponse(body: unknown, sealed = true): string {
+  storedBody(body: unknown, sealed = true): string {
     const json = JSON.stringify(body);
     return sealed ? this.crypto.secretBox.seal(json) : json;
   }
@@ -129,7 +130,7 @@ export class IdempotencyService {
   }
 
   async complete(scope: string, key: string, status: number, body: unknown): Promise<void> {
-    await this.db.run((em) => this.keys.complete(em, scope, key, status, this.sealResponse(body)));
+    await this.db.run((em) => this.keys.complete(em, scope, key, status, this.storedBody(body)));
   }
 
   /** Claims the key inside the caller's transaction: false when it is already taken. */
@@ -145,7 +146,7 @@ export class IdempotencyService {
     body: unknown,
     sealed = true,
   ): Promise<void> {
-    await this.keys.upsertCompleted(em, claim, status, this.sealResponse(body, sealed));
+    await this.keys.upsertCompleted(em, claim, status, this.storedBody(body, sealed));
   }
 
   async store(claim: IdempotencyClaim, status: number, body: unknown): Promise<void> {

@@ -1,4 +1,4 @@
-import { scrubSecrets, logsAt } from './logging';
+import { scrubSecrets } from './logging';
 
 describe('secrets masked in logged objects', () => {
   it('masks secret-looking keys at any depth, and whatever lies deeper than it reads', () => {
@@ -12,15 +12,5 @@ describe('secrets masked in logged objects', () => {
 
   it('keeps a JSON decimal (a boxed number) as its number', () => {
     expect(JSON.stringify(scrubSecrets({ rate: Object(0.25) as object }))).toBe('{"rate":0.25}');
-  });
-});
-
-describe('logsAt', () => {
-  it('tells whether a logger at a level writes lines of another', () => {
-    expect(logsAt({ level: 'warn' }, 'info')).toBe(false);
-    expect(logsAt({ level: 'warn' }, 'error')).toBe(true);
-    expect(logsAt({ level: 'info' }, 'info')).toBe(true);
-    expect(logsAt({ level: 'trace' }, 'debug')).toBe(true);
-    expect(logsAt({ level: 'silent' }, 'fatal')).toBe(false);
   });
 });

@@ -49,11 +49,6 @@ export function createPino(config: AppConfig, destination?: pino.DestinationStre
   );
 }
 
-/** Whether `logger` writes lines of `level` ('silent' writes none). */
-export function logsAt(logger: { level: string }, level: pino.Level): boolean {
-  return (pino.levels.values[logger.level] ?? Infinity) <= pino.levels.values[level];
-}
-
 /**
  * Nest's LoggerService over pino. Not bound to the request being handled: a line about a
  * request names it itself (see the error filter), as Fastify's request logger does.
@@ -82,7 +77,6 @@ export class AppLogger implements LoggerService {
 
   private write(level: pino.Level, message: unknown, rest: unknown[]): void {
     if (!this.root.isLevelEnabled(level)) return;
-    const logger = this.root;
     // Nest passes the context name last; a string before it is a message or a stack
     const context =
       rest.length > 0 && typeof rest[rest.length - 1] === 'string' ? rest.pop() : undefined;
@@ -96,6 +90,6 @@ export class AppLogger implements LoggerService {
       else if (extra instanceof Error) fields.err = extra;
       else if (typeof extra === 'object' && extra !== null) Object.assign(fields, extra);
     }
-    logger[level](fields, text);
+    this.root[level](fields, text);
   }
 }
