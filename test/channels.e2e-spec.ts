@@ -1,6 +1,7 @@
 import { ChannelAttemptError, ChannelGateway } from '../src/channels/channel-gateway';
 import { ChannelsRepository } from '../src/channels/channels.repository';
 import { ChannelHealthRepository } from '../src/channels/health/channel-health.repository';
+import { ChannelHealthService } from '../src/channels/health/channel-health.service';
 import { SandboxRepository } from '../src/channels/providers/sandbox/sandbox.repository';
 import { CreatePaymentRequest } from '../src/channels/providers/payment-provider.port';
 import { signPayLink } from '../src/channels/providers/sandbox/sandbox-signing';
@@ -391,6 +392,43 @@ describe(`channels on ${testEngine()}`, () => {
         health: { success_rate: 1 },
         today_volume: [{ currency: 'KRW', amount: 25_000 }],
       });
+    });
+
+    it('counts a success on the channel even while another flush of the counters is under way', async () => {
+      await create({
+        code: 'slowflush',
+        name: 'Slow',
+        provider: 'sandbox',
+        currencies: ['USD'],
+      }).expect(201);
+      await attempt(
+        await candidateFor('slowflush', 700, 'USD'),
+        order('ord_slowflush', 700, 'USD'),
+      );
+      // the background flush takes the pending counts and is held before it writes them
+      const repository = t.app.get(ChannelHealthRepository);
+      const addCounts = repository.addCounts.bind(repository);
+      let release!: () => void;
+      const held = new Promise<void>((resolve) => (release = resolve));
+      const spy = jest.spyOn(repository, 'addCounts').mockImplementation(async (...args) => {
+        await held;
+        return addCounts(...args);
+      });
+      try {
+        const background = t.app.get(ChannelHealthService).flush();
+        const read = channel('slowflush');
+        // a reader that does not wait for the flush answers now, without the success
+        await Promise.race([read, new Promise((resolve) => setTimeout(resolve, 300))]);
+        release();
+        await background;
+        expect(await read).toMatchObject({
+          health: { success_rate: 1 },
+          today_volume: [{ currency: 'USD', amount: 700 }],
+        });
+      } finally {
+        release();
+        spy.mockRestore();
+      }
     });
 
     it('explains the decision: candidates in order and every exclusion with its reason', async () => {

@@ -42,6 +42,8 @@ export class ChannelHealthService {
   /** Bumped by every local write, so a reload that started earlier does not undo it. */
   private writeSeq = 0;
   private readonly writtenAt = new Map<string, number>();
+  /** The last flush begun; the next one waits for it, so a caller of `flush()` reads its counts. */
+  private flushing: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly db: Database,
@@ -150,8 +152,18 @@ export class ChannelHealthService {
     if (total !== null) this.rememberVolume(volume, total);
   }
 
-  /** Adds the counted successes, failures and volumes to the database. */
-  async flush(): Promise<void> {
+  /**
+   * Adds the counted successes, failures and volumes to the database. Flushes run one after the
+   * other: a flush that found nothing pending must not return while an earlier one, holding the
+   * counts it took, has not committed yet (a reader would miss them).
+   */
+  flush(): Promise<void> {
+    const run = this.flushing.then(() => this.flushPending());
+    this.flushing = run.catch(() => undefined);
+    return run;
+  }
+
+  private async flushPending(): Promise<void> {
     if (this.pendingCounts.size === 0 && this.pendingVolumes.size === 0) return;
     const counts = [...this.pendingCounts.values()];
     const volumes = [...this.pendingVolumes.values()];
