@@ -1,23 +1,25 @@
-import { CallHandler, ExecutionContext, Injectable, NestInterceptor } from '@nestjs/common';
+import { ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { FastifyReply, FastifyRequest } from 'fastify';
-import { catchError, from, mergeMap, Observable, of, throwError } from 'rxjs';
 import { AppError } from '../../common/errors/app-error';
+import { AroundInterceptor, Next } from '../../common/http/around-interceptor';
 import { HttpResult } from '../../common/http/envelope';
 import { AUDIT, AuditSpec } from './audit.decorator';
 import { AuditService } from './audit.service';
 
 /** Writes the audit row of every `@Audit` route once its outcome is known. */
 @Injectable()
-export class AuditInterceptor implements NestInterceptor {
+export class AuditInterceptor extends AroundInterceptor {
   constructor(
     private readonly reflector: Reflector,
     private readonly audit: AuditService,
-  ) {}
+  ) {
+    super();
+  }
 
-  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
+  async around(context: ExecutionContext, next: Next): Promise<unknown> {
     const spec = this.reflector.get<AuditSpec | undefined>(AUDIT, context.getHandler());
-    if (!spec) return next.handle();
+    if (!spec) return next();
     const request = context.switchToHttp().getRequest<FastifyRequest>();
     const reply = context.switchToHttp().getResponse<FastifyReply>();
     const params = (request.params ?? {}) as Record<string, string>;
@@ -29,36 +31,30 @@ export class AuditInterceptor implements NestInterceptor {
       requestId: request.id,
       detail: request.body ?? undefined,
     };
-    return next.handle().pipe(
-      mergeMap((result: unknown) => {
-        // a replay under an Idempotency-Key changes nothing (the first request was audited),
-        // and a replayed error must not be written down as a success
-        if (reply.getHeader('idempotent-replayed') === 'true') return of(result);
-        // the result arrives enveloped ({code, data, …}); the target is named inside `data`
-        const body = result instanceof HttpResult ? (result.body as unknown) : result;
-        const data = (body as { data?: Record<string, unknown> } | null)?.data;
-        const fromResult = spec.resultField ? data?.[spec.resultField] : undefined;
-        const targetId = spec.param ? params[spec.param] : fromResult;
-        return from(
-          this.audit
-            .record({
-              ...base,
-              targetId: targetId === undefined ? null : String(targetId),
-              result: 'success',
-            })
-            .then(() => result),
-        );
-      }),
-      catchError((error: unknown) =>
-        from(
-          this.audit.record({
-            ...base,
-            targetId: spec.param ? (params[spec.param] ?? null) : null,
-            result: 'failure',
-            reason: error instanceof AppError ? error.reason : 'internal_error',
-          }),
-        ).pipe(mergeMap(() => throwError(() => error))),
-      ),
-    );
+    try {
+      const result = await next();
+      // a replay under an Idempotency-Key changes nothing (the first request was audited),
+      // and a replayed error must not be written down as a success
+      if (reply.getHeader('idempotent-replayed') === 'true') return result;
+      // the result arrives enveloped ({code, data, …}); the target is named inside `data`
+      const body = result instanceof HttpResult ? (result.body as unknown) : result;
+      const data = (body as { data?: Record<string, unknown> } | null)?.data;
+      const fromResult = spec.resultField ? data?.[spec.resultField] : undefined;
+      const targetId = spec.param ? params[spec.param] : fromResult;
+      await this.audit.record({
+        ...base,
+        targetId: targetId === undefined ? null : String(targetId),
+        result: 'success',
+      });
+      return result;
+    } catch (error) {
+      await this.audit.record({
+        ...base,
+        targetId: spec.param ? (params[spec.param] ?? null) : null,
+        result: 'failure',
+        reason: error instanceof AppError ? error.reason : 'internal_error',
+      });
+      throw error;
+    }
   }
 }

@@ -1,19 +1,21 @@
-import { CallHandler, ExecutionContext, Injectable, NestInterceptor } from '@nestjs/common';
+import { ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { FastifyRequest } from 'fastify';
 import Negotiator from 'negotiator';
-import { Observable } from 'rxjs';
 import { AppError } from '../errors/app-error';
+import { AroundInterceptor, Next } from './around-interceptor';
 import { PRODUCES } from './route-metadata';
 
 const JSON_ONLY = ['application/json'];
 
 /** 406 when the client's `Accept` header excludes everything the route can answer with. */
 @Injectable()
-export class ContentNegotiationInterceptor implements NestInterceptor {
-  constructor(private readonly reflector: Reflector) {}
+export class ContentNegotiationInterceptor extends AroundInterceptor {
+  constructor(private readonly reflector: Reflector) {
+    super();
+  }
 
-  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
+  async around(context: ExecutionContext, next: Next): Promise<unknown> {
     const request = context.switchToHttp().getRequest<FastifyRequest>();
     const accept = request.headers.accept;
     if (accept && !accept.includes('*/*')) {
@@ -23,6 +25,6 @@ export class ContentNegotiationInterceptor implements NestInterceptor {
         throw new AppError('not_acceptable', { produces: produces.join(', ') });
       }
     }
-    return next.handle();
+    return next();
   }
 }

@@ -1,7 +1,6 @@
 import 'reflect-metadata';
 import {
   Body,
-  CallHandler,
   CanActivate,
   Controller,
   createParamDecorator,
@@ -16,7 +15,6 @@ import {
   UseGuards,
 } from '@nestjs/common';
 import { FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
-import { map, Observable } from 'rxjs';
 import { GlobalEnhancers, HotRoutes } from './hot-routes';
 
 const Caller = createParamDecorator(
@@ -92,9 +90,9 @@ function harness(guardAnswers: boolean[] = [true, true]): Harness {
       })),
       pipe,
       interceptor: {
-        intercept: (_context: ExecutionContext, next: CallHandler): Observable<unknown> => {
+        around: async (_context: ExecutionContext, next: () => Promise<unknown>) => {
           log.push('interceptor before');
-          return next.handle().pipe(map((result) => ({ wrapped: result })));
+          return { wrapped: await next() };
         },
       },
       filter: {

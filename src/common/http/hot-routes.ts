@@ -2,7 +2,6 @@ import {
   CanActivate,
   ExceptionFilter,
   ForbiddenException,
-  NestInterceptor,
   PipeTransform,
   RequestMethod,
   Type,
@@ -25,7 +24,8 @@ import {
 import { RouteParamtypes } from '@nestjs/common/enums/route-paramtypes.enum';
 import { ExecutionContextHost } from '@nestjs/core/helpers/execution-context-host';
 import { FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
-import { defer, from, isObservable, lastValueFrom, Observable } from 'rxjs';
+import { isObservable, lastValueFrom, Observable } from 'rxjs';
+import { AroundInterceptor } from './around-interceptor';
 
 /**
  * Hot routes: the few a merchant's checkout calls on every payment (creation, and reading an
@@ -38,9 +38,11 @@ import { defer, from, isObservable, lastValueFrom, Observable } from 'rxjs';
  * every Fastify hook are unchanged); only the route's Fastify handler is replaced by one that
  * calls the same global enhancer instances directly, in Nest's order: guards, then the
  * route's status, then the interceptors around (pipes, then the handler), and any error to
- * the exception filter. Only what these routes use is supported (body, query, path parameters
- * and custom parameter decorators under the global pipe; global enhancers only); anything
- * else on a marked method fails at start-up rather than being served differently.
+ * the exception filter. The interceptors are called in their promise form (AroundInterceptor),
+ * without the observables Nest's router wraps them in. Only what these routes use is supported
+ * (body, query, path parameters and custom parameter decorators under the global pipe; global
+ * enhancers only); anything else on a marked method fails at start-up rather than being served
+ * differently.
  */
 interface HotRouteEntry {
   controller: Type<object>;
@@ -59,7 +61,7 @@ export function HotRoute(): MethodDecorator {
 export interface GlobalEnhancers {
   guards: CanActivate[];
   pipe: PipeTransform;
-  interceptor: NestInterceptor;
+  interceptor: Pick<AroundInterceptor, 'around'>;
   filter: ExceptionFilter;
   /** The controller instance of a marked method. */
   controller: (type: Type<object>) => object;
@@ -142,10 +144,8 @@ export class HotRoutes {
         }
       }
       reply.status(route.status);
-      const result = await lastValueFrom(
-        enhancers.interceptor.intercept(context, {
-          handle: () => defer(() => from(this.invoke(route, context, request, enhancers))),
-        }) as Observable<unknown>,
+      const result = await enhancers.interceptor.around(context, () =>
+        this.invoke(route, context, request, enhancers),
       );
       if (!reply.sent) reply.send(result);
     } catch (error) {

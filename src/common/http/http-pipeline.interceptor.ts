@@ -1,7 +1,7 @@
-import { CallHandler, ExecutionContext, Injectable, NestInterceptor } from '@nestjs/common';
-import { Observable } from 'rxjs';
+import { ExecutionContext, Injectable } from '@nestjs/common';
 import { AuditInterceptor } from '../../admin/audit/audit.interceptor';
 import { IdempotencyInterceptor } from '../idempotency/idempotency.interceptor';
+import { AroundInterceptor, Next } from './around-interceptor';
 import { ContentNegotiationInterceptor } from './content-negotiation.interceptor';
 import { EnvelopeInterceptor } from './envelope.interceptor';
 
@@ -12,8 +12,8 @@ import { EnvelopeInterceptor } from './envelope.interceptor';
  * AsyncResource per request, which on the hot path cost as much as the layers themselves.
  */
 @Injectable()
-export class HttpPipelineInterceptor implements NestInterceptor {
-  private readonly layers: NestInterceptor[];
+export class HttpPipelineInterceptor extends AroundInterceptor {
+  private readonly layers: AroundInterceptor[];
 
   constructor(
     negotiation: ContentNegotiationInterceptor,
@@ -21,16 +21,15 @@ export class HttpPipelineInterceptor implements NestInterceptor {
     idempotency: IdempotencyInterceptor,
     envelope: EnvelopeInterceptor,
   ) {
+    super();
     this.layers = [negotiation, audit, idempotency, envelope];
   }
 
-  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
-    const layer = (index: number): CallHandler => ({
-      handle: () =>
-        index === this.layers.length
-          ? next.handle()
-          : (this.layers[index].intercept(context, layer(index + 1)) as Observable<unknown>),
-    });
-    return layer(0).handle();
+  around(context: ExecutionContext, next: Next): Promise<unknown> {
+    const layer = (index: number): Promise<unknown> =>
+      index === this.layers.length
+        ? next()
+        : this.layers[index].around(context, () => layer(index + 1));
+    return layer(0);
   }
 }

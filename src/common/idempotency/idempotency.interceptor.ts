@@ -1,17 +1,11 @@
-import {
-  CallHandler,
-  ExecutionContext,
-  HttpStatus,
-  Injectable,
-  NestInterceptor,
-} from '@nestjs/common';
+import { ExecutionContext, HttpStatus, Injectable } from '@nestjs/common';
 import { HTTP_CODE_METADATA } from '@nestjs/common/constants';
 import { Reflector } from '@nestjs/core';
 import { FastifyReply, FastifyRequest } from 'fastify';
-import { catchError, defer, from, mergeMap, Observable, of, throwError } from 'rxjs';
 import { errorEnvelope } from '../errors/all-exceptions.filter';
 import { AppError } from '../errors/app-error';
 import { ERROR_CATALOGUE } from '../errors/error-catalogue';
+import { AroundInterceptor, Next } from '../http/around-interceptor';
 import { overrideStatus, statusOverrideOf } from '../http/envelope';
 import { IdempotencyConflict, IdempotencyHandle } from './idempotency-handle';
 import { IdempotencyClaim } from './idempotency.repository';
@@ -32,20 +26,22 @@ const NOT_STORED_REASONS = new Set(['idempotency_in_progress', 'idempotency_key_
  * key taken, and for errors.
  */
 @Injectable()
-export class IdempotencyInterceptor implements NestInterceptor {
+export class IdempotencyInterceptor extends AroundInterceptor {
   constructor(
     private readonly reflector: Reflector,
     private readonly idempotency: IdempotencyService,
-  ) {}
+  ) {
+    super();
+  }
 
-  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
+  async around(context: ExecutionContext, next: Next): Promise<unknown> {
     const handler = context.getHandler();
     const options = this.reflector.get<IdempotentOptions | undefined>(IDEMPOTENT, handler);
-    if (!options) return next.handle();
+    if (!options) return next();
     const request = context.switchToHttp().getRequest<FastifyRequest>();
     const reply = context.switchToHttp().getResponse<FastifyReply>();
     const key = request.headers['idempotency-key'];
-    if (key === undefined) return next.handle();
+    if (key === undefined) return next();
     if (typeof key !== 'string' || !IdempotencyService.validKey(key)) {
       throw new AppError('invalid_idempotency_key');
     }
@@ -70,23 +66,20 @@ export class IdempotencyInterceptor implements NestInterceptor {
       overrideStatus(reply, outcome.status);
       reply.header('idempotent-replayed', 'true');
       if (outcome.status >= 400) reply.header('content-type', 'application/json; charset=utf-8');
-      return of(JSON.parse(outcome.body) as unknown);
+      return JSON.parse(outcome.body) as unknown;
     };
 
     if (!options.deferred) {
-      return from(this.idempotency.begin(claim)).pipe(
-        mergeMap((outcome) => {
-          if (outcome.kind === 'replay') return replay(outcome);
-          request.idempotencyRecovering = outcome.recovering;
-          return next.handle().pipe(
-            mergeMap(async (body: unknown) => {
-              await this.idempotency.complete(scope, key, statusOf(), body);
-              return body;
-            }),
-            catchError((error: unknown) => this.failed(error, claim, request, false)),
-          );
-        }),
-      );
+      const outcome = await this.idempotency.begin(claim);
+      if (outcome.kind === 'replay') return replay(outcome);
+      request.idempotencyRecovering = outcome.recovering;
+      try {
+        const body = await next();
+        await this.idempotency.complete(scope, key, statusOf(), body);
+        return body;
+      } catch (error) {
+        return this.failed(error, claim, request, false);
+      }
     }
 
     const handle = new IdempotencyHandle(
@@ -96,47 +89,46 @@ export class IdempotencyInterceptor implements NestInterceptor {
       options.sealed ?? true,
     );
     request.idempotency = handle;
-    const run = (): Observable<unknown> =>
-      defer(() => next.handle()).pipe(
-        mergeMap(async (body: unknown) => {
-          // a response the handler did not store itself (e.g. an existing order found by its
-          // merchant_order_no) is stored here
-          if (!handle.completed) await this.idempotency.store(claim, statusOf(), body);
-          return body;
-        }),
-        catchError((error: unknown) => {
-          if (!(error instanceof IdempotencyConflict))
-            return this.failed(error, claim, request, true);
-          return from(this.idempotency.inspect(claim)).pipe(
-            mergeMap((outcome) => {
-              if (outcome.kind === 'replay') return replay(outcome);
-              handle.claimed = true;
-              handle.recovering = outcome.recovering;
-              return run();
-            }),
-          );
-        }),
-      );
-    return run();
+    for (;;) {
+      try {
+        const body = await next();
+        // a response the handler did not store itself (e.g. an existing order found by its
+        // merchant_order_no) is stored here
+        if (!handle.completed) await this.idempotency.store(claim, statusOf(), body);
+        return body;
+      } catch (error) {
+        if (!(error instanceof IdempotencyConflict))
+          return this.failed(error, claim, request, true);
+      }
+      // the key was taken: replay what it holds, or take it over and run the handler again
+      const outcome = await this.idempotency.inspect(claim);
+      if (outcome.kind === 'replay') return replay(outcome);
+      handle.claimed = true;
+      handle.recovering = outcome.recovering;
+    }
   }
 
   /** Stores a decided error for replay; otherwise frees the key so a retry can run. */
-  private failed(
+  private async failed(
     error: unknown,
     claim: IdempotencyClaim,
     request: FastifyRequest,
     upsert: boolean,
-  ): Observable<never> {
+  ): Promise<never> {
     const status = error instanceof AppError ? ERROR_CATALOGUE[error.reason].status : 500;
     const storable =
       error instanceof AppError &&
       STORED_ERROR_STATUSES.has(status) &&
       !NOT_STORED_REASONS.has(error.reason);
-    const record = storable
-      ? upsert
-        ? this.idempotency.store(claim, status, errorEnvelope(error, request))
-        : this.idempotency.complete(claim.scope, claim.key, status, errorEnvelope(error, request))
-      : this.idempotency.release(claim.scope, claim.key).catch(() => undefined);
-    return from(record).pipe(mergeMap(() => throwError(() => error)));
+    if (!storable) await this.idempotency.release(claim.scope, claim.key).catch(() => undefined);
+    else if (upsert) await this.idempotency.store(claim, status, errorEnvelope(error, request));
+    else
+      await this.idempotency.complete(
+        claim.scope,
+        claim.key,
+        status,
+        errorEnvelope(error, request),
+      );
+    throw error;
   }
 }
