@@ -531,12 +531,15 @@ describe(`支付订单 on ${testEngine()}`, () => {
       expect(replay.headers['idempotent-replayed']).toBe('true');
       // the stored first response, byte for byte (its request_id included)
       expect(replay.body).toEqual(ok[0].body);
+      expect(replay.text).toBe(ok[0].text);
+      expect(ok[0].headers['content-type']).toBe('application/json; charset=utf-8');
       // kept as the JSON sent, unsealed: an order's response holds only what its row holds in
       // clear (a merchant's creation, which shows secrets once, stays sealed: merchants spec)
       const [stored] = await t.dataSource.query(
         `SELECT response_body FROM idempotency_keys WHERE idempotency_key = 'storm-order-1'`,
       );
       expect(JSON.parse(stored.response_body)).toEqual(ok[0].body);
+      expect(stored.response_body).toBe(ok[0].text);
       const reused = await t.http
         .post('/v1/payments/create')
         .set(bearer(m.token))

@@ -61,7 +61,7 @@ export class PaymentsService {
       const earlier = await this.db.run((em) =>
         this.orders.findByIdempotencyKey(em, sourceId, idempotency.key!),
       );
-      if (earlier) return toOrderDto(await this.finishCreation(earlier, idempotency.handle));
+      if (earlier) return this.finishCreation(earlier, idempotency.handle);
     }
     const currency = dto.currency ?? 'CNY';
     const decision = await this.channels.route({
@@ -129,13 +129,11 @@ export class PaymentsService {
       if (!isUniqueViolation(error)) throw error;
       return this.existingForDuplicate(sourceId, dto, idempotency);
     }
-    return toOrderDto(
-      await this.tryChannels(
-        order,
-        decision.candidates.slice(0, MAX_ATTEMPTS),
-        1,
-        idempotency.handle,
-      ),
+    return this.tryChannels(
+      order,
+      decision.candidates.slice(0, MAX_ATTEMPTS),
+      1,
+      idempotency.handle,
     );
   }
 
@@ -223,14 +221,14 @@ export class PaymentsService {
    * Tries the candidates in order from `fromSeq`: each attempt is recorded as started before the
    * call (the first one together with the order), and its outcome after. The first success
    * records the channel, its trade number and pay_url on the order; if every candidate fails the
-   * order is FAILED.
+   * order is FAILED. Returns the response: the order as the stored response shows it.
    */
   private async tryChannels(
     order: OrderEntity,
     candidates: RouteCandidate[],
     fromSeq: number,
     idempotency?: IdempotencyHandle,
-  ): Promise<OrderEntity> {
+  ): Promise<OrderDto> {
     const date = settlementDate(order.createdAt, this.config.env.SETTLEMENT_TZ);
     for (let i = 0; i < candidates.length; i++) {
       const candidate = candidates[i];
@@ -258,7 +256,9 @@ export class PaymentsService {
           date,
         );
         const finished = Date.now();
-        // the response is stored with the outcome it describes, in the same write
+        // the response is stored with the outcome it describes, in the same write; the client
+        // gets the very object stored (see IdempotencyHandle.storedJsonOf)
+        let stored: OrderDto | undefined;
         const updated = await this.creation.recordChannelSuccess(
           this.db,
           order,
@@ -277,14 +277,16 @@ export class PaymentsService {
           idempotency && {
             claim: idempotency.claim,
             status: 201,
-            body: (o) => idempotency.storedResponse(toOrderDto(o)),
+            body: (o) => idempotency.storedResponse((stored = toOrderDto(o))),
           },
         );
         if (updated) {
           if (idempotency) idempotency.completed = true;
-          return updated;
+          return stored ?? toOrderDto(updated);
         }
-        return (await this.db.run((em) => this.orders.findById(em, order.orderId))) ?? order;
+        return toOrderDto(
+          (await this.db.run((em) => this.orders.findById(em, order.orderId))) ?? order,
+        );
       } catch (error) {
         if (!(error instanceof ChannelAttemptError)) throw error;
         const finished = Date.now();
@@ -301,8 +303,9 @@ export class PaymentsService {
     return this.db.transaction(async (em) => {
       const failed = await this.transitions.fail(em, order.orderId, Date.now());
       const result = failed ?? (await this.orders.findById(em, order.orderId)) ?? order;
-      await idempotency?.completeWithin(em, 201, toOrderDto(result));
-      return result;
+      const response = toOrderDto(result);
+      await idempotency?.completeWithin(em, 201, response);
+      return response;
     });
   }
 
@@ -314,8 +317,8 @@ export class PaymentsService {
   private async finishCreation(
     order: OrderEntity,
     idempotency?: IdempotencyHandle,
-  ): Promise<OrderEntity> {
-    if (order.status !== 'PENDING' || order.channelId !== null) return order;
+  ): Promise<OrderDto> {
+    if (order.status !== 'PENDING' || order.channelId !== null) return toOrderDto(order);
     const events = await this.db.run((em) => this.attempts.listByOrder(em, order.orderId));
     const trace = toRoutingTrace(order, events);
     const failed = new Set(
@@ -349,7 +352,7 @@ export class PaymentsService {
     const byKey = key
       ? await this.db.run((em) => this.orders.findByIdempotencyKey(em, sourceId, key))
       : null;
-    if (byKey) return toOrderDto(await this.finishCreation(byKey, idempotency.handle));
+    if (byKey) return this.finishCreation(byKey, idempotency.handle);
     const existing = dto.merchant_order_no
       ? await this.db.run((em) =>
           this.orders.findByMerchantOrderNo(em, sourceId, dto.merchant_order_no!),

@@ -21,6 +21,8 @@ export class IdempotencyHandle {
   claimed = false;
   /** The response is stored; the interceptor has nothing left to record. */
   completed = false;
+  /** The last response made by `storedResponse` in plain JSON, and the data it was made of. */
+  private plain?: { data: unknown; json: string };
   /** This request took over a key whose first request died half-way. */
   recovering = false;
 
@@ -43,7 +45,18 @@ export class IdempotencyHandle {
 
   /** What is stored for replays of `data`: the exact body the client receives (see storedBody). */
   storedResponse(data: unknown): string {
-    return this.service.storedBody(successEnvelope(data, this.requestId), this.sealed);
+    const body = this.service.storedBody(successEnvelope(data, this.requestId), this.sealed);
+    if (!this.sealed) this.plain = { data, json: body };
+    return body;
+  }
+
+  /**
+   * The stored body, when it was made of this very `data` object and is plain JSON: the success
+   * envelope of `data` serialized, which the envelope layer then sends as it is instead of
+   * serializing the same response a second time.
+   */
+  storedJsonOf(data: unknown): string | undefined {
+    return this.plain !== undefined && this.plain.data === data ? this.plain.json : undefined;
   }
 
   async claimWithin(em: EntityManager): Promise<void> {
