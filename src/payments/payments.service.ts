@@ -257,7 +257,7 @@ export class PaymentsService {
         );
         const finished = Date.now();
         // the response is stored with the outcome it describes, in the same write; the client
-        // gets the very object stored (see IdempotencyHandle.storedJsonOf)
+        // gets the very object stored (see IdempotencyHandle.storedJsonFor)
         let stored: OrderDto | undefined;
         const updated = await this.creation.recordChannelSuccess(
           this.db,

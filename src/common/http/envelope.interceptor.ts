@@ -27,19 +27,6 @@ export class EnvelopeInterceptor extends AroundInterceptor {
       overrideStatus(reply, result.status);
       data = result.body;
     }
-    const envelope = successEnvelope(data, request.id);
-    const stored = request.idempotency?.storedJsonOf(data);
-    if (stored !== undefined) sendSerialized(reply, envelope, stored);
-    return envelope;
+    return successEnvelope(data, request.id);
   }
-}
-
-/**
- * Sends `json` for `envelope` instead of serializing it again. Anything else sent on this reply
- * (an error raised further out) is serialized as usual.
- */
-function sendSerialized(reply: FastifyReply, envelope: object, json: string): void {
-  reply
-    .type('application/json; charset=utf-8')
-    .serializer((payload: unknown) => (payload === envelope ? json : JSON.stringify(payload)));
 }

@@ -1,5 +1,5 @@
 import { EntityManager } from 'typeorm';
-import { successEnvelope } from '../http/envelope';
+import { successEnvelope, SuccessEnvelope } from '../http/envelope';
 import { IdempotencyClaim } from './idempotency.repository';
 import { IdempotencyService } from './idempotency.service';
 
@@ -21,10 +21,10 @@ export class IdempotencyHandle {
   claimed = false;
   /** The response is stored; the interceptor has nothing left to record. */
   completed = false;
-  /** The last response made by `storedResponse` in plain JSON, and the data it was made of. */
-  private plain?: { data: unknown; json: string };
   /** This request took over a key whose first request died half-way. */
   recovering = false;
+  /** The last response made by `storedResponse` in plain JSON, and the data it was made of. */
+  private plain?: { data: unknown; json: string };
 
   constructor(
     private readonly service: IdempotencyService,
@@ -51,12 +51,15 @@ export class IdempotencyHandle {
   }
 
   /**
-   * The stored body, when it was made of this very `data` object and is plain JSON: the success
-   * envelope of `data` serialized, which the envelope layer then sends as it is instead of
-   * serializing the same response a second time.
+   * The stored body, when it is plain JSON and `response` is the success envelope of the very
+   * `data` object it was made of: the interceptor sends it as the response's serialization
+   * instead of serializing the same response a second time.
    */
-  storedJsonOf(data: unknown): string | undefined {
-    return this.plain !== undefined && this.plain.data === data ? this.plain.json : undefined;
+  storedJsonFor(response: unknown): string | undefined {
+    if (this.plain === undefined || typeof response !== 'object' || response === null) return;
+    const envelope = response as Partial<SuccessEnvelope<unknown>>;
+    const same = envelope.data === this.plain.data && envelope.request_id === this.requestId;
+    return same ? this.plain.json : undefined;
   }
 
   async claimWithin(em: EntityManager): Promise<void> {

@@ -95,6 +95,7 @@ export class IdempotencyInterceptor extends AroundInterceptor {
         // a response the handler did not store itself (e.g. an existing order found by its
         // merchant_order_no) is stored here
         if (!handle.completed) await this.idempotency.store(claim, statusOf(), body);
+        else sendStored(reply, body, handle.storedJsonFor(body));
         return body;
       } catch (error) {
         if (!(error instanceof IdempotencyConflict))
@@ -131,4 +132,16 @@ export class IdempotencyInterceptor extends AroundInterceptor {
       );
     throw error;
   }
+}
+
+/**
+ * Sends the stored JSON for `response` instead of serializing it again (a payment's create
+ * builds its response once). Anything else sent on this reply (an error raised further out) is
+ * serialized as usual.
+ */
+function sendStored(reply: FastifyReply, response: unknown, json: string | undefined): void {
+  if (json === undefined) return;
+  reply
+    .type('application/json; charset=utf-8')
+    .serializer((payload: unknown) => (payload === response ? json : JSON.stringify(payload)));
 }
