@@ -11,6 +11,7 @@ import { PreparedQuery, PreparedResult } from './prepared-query';
 /** The part of a `pg` client and pool the prepared path uses. */
 interface PgClient {
   query(submittable: object): unknown;
+  query(text: string, values: unknown[]): Promise<{ rows: unknown[]; rowCount: number | null }>;
   on(event: 'error', listener: (error: Error) => void): unknown;
   release(error?: Error): void;
 }
@@ -116,6 +117,23 @@ export class Database {
     return Database.preparedText<Row>(em, statement.text, statement.values(context));
   }
 
+  /**
+   * PostgreSQL only: a positional statement sent unnamed, so PostgreSQL plans it for the values
+   * of each call. For statements whose best plan depends on their values, such as a join with the
+   * rows of an array parameter: a prepared statement's generic plan, costed once (perhaps while a
+   * table was nearly empty, when scanning it whole is cheapest), would be kept for good.
+   */
+  static async planned<C, Row = Record<string, unknown>>(
+    em: EntityManager,
+    statement: PositionalStatement<C>,
+    context: C,
+  ): Promise<SqlResult<Row>> {
+    const values = statement.values(context);
+    const result = await Database.onClient(em, (client) => client.query(statement.text, values));
+    const rows = result.rows as Row[];
+    return { rows, affected: result.rowCount ?? rows.length };
+  }
+
   private static async preparedText<Row>(
     em: EntityManager,
     text: string,
@@ -130,16 +148,21 @@ export class Database {
    * on a pooled `pg` client: a query runner per statement (its bookkeeping and listeners) cost
    * more than the statement's own client work on an order read.
    */
-  private static async runPrepared<Row>(
+  private static runPrepared<Row>(
     em: EntityManager,
     name: string,
     text: string,
     values: unknown[],
   ): Promise<PreparedResult<Row>> {
-    if (em.queryRunner) {
-      const client = (await em.queryRunner.connect()) as PgClient;
-      return PreparedQuery.run<Row>(client, name, text, values);
-    }
+    return Database.onClient(em, (client) => PreparedQuery.run<Row>(client, name, text, values));
+  }
+
+  /** Runs `work` on the unit's own connection, or on a pooled `pg` client checked out for it. */
+  private static async onClient<T>(
+    em: EntityManager,
+    work: (client: PgClient) => Promise<T>,
+  ): Promise<T> {
+    if (em.queryRunner) return work((await em.queryRunner.connect()) as PgClient);
     const pool = (em.connection.driver as unknown as { master: PgPool }).master;
     const client = await pool.connect();
     if (!guardedClients.has(client)) {
@@ -151,7 +174,7 @@ export class Database {
     }
     let failure: Error | undefined;
     try {
-      return await PreparedQuery.run<Row>(client, name, text, values);
+      return await work(client);
     } catch (error) {
       failure = error as Error;
       throw error;
