@@ -108,6 +108,7 @@ describe(`creations written together on ${testEngine()}`, () => {
         .set(bearer(m.token))
         .set('idempotency-key', `together-key-${i}`)
         .send(bodies[i]);
+      expect(replay.status).toBe(201);
       expect(replay.headers['idempotent-replayed']).toBe('true');
       expect(replay.text).toBe(res.text);
     }
@@ -341,9 +342,16 @@ describe(`creations written together on ${testEngine()}`, () => {
     expect(outcomes[0]).toMatchObject({ orderId: open.orderId, channelTradeNo: 't', feeAmount: 3 });
     expect(outcomes[1]).toBeNull();
     const stored = await t.dataSource.query(
-      `SELECT idempotency_key FROM idempotency_keys WHERE idempotency_key IN ('batch-open', 'batch-closed')`,
+      `SELECT idempotency_key, status, response_status, response_body FROM idempotency_keys WHERE idempotency_key IN ('batch-open', 'batch-closed')`,
     );
-    expect(stored).toEqual([{ idempotency_key: 'batch-open' }]);
+    expect(stored).toEqual([
+      {
+        idempotency_key: 'batch-open',
+        status: 'completed',
+        response_status: 201,
+        response_body: JSON.stringify({ id: open.orderId }),
+      },
+    ]);
     const [row] = await t.dataSource.query(
       `SELECT channel_trade_no, status FROM orders WHERE order_id = '${closed.orderId}'`,
     );
