@@ -29,7 +29,7 @@ interface Waiting<Item, Result> {
  *
  * Under load many requests reach the same write at once (their previous statements' answers
  * arrive in the same poll of the event loop), and each statement costs a round trip, a commit
- * and, on the loopback socket, a system call worth a tenth of a payment creation. Each write
+ * and the wake-up of a PostgreSQL backend. Each write
  * waits at most until the end of the turn it was asked in (`setImmediate`), never for a timer,
  * so a lone request is not slowed; its caller still resolves only after its own write has
  * committed, as before.
@@ -38,7 +38,9 @@ interface Waiting<Item, Result> {
  * deadlock with another transaction, one item's bad value), nothing of it was written and each
  * item is written again alone, so that an item's failure is its own and the others succeed as
  * they would have alone. When the database is unreachable every item gets that error, which is
- * what each would have got alone.
+ * what each would have got alone. (Two batches that wait on each other's rows, as with two pairs
+ * of requests repeating the same keys in crossed order, are a deadlock PostgreSQL breaks after
+ * `deadlock_timeout`; the failed batch is then written item by item.)
  */
 export class CoalescedWrites<Item, Result> {
   private waiting: Waiting<Item, Result>[] = [];
