@@ -120,8 +120,9 @@ export class Database {
   /**
    * PostgreSQL only: a positional statement sent unnamed, so PostgreSQL plans it for the values
    * of each call. For statements whose best plan depends on their values, such as a join with the
-   * rows of an array parameter: a prepared statement's generic plan, costed once (perhaps while a
-   * table was nearly empty, when scanning it whole is cheapest), would be kept for good.
+   * rows a parameter carries: a prepared statement's generic plan, costed once (perhaps while a
+   * table was nearly empty, when scanning it whole is cheapest), would be kept for good. Rows come
+   * back as `pg` parses them (bigint as a string): read only what needs no conversion.
    */
   static async planned<C, Row = Record<string, unknown>>(
     em: EntityManager,
