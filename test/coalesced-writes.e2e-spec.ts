@@ -195,18 +195,17 @@ describe(`creations written together on ${testEngine()}`, () => {
       expiresAt: now + 86_400_000,
     };
   };
+  /** Records a new order with its first attempt, as a creation does before calling a channel. */
+  const recordNew = (o: OrderEntity, key?: IdempotencyClaim) =>
+    creation.recordNewOrder(db, o, attempt(o.orderId, 1, 'started'), key);
   const count = async (sql: string) => Number((await t.dataSource.query(sql))[0].n);
 
   it("keeps one new order's failure its own: the others of its batch are recorded", async () => {
     const existing = order({ merchantOrderNo: 'batch-dup' });
-    expect(
-      await creation.recordNewOrder(db, existing, attempt(existing.orderId, 1, 'started')),
-    ).toBe(true);
+    expect(await recordNew(existing)).toBe(true);
     const taken = claim('batch-taken');
     const holder = order({ idempotencyKey: 'batch-taken' });
-    expect(
-      await creation.recordNewOrder(db, holder, attempt(holder.orderId, 1, 'started'), taken),
-    ).toBe(true);
+    expect(await recordNew(holder, taken)).toBe(true);
 
     const batches = watchBatches();
     const plain = order();
@@ -215,15 +214,10 @@ describe(`creations written together on ${testEngine()}`, () => {
     const reclaimed = order({ idempotencyKey: 'batch-taken-2' });
     // all four asked in the same turn of the event loop
     const outcomes = await Promise.allSettled([
-      creation.recordNewOrder(db, plain, attempt(plain.orderId, 1, 'started')),
-      creation.recordNewOrder(
-        db,
-        keyed,
-        attempt(keyed.orderId, 1, 'started'),
-        claim('batch-fresh'),
-      ),
-      creation.recordNewOrder(db, duplicate, attempt(duplicate.orderId, 1, 'started')),
-      creation.recordNewOrder(db, reclaimed, attempt(reclaimed.orderId, 1, 'started'), taken),
+      recordNew(plain),
+      recordNew(keyed, claim('batch-fresh')),
+      recordNew(duplicate),
+      recordNew(reclaimed, taken),
     ]);
     expect(outcomes[0]).toEqual({ status: 'fulfilled', value: true });
     expect(outcomes[1]).toEqual({ status: 'fulfilled', value: true });
@@ -253,16 +247,11 @@ describe(`creations written together on ${testEngine()}`, () => {
   it('writes nothing for a new order whose key is taken, in a batch that succeeds', async () => {
     const taken = claim('batch-held');
     const holder = order({ idempotencyKey: 'batch-held' });
-    expect(
-      await creation.recordNewOrder(db, holder, attempt(holder.orderId, 1, 'started'), taken),
-    ).toBe(true);
+    expect(await recordNew(holder, taken)).toBe(true);
     const batches = watchBatches();
     const plain = order();
     const late = order({ idempotencyKey: 'batch-held-2' });
-    const outcomes = await Promise.all([
-      creation.recordNewOrder(db, plain, attempt(plain.orderId, 1, 'started')),
-      creation.recordNewOrder(db, late, attempt(late.orderId, 1, 'started'), taken),
-    ]);
+    const outcomes = await Promise.all([recordNew(plain), recordNew(late, taken)]);
     expect(outcomes).toEqual([true, false]);
     expect(await count(`SELECT COUNT(*) AS n FROM orders WHERE order_id = '${late.orderId}'`)).toBe(
       0,
@@ -281,18 +270,8 @@ describe(`creations written together on ${testEngine()}`, () => {
     const first = order({ idempotencyKey: 'batch-twice' });
     const second = order({ idempotencyKey: 'batch-twice' });
     const outcomes = await Promise.all([
-      creation.recordNewOrder(
-        db,
-        first,
-        attempt(first.orderId, 1, 'started'),
-        claim('batch-twice'),
-      ),
-      creation.recordNewOrder(
-        db,
-        second,
-        attempt(second.orderId, 1, 'started'),
-        claim('batch-twice'),
-      ),
+      recordNew(first, claim('batch-twice')),
+      recordNew(second, claim('batch-twice')),
     ]);
     // one claims the key, the other finds it claimed and writes nothing, as when sent apart
     expect([...outcomes].sort()).toEqual([false, true]);
@@ -306,8 +285,7 @@ describe(`creations written together on ${testEngine()}`, () => {
   it('stores no response for an order no longer PENDING, in a batch that succeeds', async () => {
     const open = order();
     const closed = order({ status: 'CLOSED' });
-    for (const o of [open, closed])
-      await creation.recordNewOrder(db, o, attempt(o.orderId, 1, 'started'));
+    for (const o of [open, closed]) await recordNew(o);
     const batches = watchBatches();
     const answer = {
       channelId: 'chn_test',
@@ -368,7 +346,7 @@ describe(`creations written together on ${testEngine()}`, () => {
 
   it("keeps one channel answer's failure its own: the others of its batch are recorded", async () => {
     const pending = [order(), order(), order(), order({ status: 'CLOSED' })];
-    for (const o of pending) await creation.recordNewOrder(db, o, attempt(o.orderId, 1, 'started'));
+    for (const o of pending) await recordNew(o);
     const batches = watchBatches();
     const now = Date.now();
     const answer = (i: number) => ({
