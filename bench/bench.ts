@@ -82,6 +82,7 @@ async function main(): Promise<void> {
       rate_limits: 'RATE_LIMIT_ENABLED=false for the run (the limits would otherwise cap the load at 100/s per credential)',
       background_jobs: 'JOBS_ENABLED=false (expiry sweep and status sync would query the sandbox mid-run)',
       logging: 'LOG_LEVEL=warn',
+      node_options: `${productionNodeFlags(ROOT).join(' ')} (npm run start:prod)`,
     },
   };
 
@@ -350,8 +351,7 @@ async function startBaseline(url: string): Promise<Target> {
 
 async function startPaygate(databaseUrl: string, root = ROOT, name = 'paygate'): Promise<Target> {
   const port = await freePort();
-  // the production command (npm run start:prod, the Dockerfile): a bounded heap
-  const child = spawn(process.execPath, ['--max-old-space-size=256', join(root, 'dist', 'main.js')], {
+  const child = spawn(process.execPath, [...productionNodeFlags(root), join(root, 'dist', 'main.js')], {
     cwd: root,
     env: {
       PATH: process.env.PATH ?? '',
@@ -391,6 +391,17 @@ async function startPaygate(databaseUrl: string, root = ROOT, name = 'paygate'):
     unanswered: 0,
     idempotent: true,
   };
+}
+
+/**
+ * The node options of the production command, `npm run start:prod` in that build's own
+ * package.json (the Dockerfile runs the same), so each build is measured as it is deployed.
+ */
+function productionNodeFlags(root: string): string[] {
+  const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+  const [command, ...args] = pkg.scripts['start:prod'].trim().split(/\s+/);
+  if (command !== 'node' || args[args.length - 1] !== 'dist/main.js') throw new Error(`start:prod is not "node [options] dist/main.js": ${pkg.scripts['start:prod']}`);
+  return args.slice(0, -1);
 }
 
 /**
