@@ -6,6 +6,7 @@ import { buildDataSourceOptions } from './data-source-options';
 import { Database } from './database.service';
 import { JobLeaseService } from './job-lease.service';
 import { runMigrationsExclusively } from './run-migrations';
+import { bindIntegerParameters } from './sqlite-parameters';
 import { AppSettingsService } from './app-settings.service';
 
 @Global()
@@ -21,7 +22,9 @@ import { AppSettingsService } from './app-settings.service';
       }),
       // migrations run here rather than inside initialize(): one instance at a time
       dataSourceFactory: async (options) => {
-        const dataSource = await new DataSource({ ...options!, migrationsRun: false }).initialize();
+        const dataSource = new DataSource({ ...options!, migrationsRun: false });
+        bindIntegerParameters(dataSource);
+        await dataSource.initialize();
         if (!options!.migrationsRun) return dataSource;
         try {
           await runMigrationsExclusively(dataSource);
