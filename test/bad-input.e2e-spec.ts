@@ -670,6 +670,67 @@ describe(`bad input on ${testEngine()}`, () => {
       }
     });
 
+    it('refuses null for an optional body field the document does not mark nullable', async () => {
+      const m = bearer(merchant.token);
+      const admin = bearer(adminToken);
+      const order = { source_id: merchant.sourceId, product_id: '1', product_name: 'x', amount: 1 };
+      const cases: [string, () => request.Test][] = [
+        [
+          'memo',
+          () =>
+            t.http
+              .post('/v1/payments/create')
+              .set(m)
+              .send({ ...order, memo: null }),
+        ],
+        [
+          'expire_seconds',
+          () =>
+            t.http
+              .post('/v1/payments')
+              .set(m)
+              .send({ ...order, expire_seconds: null }),
+        ],
+        [
+          'reason',
+          () =>
+            t.http
+              .post(`/v1/payments/${paidOrderId}/refunds`)
+              .set(m)
+              .send({ amount: 1, reason: null }),
+        ],
+        [
+          'retry_after_seconds',
+          () =>
+            t.http
+              .put('/v1/admin/maintenance')
+              .set(admin)
+              .send({ enabled: true, retry_after_seconds: null }),
+        ],
+        [
+          'notify_url',
+          () => t.http.post('/v1/merchants').set(admin).send({ name: 'Shop', notify_url: null }),
+        ],
+        [
+          'client_id',
+          () =>
+            t.http
+              .post('/v1/auth/token')
+              .send({ grant_type: 'client_credentials', client_id: null, client_secret: 'x' }),
+        ],
+      ];
+      for (const [field, send] of cases) {
+        const res = await refusedWithoutWrites(send);
+        expect([field, res.status, res.body.errors?.[0]?.field]).toEqual([field, 400, field]);
+      }
+      // still nullable where the document says so: a merchant's notify_url can be removed
+      const cleared = await t.http
+        .patch(`/v1/merchants/${merchant.sourceId}`)
+        .set(admin)
+        .send({ notify_url: null });
+      expect([cleared.status, cleared.body.data?.notify_url]).toEqual([200, null]);
+    });
+
     it('refuses the NUL character in bodies, forms, queries, paths and Basic credentials', async () => {
       const m = bearer(merchant.token);
       const order = { source_id: merchant.sourceId, product_id: '1', product_name: 'x', amount: 1 };

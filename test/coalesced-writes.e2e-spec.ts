@@ -96,7 +96,7 @@ describe(`creations written together on ${testEngine()}`, () => {
       product_id: `p${i}`,
       product_name: names[i % names.length],
       amount: 100 + i,
-      memo: i % 2 === 0 ? null : `备注 ${i} "x" \\ {y}`,
+      ...(i % 2 === 0 ? {} : { memo: `备注 ${i} "x" \\ {y}` }),
       merchant_order_no: `together-${i}`,
     }));
     const created = await Promise.all(

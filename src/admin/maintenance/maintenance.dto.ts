@@ -1,5 +1,5 @@
-import { IsBoolean, IsInt, IsOptional, Max, Min } from 'class-validator';
-import { FormBool, FormInt } from '../../common/validation/decorators';
+import { IsBoolean, IsInt, Max, Min } from 'class-validator';
+import { FormBool, FormInt, IfPresent } from '../../common/validation/decorators';
 
 export class SetMaintenanceDto {
   /** true turns maintenance on: non-admin `/v1` requests get 503 until it is turned off. @example true */
@@ -8,7 +8,7 @@ export class SetMaintenanceDto {
   enabled!: boolean;
 
   /** Sent to clients as `Retry-After`. @example 300 */
-  @IsOptional()
+  @IfPresent()
   @FormInt()
   @IsInt()
   @Min(1)

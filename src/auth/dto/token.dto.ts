@@ -1,4 +1,5 @@
-import { IsIn, IsOptional, IsString, MaxLength } from 'class-validator';
+import { IsIn, IsString, MaxLength } from 'class-validator';
+import { IfPresent } from '../../common/validation/decorators';
 
 /** OAuth 2.0 client credentials grant (RFC 6749 §4.4), as JSON or form; or HTTP Basic. */
 export class TokenRequestDto {
@@ -8,13 +9,13 @@ export class TokenRequestDto {
   grant_type!: string;
 
   /** Omit when sent with HTTP Basic. @example cli_3b0c6f0e2d1a9b8c7d6e5f40 */
-  @IsOptional()
+  @IfPresent()
   @IsString()
   @MaxLength(128)
   client_id?: string;
 
   /** Omit when sent with HTTP Basic. @example pgs_x2Vd…Q */
-  @IsOptional()
+  @IfPresent()
   @IsString()
   @MaxLength(256)
   client_secret?: string;

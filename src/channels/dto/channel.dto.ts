@@ -13,7 +13,6 @@ import {
   Max,
   MaxLength,
   Min,
-  ValidateIf,
 } from 'class-validator';
 import { PageQueryDto } from '../../common/pagination/pagination';
 import {
@@ -22,15 +21,13 @@ import {
   FormInt,
   FormIntArray,
   IsCurrencyCode,
+  IfPresent,
   IsMinorUnits,
   KeepRaw,
   QueryInt,
 } from '../../common/validation/decorators';
 
 export const CHANNEL_CODE = /^[a-z][a-z0-9_]{1,31}$/;
-
-/** Present means not null: for fields that cannot be cleared. */
-const IfPresent = () => ValidateIf((_object, value) => value !== undefined);
 
 export class CreateChannelDto {
   /** Unique among live channels; `route` is reserved. @example sandbox_main */

@@ -1,6 +1,6 @@
 import { applyDecorators } from '@nestjs/common';
 import { Transform } from 'class-transformer';
-import { ValidateBy, ValidationOptions } from 'class-validator';
+import { ValidateBy, ValidateIf, ValidationOptions } from 'class-validator';
 import { isFormBody } from '../http/body-parsers';
 
 export const MAX_AMOUNT = 1_000_000_000_000;
@@ -8,6 +8,13 @@ export const MAX_AMOUNT = 1_000_000_000_000;
 /** Constraint names the validation pipe maps to their own reasons. */
 export const IS_MINOR_UNITS = 'isMinorUnits';
 export const IS_CURRENCY_CODE = 'isCurrencyCode';
+
+/**
+ * An optional body field that is not nullable: absent is fine, `null` is validated like any
+ * other value, and refused. (`@IsOptional()` lets `null` through as if the field were absent,
+ * which the API document does not allow; keep it for query fields and nullable body fields.)
+ */
+export const IfPresent = () => ValidateIf((_object, value) => value !== undefined);
 
 const INTEGER_TEXT = /^-?\d+$/;
 

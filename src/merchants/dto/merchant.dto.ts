@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsString, Length, MaxLength, ValidateIf } from 'class-validator';
+import { IfPresent } from '../../common/validation/decorators';
 import { PageQueryDto } from '../../common/pagination/pagination';
 
 export class CreateMerchantDto {
@@ -10,7 +11,7 @@ export class CreateMerchantDto {
   name!: string;
 
   /** Where paygate POSTs signed webhooks (http or https, public address). @example https://merchant.example.com/paygate/webhooks */
-  @IsOptional()
+  @IfPresent()
   @IsString()
   @MaxLength(2048)
   notify_url?: string;
@@ -18,7 +19,7 @@ export class CreateMerchantDto {
 
 export class UpdateMerchantDto {
   /** Admins only. */
-  @IsOptional()
+  @IfPresent()
   @IsString()
   @Length(1, 128)
   name?: string;
@@ -32,7 +33,7 @@ export class UpdateMerchantDto {
   notify_url?: string | null;
 
   /** Admins only: `suspended` refuses the merchant's tokens with 403 at once. */
-  @IsOptional()
+  @IfPresent()
   @IsIn(['active', 'suspended'])
   status?: 'active' | 'suspended';
 }

@@ -1,6 +1,11 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsInt, IsOptional, IsString, Length, Matches, Max, MaxLength, Min } from 'class-validator';
-import { FormInt, IsCurrencyCode, IsMinorUnits } from '../../common/validation/decorators';
+import { IsInt, IsString, Length, Matches, Max, MaxLength, Min } from 'class-validator';
+import {
+  FormInt,
+  IsCurrencyCode,
+  IsMinorUnits,
+  IfPresent,
+} from '../../common/validation/decorators';
 
 /**
  * 订单创建: the fields of the original document's table, each declared to Swagger so the
@@ -33,41 +38,41 @@ export class CreatePaymentDto {
 
   /** ≤1024 chars, returned verbatim. @example cart=A-17 */
   @ApiPropertyOptional()
-  @IsOptional()
+  @IfPresent()
   @IsString()
   @MaxLength(1024)
   external_ext?: string;
 
   /** ≤256 chars. @example gift wrap */
   @ApiPropertyOptional()
-  @IsOptional()
+  @IfPresent()
   @IsString()
   @MaxLength(256)
   memo?: string;
 
   /** ISO 4217, upper case. @example CNY */
   @ApiPropertyOptional({ pattern: '^[A-Z]{3}$', default: 'CNY' })
-  @IsOptional()
+  @IfPresent()
   @IsCurrencyCode()
   currency?: string;
 
   /** Your own order number, unique per merchant, ≤64 chars. @example SO-20261126-0001 */
   @ApiPropertyOptional()
-  @IsOptional()
+  @IfPresent()
   @IsString()
   @Length(1, 64)
   merchant_order_no?: string;
 
   /** Force one channel by its code (it must still pass its rules). @example sandbox_main */
   @ApiPropertyOptional()
-  @IsOptional()
+  @IfPresent()
   @IsString()
   @Matches(/^[a-z][a-z0-9_]{1,31}$/, { message: 'channel must be a channel code' })
   channel?: string;
 
   /** Seconds the payer has to pay, 60..86400. @example 1800 */
   @ApiProperty({ type: 'integer', required: false, minimum: 60, maximum: 86400, default: 1800 })
-  @IsOptional()
+  @IfPresent()
   @FormInt()
   @IsInt()
   @Min(60)

@@ -1,6 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { IsOptional, IsString, Length, MaxLength } from 'class-validator';
-import { IsMinorUnits } from '../../common/validation/decorators';
+import { IsString, Length, MaxLength } from 'class-validator';
+import { IsMinorUnits, IfPresent } from '../../common/validation/decorators';
 
 export class CreateRefundDto {
   /** Integer minor units; the sum of refunds not failed never exceeds the order's amount. @example 500 */
@@ -9,13 +9,13 @@ export class CreateRefundDto {
   amount!: number;
 
   /** ≤256 chars. @example customer returned the item */
-  @IsOptional()
+  @IfPresent()
   @IsString()
   @MaxLength(256)
   reason?: string;
 
   /** Your own refund number, unique per merchant. @example RF-20261126-0001 */
-  @IsOptional()
+  @IfPresent()
   @IsString()
   @Length(1, 64)
   merchant_refund_no?: string;

@@ -5,6 +5,7 @@ import {
   IsCurrencyCode,
   IsMinorUnits,
   QueryInt,
+  IfPresent,
 } from '../../../../common/validation/decorators';
 import { CHANNEL_CODE } from '../../../dto/channel.dto';
 
@@ -75,26 +76,26 @@ export class SandboxPayDto {
   @IsIn(['success', 'fail'])
   outcome!: 'success' | 'fail';
 
-  @IsOptional()
+  @IfPresent()
   @IsString()
   @Matches(CHANNEL_CODE)
   channel?: string;
 
-  @IsOptional()
+  @IfPresent()
   @IsMinorUnits()
   amount?: number;
 
-  @IsOptional()
+  @IfPresent()
   @IsCurrencyCode()
   currency?: string;
 
-  @IsOptional()
+  @IfPresent()
   @FormInt()
   @IsInt()
   @Min(0)
   expires?: number;
 
-  @IsOptional()
+  @IfPresent()
   @IsString()
   @MaxLength(128)
   sig?: string;
