@@ -532,7 +532,8 @@ export class RequestGenerator {
   }
 }
 
-function resolveSchema(schema: Schema, document: OpenApiDocument): Schema {
+/** A schema with its `$ref` (and a lone `allOf`) followed. */
+export function resolveSchema(schema: Schema, document: OpenApiDocument): Schema {
   if (schema.$ref) {
     const name = schema.$ref.replace('#/components/schemas/', '');
     return resolveSchema(document.components.schemas[name], document);
