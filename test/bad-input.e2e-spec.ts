@@ -199,6 +199,15 @@ describe(`bad input on ${testEngine()}`, () => {
     return { res, response };
   }
 
+  /** A request whose path reaches the route (real ids), the same one for a seed. */
+  function reachingRequest(operation: Operation, index: number): GeneratedRequest {
+    const [reaching] = fc.sample(generator.requests(operation, true), {
+      seed: SEED + index,
+      numRuns: 1,
+    });
+    return reaching;
+  }
+
   const isJson = (contentType: string | undefined) => /application\/json/.test(contentType ?? '');
 
   describe('generated requests, every operation of openapi.json', () => {
@@ -210,10 +219,7 @@ describe(`bad input on ${testEngine()}`, () => {
       it(`${operation.method} ${operation.path}`, async () => {
         const requests = fc.tuple(generator.requests(operation), fc.boolean());
         // one request that surely reaches the route, besides the generated ones
-        const [reaching] = fc.sample(generator.requests(operation, true), {
-          seed: SEED + index,
-          numRuns: 1,
-        });
+        const reaching = reachingRequest(operation, index);
         await fc.assert(
           fc.asyncProperty(requests, async ([generated, pick]) => {
             // channel counters earned by earlier requests are written now, not mid-request
@@ -677,11 +683,7 @@ describe(`bad input on ${testEngine()}`, () => {
         if (!operation.body) continue;
         const schema = resolveSchema(operation.body, DOCUMENT);
         const required = new Set(schema.required ?? []);
-        // a path that reaches the route (real ids), as the generated requests use
-        const [{ path }] = fc.sample(generator.requests(operation, true), {
-          seed: SEED + index,
-          numRuns: 1,
-        });
+        const { path } = reachingRequest(operation, index);
         const token = tokenFor(operation, 'right', true);
         for (const [field, property] of Object.entries(schema.properties ?? {})) {
           if (

@@ -220,13 +220,17 @@ describe(`creations written together on ${testEngine()}`, () => {
   const recordNew = (o: OrderEntity, key?: IdempotencyClaim) =>
     creation.recordNewOrder(db, o, attempt(o.orderId, 1, 'started'), key);
   const count = async (sql: string) => Number((await t.dataSource.query(sql))[0].n);
+  /** A key already claimed by a recorded order, for a later claim to find taken. */
+  const heldKey = async (key: string) => {
+    const held = claim(key);
+    expect(await recordNew(order({ idempotencyKey: key }), held)).toBe(true);
+    return held;
+  };
 
   it("keeps one new order's failure its own: the others of its batch are recorded", async () => {
     const existing = order({ merchantOrderNo: 'batch-dup' });
     expect(await recordNew(existing)).toBe(true);
-    const taken = claim('batch-taken');
-    const holder = order({ idempotencyKey: 'batch-taken' });
-    expect(await recordNew(holder, taken)).toBe(true);
+    const taken = await heldKey('batch-taken');
 
     const batches = watchBatches();
     const plain = order();
@@ -266,9 +270,7 @@ describe(`creations written together on ${testEngine()}`, () => {
   });
 
   it('writes nothing for a new order whose key is taken, in a batch that succeeds', async () => {
-    const taken = claim('batch-held');
-    const holder = order({ idempotencyKey: 'batch-held' });
-    expect(await recordNew(holder, taken)).toBe(true);
+    const taken = await heldKey('batch-held');
     const batches = watchBatches();
     const plain = order();
     const late = order({ idempotencyKey: 'batch-held-2' });
