@@ -155,6 +155,21 @@ describe(`UnionPay channels on ${testEngine()}`, () => {
     });
   });
 
+  it('/reference tells how to configure UnionPay, its products and its test environment', async () => {
+    const res = await t.http.get('/reference/openapi.json').expect(200);
+    const doc = res.body as { tags: Json[]; 'x-tagGroups': { name: string; tags: string[] }[] };
+    const tag = doc.tags.find((x) => x.name === '银联 UnionPay')!;
+    for (const text of [
+      'private_key_pfx',
+      'product: gateway|qr',
+      'gateway.test.95516.com',
+      'validate_cn: false',
+    ]) {
+      expect(tag.description).toContain(text);
+    }
+    expect(doc['x-tagGroups'].find((g) => g.name === '渠道路由')!.tags).toContain('银联 UnionPay');
+  });
+
   describe('gateway payments', () => {
     it('create → pay page posts the signed form → 34 before payment → notification confirmed by a query → SUCCEEDED', async () => {
       const order = await createOrder(t, m, { amount: 1001, channel: 'up_web' });
