@@ -202,6 +202,15 @@ describe(`UnionPay channels on ${testEngine()}`, () => {
       });
       expect(posted.fields.txnTime).toMatch(/^\d{14}$/);
       expect(posted.cashier).toContain('银联在线支付');
+      // where UnionPay brings the payer back: a page that trusts nothing it is sent
+      const back = await fetch(posted.fields.frontUrl, {
+        method: 'POST',
+        body: new URLSearchParams({ respCode: '00', orderId: posted.fields.orderId }),
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      });
+      expect(back.status).toBe(200);
+      expect(back.headers.get('content-security-policy')).toContain("form-action 'none'");
+      expect(await back.text()).toContain('支付已提交');
       expect(fake.calls.map((c) => c.path)).toEqual(['/gateway/api/frontTransReq.do']);
 
       // the payer has not paid: UnionPay answers 34 and the order waits

@@ -38,27 +38,25 @@ export interface UnionpayNotifyOptions {
   signature?: string;
 }
 
-/** ACP's signature: SHA256withRSA over the hex SHA-256 of the sorted non-empty fields. */
-export function acpSign(fields: Fields, keyPem: string): string {
+/** What ACP signs: the hex SHA-256 of the sorted non-empty fields but `signature`, `k=v&…`. */
+function acpDigest(fields: Fields): string {
   const text = Object.keys(fields)
     .filter((k) => k !== 'signature' && fields[k] !== '')
     .sort()
     .map((k) => `${k}=${fields[k]}`)
     .join('&');
-  const digest = createHash('sha256').update(text, 'utf8').digest('hex');
-  return createSign('RSA-SHA256').update(digest, 'utf8').sign(keyPem, 'base64');
+  return createHash('sha256').update(text, 'utf8').digest('hex');
+}
+
+/** ACP's signature: SHA256withRSA over that hex digest, base64. */
+export function acpSign(fields: Fields, keyPem: string): string {
+  return createSign('RSA-SHA256').update(acpDigest(fields), 'utf8').sign(keyPem, 'base64');
 }
 
 function acpVerify(fields: Fields, certificate: X509Certificate): boolean {
-  const text = Object.keys(fields)
-    .filter((k) => k !== 'signature' && fields[k] !== '')
-    .sort()
-    .map((k) => `${k}=${fields[k]}`)
-    .join('&');
-  const digest = createHash('sha256').update(text, 'utf8').digest('hex');
   try {
     return createVerify('RSA-SHA256')
-      .update(digest, 'utf8')
+      .update(acpDigest(fields), 'utf8')
       .verify(certificate.publicKey, fields.signature ?? '', 'base64');
   } catch {
     return false;

@@ -1,6 +1,5 @@
-import { FieldError } from '../../../common/errors/app-error';
-import { isHttpUrl } from '../alipay/alipay-config';
 import { ConfigValidation } from '../payment-provider.port';
+import { checkConfig, isBaseUrl } from '../provider-config';
 import { credentialFromPem, parseCertificate, readPkcs12 } from './unionpay-certs';
 
 export const UNIONPAY_PRODUCTION_GATEWAY = 'https://gateway.95516.com';
@@ -55,16 +54,9 @@ const KNOWN = new Set([
 
 /** Checks a UnionPay `config`, reads a PKCS#12 file, and fills the defaults. */
 export function validateUnionpayConfig(input: unknown): ConfigValidation {
-  if (typeof input !== 'object' || input === null || Array.isArray(input)) {
-    return { ok: false, errors: [{ field: 'config', message: 'config must be an object' }] };
-  }
-  const source = input as Record<string, unknown>;
-  const errors: FieldError[] = [];
-  const fail = (field: string, message: string) =>
-    errors.push({ field: `config.${field}`, message });
-  for (const key of Object.keys(source)) {
-    if (!KNOWN.has(key)) fail(key, 'is not a UnionPay setting');
-  }
+  const check = checkConfig(input, KNOWN, 'UnionPay');
+  if (!('source' in check)) return check;
+  const { source, errors, fail } = check;
   if (typeof source.mer_id !== 'string' || !/^[0-9A-Za-z]{15}$/.test(source.mer_id)) {
     fail('mer_id', 'must be the 15-character merchant code (商户号)');
   }
@@ -146,10 +138,4 @@ export function validateUnionpayConfig(input: unknown): ConfigValidation {
 /** The config of a UnionPay channel context (validated when the channel was written). */
 export function unionpayConfigOf(config: Record<string, unknown>): UnionpayConfig {
   return config as unknown as UnionpayConfig;
-}
-
-function isBaseUrl(value: unknown): value is string {
-  if (!isHttpUrl(value)) return false;
-  const url = new URL(value);
-  return url.search === '' && url.hash === '' && (url.pathname === '/' || url.pathname === '');
 }

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { AppError } from '../../../common/errors/app-error';
 import { ChannelRuntime } from '../../channel-runtime.service';
 import { UnionpayPayLinkQueryDto } from './dto/unionpay-pay.dto';
+import { unionpayConfigOf } from './unionpay-config';
 import { renderAutoSubmitPage, UnionpayPayLink, verifyPayLink } from './unionpay-pay-link';
 import { UnionpayProvider } from './unionpay.provider';
 
@@ -30,7 +31,7 @@ export class UnionpayPayService {
     for await (const channel of this.runtime.channelsOfCode(query.channel)) {
       const adapter = channel.adapter;
       if (!(adapter instanceof UnionpayProvider)) continue;
-      if (unionpayConfigProduct(channel.context.config) !== 'gateway') continue;
+      if (unionpayConfigOf(channel.context.config).product !== 'gateway') continue;
       if (!verifyPayLink(adapter.payLinkKey(channel.context), link, query.sig)) continue;
       if (Date.now() > query.expires) throw new AppError('payment_link_expired');
       const form = adapter.gatewayForm(channel.context, link, userAgent);
@@ -41,12 +42,19 @@ export class UnionpayPayService {
         note: '正在前往银联支付页面… Taking you to UnionPay to pay.',
         button: '前往银联支付 Continue to UnionPay',
       });
-      return { html, formAction: new URL(form.action).origin };
+      return { html, formAction: formTargets(form.action) };
     }
     throw new AppError('invalid_signature');
   }
 }
 
-function unionpayConfigProduct(config: Record<string, unknown>): unknown {
-  return config.product;
+/**
+ * Where the page may post: the channel's gateway and, for UnionPay's own hosts, the other
+ * 95516.com hosts its gateway hands the payer on to (browsers apply form-action to redirects).
+ */
+function formTargets(action: string): string {
+  const origin = new URL(action).origin;
+  return /^https:\/\/([a-z0-9-]+\.)*95516\.com$/.test(origin)
+    ? `${origin} https://*.95516.com`
+    : origin;
 }

@@ -189,7 +189,18 @@ export class UnionpayProvider extends PaymentProvider {
     const config = unionpayConfigOf(channel.config);
     const client = this.client(channel);
     const ids = this.ids(request.refundId);
-    const payment = await this.query(client, request.orderId);
+    let payment: TransactionState;
+    try {
+      payment = await this.query(client, request.orderId);
+    } catch (error) {
+      // nothing was sent: the refund can fail now rather than wait for a sync that finds nothing
+      if (!(error instanceof ProviderError) || error.kind === 'rejected') throw error;
+      throw new ProviderError(
+        'rejected',
+        `unionpay: the payment could not be looked up, no refund was sent (${error.message})`,
+        error.providerCode,
+      );
+    }
     if (payment.status !== 'SUCCEEDED' || !payment.answer.queryId) {
       throw new ProviderError(
         'rejected',
