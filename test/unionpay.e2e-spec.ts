@@ -352,6 +352,14 @@ describe(`UnionPay channels on ${testEngine()}`, () => {
       expect([res.status, res.body.reason]).toEqual([409, 'invalid_state']);
       expect((await getOrder(t, m.token, order.order_id)).status).toBe('SUCCEEDED');
     });
+    it('refuses to close while UnionPay reports the payment under way (05): 503, the order stays', async () => {
+      const order = await createOrder(t, m, { channel: 'up_web' });
+      await payerPosts(order.pay_url);
+      fake.setProcessing(upId(order.order_id));
+      const res = await t.http.post(`/v1/payments/${order.order_id}/close`).set(bearer(m.token));
+      expect([res.status, res.body.reason]).toEqual([503, 'channel_unavailable']);
+      expect((await getOrder(t, m.token, order.order_id)).status).toBe('PENDING');
+    });
   });
 
   describe('refunds', () => {
@@ -420,6 +428,27 @@ describe(`UnionPay channels on ${testEngine()}`, () => {
       expect((await getOrder(t, m.token, paid.order_id)).status).toBe('SUCCEEDED');
       expect((await getOrder(t, m.token, paying.order_id)).status).toBe('PENDING');
       expect((await getOrder(t, m.token, broken.order_id)).status).toBe('FAILED');
+    });
+
+    it('UnionPay refuses a request signed with another certificate (respCode 11): the order fails over, the channel stays healthy', async () => {
+      const stranger = makeCert({ cn: '041@Z12@777290058110097@00000002', issuer: pki.middle });
+      await addChannel('up_stranger', {
+        product: 'qr',
+        private_key_pfx: undefined,
+        private_key_password: undefined,
+        private_key: stranger.keyPem,
+        sign_cert: stranger.pem,
+      });
+      const order = await createOrder(t, m, { channel: 'up_stranger' });
+      expect(order.status).toBe('FAILED');
+      const seen = await t.http
+        .get(`/v1/payments/${order.order_id}`)
+        .set(bearer(await t.adminToken()));
+      expect(seen.body.data.routing.attempts[0]).toMatchObject({
+        failure_reason: 'rejected',
+        message: expect.stringContaining('验证签名失败'),
+      });
+      expect((await channel('up_stranger')).health).toMatchObject({ consecutive_failures: 0 });
     });
 
     it('counts 5xx and timeouts for the circuit breaker, and a refused request not', async () => {
