@@ -518,6 +518,15 @@ describe(`UnionPay channels on ${testEngine()}`, () => {
       }
     });
 
+    it('refuses a date whose statement UnionPay does not have yet (98) rather than reporting an empty day', async () => {
+      const later = new Date(Date.now() + 8 * 3_600_000 + 3 * 86_400_000)
+        .toISOString()
+        .slice(0, 10);
+      await expect(t.app.get(ChannelGateway).fetchStatement('up_web', later)).rejects.toMatchObject(
+        { kind: 'rejected', providerCode: '98' },
+      );
+    });
+
     async function reconcileWithFake() {
       const orders: Order[] = [];
       for (const amount of [1000, 2000, 3000]) {

@@ -383,6 +383,8 @@ export class UnionpayProvider extends PaymentProvider {
       throw new ProviderError('unavailable', 'unionpay query answered about another transaction');
     }
     const orig = answer.origRespCode;
+    if (!orig)
+      throw new ProviderError('unavailable', 'unionpay query answered without origRespCode');
     const status = ORIG_SUCCESS.has(orig)
       ? 'SUCCEEDED'
       : RESP_PENDING.has(orig)
