@@ -5,19 +5,31 @@ import { payLinkUrl } from '../src/channels/providers/unionpay/unionpay-pay-link
 import { UnionpayProvider } from '../src/channels/providers/unionpay/unionpay.provider';
 import { PaymentSync } from '../src/payments/payment-sync.service';
 import { UnionpayFake, UnionpayNotifyOptions } from './fakes/unionpay-fake';
-import { makeCert, pkcs12Base64, UNIONPAY_CN, unionpayTestPki } from './fakes/unionpay-pki';
-import { createOrder, eventually, getOrder, Order, waitForStatus } from './helpers/payments';
+import {
+  makeCert,
+  pkcs12Base64,
+  UNIONPAY_CN,
+  unionpayChannelConfig,
+  unionpayTestPki,
+} from './fakes/unionpay-pki';
+import {
+  createOrder,
+  createProviderChannel,
+  eventually,
+  getOrder,
+  Order,
+  readChannel,
+  refundOf as readRefund,
+  waitForStatus,
+} from './helpers/payments';
 import { testEngine } from './helpers/scratch-database';
 import { bearer, createMerchant, startTestApp, TestApp, TestMerchant } from './helpers/test-app';
 
 const MER_ID = '777290058110097';
-const PFX_PASSWORD = '000000';
+/** A password no certificate text could hold, to look for at rest. */
+const PFX_PASSWORD = 'pfx-Pass_at-rest!';
 
 type Json = Record<string, unknown>;
-interface ChannelView {
-  config: Record<string, unknown>;
-  health: unknown;
-}
 
 describe(`UnionPay channels on ${testEngine()}`, () => {
   let t: TestApp;
@@ -25,39 +37,15 @@ describe(`UnionPay channels on ${testEngine()}`, () => {
   let fake: UnionpayFake;
   const pki = unionpayTestPki();
 
-  const channelConfig = (config: Json = {}) => ({
-    mer_id: MER_ID,
-    private_key_pfx: pkcs12Base64(pki.merchant, PFX_PASSWORD),
-    private_key_password: PFX_PASSWORD,
-    middle_cert: pki.middle.pem,
-    root_cert: pki.root.pem,
-    gateway_url: fake.url,
-    file_url: fake.url,
-    product: 'gateway',
-    ...config,
-  });
+  const channelConfig = (config: Json = {}) => unionpayChannelConfig(pki, fake.url, config);
 
-  async function addChannel(code: string, config: Json = {}, fields: Json = {}) {
-    const res = await t.http
-      .post('/v1/channels')
-      .set(bearer(await t.adminToken()))
-      .send({
-        code,
-        name: `UnionPay ${code}`,
-        provider: 'unionpay',
-        currencies: ['CNY'],
-        fee_rate_bps: 60,
-        ...fields,
-        config: channelConfig(config),
-      });
-    if (res.status !== 201) throw new Error(`channel: ${res.status} ${JSON.stringify(res.body)}`);
-    return res.body.data as ChannelView;
-  }
+  const addChannel = (code: string, config: Json = {}, fields: Json = {}) =>
+    createProviderChannel(t, 'unionpay', code, channelConfig(config), {
+      fee_rate_bps: 60,
+      ...fields,
+    });
 
-  async function channel(code: string): Promise<ChannelView> {
-    const res = await t.http.get(`/v1/channels/${code}`).set(bearer(await t.adminToken()));
-    return res.body.data as ChannelView;
-  }
+  const channel = (code: string) => readChannel(t, code);
 
   /** The orderId UnionPay knows: our id without its prefix. */
   const upId = (id: string) => id.replace(/^(ord|re)_/, '');
@@ -91,10 +79,7 @@ describe(`UnionPay channels on ${testEngine()}`, () => {
     return { ...opened, cashier: await answer.text() };
   }
 
-  async function refundOf(orderId: string, refundId: string) {
-    const list = await t.http.get(`/v1/payments/${orderId}/refunds`).set(bearer(m.token));
-    return (list.body.data.items as Json[]).find((r) => r.refund_id === refundId)!;
-  }
+  const refundOf = (orderId: string, refundId: string) => readRefund(t, m.token, orderId, refundId);
 
   beforeAll(async () => {
     t = await startTestApp({
@@ -141,7 +126,14 @@ describe(`UnionPay channels on ${testEngine()}`, () => {
     });
 
     it('reads the PKCS#12 file once: the key is sealed and masked, the file and password are not kept', async () => {
-      const created = await addChannel('up_secret', {}, { enabled: false });
+      const created = await addChannel(
+        'up_secret',
+        {
+          private_key_pfx: pkcs12Base64(pki.merchant, PFX_PASSWORD),
+          private_key_password: PFX_PASSWORD,
+        },
+        { enabled: false },
+      );
       expect(created.config.private_key).toMatch(/^\*{4}/);
       expect(created.config).not.toHaveProperty('private_key_pfx');
       expect(created.config).not.toHaveProperty('private_key_password');

@@ -1,8 +1,8 @@
 import { Browser, chromium } from 'playwright-core';
 import { UnionpayFake } from '../fakes/unionpay-fake';
-import { pkcs12Base64, unionpayTestPki } from '../fakes/unionpay-pki';
-import { createOrder } from '../helpers/payments';
-import { bearer, createMerchant, startTestApp, TestApp, TestMerchant } from '../helpers/test-app';
+import { unionpayChannelConfig, unionpayTestPki } from '../fakes/unionpay-pki';
+import { createOrder, createProviderChannel } from '../helpers/payments';
+import { createMerchant, startTestApp, TestApp, TestMerchant } from '../helpers/test-app';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const MER_ID = '777290058110097';
@@ -22,26 +22,7 @@ describe('UnionPay pay page in a browser', () => {
   beforeAll(async () => {
     t = await startTestApp({ RATE_LIMIT_PER_SECOND: '10000' });
     fake = await UnionpayFake.start(pki.signing, { merId: MER_ID, certPem: pki.merchant.pem });
-    const res = await t.http
-      .post('/v1/channels')
-      .set(bearer(await t.adminToken()))
-      .send({
-        code: 'up_web',
-        name: 'UnionPay',
-        provider: 'unionpay',
-        currencies: ['CNY'],
-        config: {
-          mer_id: MER_ID,
-          private_key_pfx: pkcs12Base64(pki.merchant, '000000'),
-          private_key_password: '000000',
-          middle_cert: pki.middle.pem,
-          root_cert: pki.root.pem,
-          gateway_url: fake.url,
-          file_url: fake.url,
-          product: 'gateway',
-        },
-      });
-    if (res.status !== 201) throw new Error(JSON.stringify(res.body));
+    await createProviderChannel(t, 'unionpay', 'up_web', unionpayChannelConfig(pki, fake.url));
     m = await createMerchant(t);
     browser = await chromium.launch({
       executablePath: CHROMIUM,

@@ -75,3 +75,22 @@ export function pkcs12Base64(holder: TestCert, password: string): string {
   });
   return forge.util.encode64(forge.asn1.toDer(asn1).getBytes());
 }
+
+/** A UnionPay channel's `config` for a fake at `url`: the merchant's `.pfx`, the test chain. */
+export function unionpayChannelConfig(
+  pki: ReturnType<typeof unionpayTestPki>,
+  url: string,
+  config: Record<string, unknown> = {},
+): Record<string, unknown> {
+  return {
+    mer_id: '777290058110097',
+    private_key_pfx: pkcs12Base64(pki.merchant, '000000'),
+    private_key_password: '000000',
+    middle_cert: pki.middle.pem,
+    root_cert: pki.root.pem,
+    gateway_url: url,
+    file_url: url,
+    product: 'gateway',
+    ...config,
+  };
+}
