@@ -15,7 +15,7 @@ import {
   StatementLine,
 } from '../payment-provider.port';
 import { RegisterProvider } from '../provider-registry';
-import { statementLines, unpackFileContent, zmRecords } from './unionpay-bill';
+import { monthDayTime, statementLines, unpackFileContent, zmRecords } from './unionpay-bill';
 import { credentialFromPem, parseCertificate } from './unionpay-certs';
 import { PATHS, UnionpayClient } from './unionpay-client';
 import { unionpayConfigOf, UnionpayConfig, validateUnionpayConfig } from './unionpay-config';
@@ -38,7 +38,6 @@ import {
   txnTimeOf,
   unionpayOrderId,
 } from './unionpay-protocol';
-import { monthDayTime } from './unionpay-bill';
 import { AcpFields, parseForm } from './unionpay-signing';
 
 /** What UnionPay reads from our answer to a back notification: HTTP 200 (any body). */
