@@ -3,17 +3,20 @@ import { ChannelGateway } from '../src/channels/channel-gateway';
 import { PaymentSync } from '../src/payments/payment-sync.service';
 import { AlipayFake, alipayAppKeys } from './fakes/alipay-fake';
 import { beijing } from './fakes/fake-server';
-import { createOrder, eventually, getOrder, waitForStatus } from './helpers/payments';
+import {
+  createOrder,
+  createProviderChannel,
+  eventually,
+  getOrder,
+  readChannel,
+  waitForStatus,
+} from './helpers/payments';
 import { testEngine } from './helpers/scratch-database';
 import { bearer, createMerchant, startTestApp, TestApp, TestMerchant } from './helpers/test-app';
 
 const APP_ID = '2021000122600001';
 
 type Json = Record<string, unknown>;
-interface ChannelView {
-  config: Record<string, string>;
-  health: unknown;
-}
 
 describe(`Alipay channels on ${testEngine()}`, () => {
   let t: TestApp;
@@ -30,26 +33,10 @@ describe(`Alipay channels on ${testEngine()}`, () => {
     ...config,
   });
 
-  async function addChannel(code: string, config: Json = {}, fields: Json = {}) {
-    const res = await t.http
-      .post('/v1/channels')
-      .set(bearer(await t.adminToken()))
-      .send({
-        code,
-        name: `Alipay ${code}`,
-        provider: 'alipay',
-        currencies: ['CNY'],
-        ...fields,
-        config: channelConfig(config),
-      });
-    if (res.status !== 201) throw new Error(`channel: ${res.status} ${JSON.stringify(res.body)}`);
-    return res.body.data as ChannelView;
-  }
+  const addChannel = (code: string, config: Json = {}, fields: Json = {}) =>
+    createProviderChannel(t, 'alipay', code, channelConfig(config), fields);
 
-  async function channel(code: string): Promise<ChannelView> {
-    const res = await t.http.get(`/v1/channels/${code}`).set(bearer(await t.adminToken()));
-    return res.body.data as ChannelView;
-  }
+  const channel = (code: string) => readChannel(t, code);
 
   beforeAll(async () => {
     t = await startTestApp({

@@ -3,7 +3,15 @@ import { ChannelGateway } from '../src/channels/channel-gateway';
 import { PaymentSync } from '../src/payments/payment-sync.service';
 import { beijing } from './fakes/fake-server';
 import { WechatpayFake, wechatpayMerchantKeys } from './fakes/wechatpay-fake';
-import { createOrder, eventually, getOrder, waitForStatus } from './helpers/payments';
+import {
+  createOrder,
+  createProviderChannel,
+  eventually,
+  getOrder,
+  readChannel,
+  refundOf as readRefund,
+  waitForStatus,
+} from './helpers/payments';
 import { testEngine } from './helpers/scratch-database';
 import { bearer, createMerchant, startTestApp, TestApp, TestMerchant } from './helpers/test-app';
 
@@ -12,10 +20,6 @@ const APPID = 'wxd678efh567hg6787';
 const APIV3_KEY = 'a7cde1ZJB1kG2e7VfTs3jQzaWizur8Gb';
 
 type Json = Record<string, unknown>;
-interface ChannelView {
-  config: Record<string, string>;
-  health: unknown;
-}
 
 describe(`WeChat Pay channels on ${testEngine()}`, () => {
   let t: TestApp;
@@ -36,34 +40,15 @@ describe(`WeChat Pay channels on ${testEngine()}`, () => {
     ...config,
   });
 
-  async function addChannel(code: string, config: Json = {}, fields: Json = {}) {
-    const res = await t.http
-      .post('/v1/channels')
-      .set(bearer(await t.adminToken()))
-      .send({
-        code,
-        name: `WeChat Pay ${code}`,
-        provider: 'wechatpay',
-        currencies: ['CNY'],
-        ...fields,
-        config: channelConfig(config),
-      });
-    if (res.status !== 201) throw new Error(`channel: ${res.status} ${JSON.stringify(res.body)}`);
-    return res.body.data as ChannelView;
-  }
+  const addChannel = (code: string, config: Json = {}, fields: Json = {}) =>
+    createProviderChannel(t, 'wechatpay', code, channelConfig(config), fields);
 
-  async function channel(code: string): Promise<ChannelView> {
-    const res = await t.http.get(`/v1/channels/${code}`).set(bearer(await t.adminToken()));
-    return res.body.data as ChannelView;
-  }
+  const channel = (code: string) => readChannel(t, code);
 
   /** The order's out_trade_no at WeChat Pay: its id without the `ord_` prefix (32 characters). */
   const otn = (orderId: string) => orderId.replace(/^ord_/, '');
 
-  async function refundOf(orderId: string, refundId: string) {
-    const list = await t.http.get(`/v1/payments/${orderId}/refunds`).set(bearer(m.token));
-    return (list.body.data.items as Json[]).find((r) => r.refund_id === refundId)!;
-  }
+  const refundOf = (orderId: string, refundId: string) => readRefund(t, m.token, orderId, refundId);
 
   beforeAll(async () => {
     t = await startTestApp({

@@ -131,3 +131,41 @@ export async function waitForStatus(
     `order ${orderId} to be ${status}`,
   );
 }
+
+/** A channel as the admin API shows it (the parts provider specs read). */
+export interface ChannelView {
+  config: Record<string, unknown>;
+  health: unknown;
+}
+
+/** A CNY channel of a real provider created through the admin API; throws unless 201. */
+export async function createProviderChannel(
+  t: TestApp,
+  provider: string,
+  code: string,
+  config: Record<string, unknown>,
+  fields: Record<string, unknown> = {},
+): Promise<ChannelView> {
+  const res = await t.http
+    .post('/v1/channels')
+    .set(bearer(await t.adminToken()))
+    .send({ code, name: `${provider} ${code}`, provider, currencies: ['CNY'], ...fields, config });
+  if (res.status !== 201) throw new Error(`channel: ${res.status} ${JSON.stringify(res.body)}`);
+  return res.body.data as ChannelView;
+}
+
+export async function readChannel(t: TestApp, code: string): Promise<ChannelView> {
+  const res = await t.http.get(`/v1/channels/${code}`).set(bearer(await t.adminToken()));
+  return res.body.data as ChannelView;
+}
+
+/** One refund of an order, as its merchant lists it. */
+export async function refundOf(
+  t: TestApp,
+  token: string,
+  orderId: string,
+  refundId: string,
+): Promise<Record<string, unknown>> {
+  const list = await t.http.get(`/v1/payments/${orderId}/refunds`).set(bearer(token));
+  return (list.body.data.items as Record<string, unknown>[]).find((r) => r.refund_id === refundId)!;
+}
