@@ -47,7 +47,7 @@ recipe_hash() {
 }
 
 label_of() {
-  docker image inspect --format '{{ index .Config.Labels "paygate.standin" }}' "$1" 2>/dev/null || true
+  docker image inspect --format '{{ with .Config.Labels }}{{ index . "paygate.standin" }}{{ end }}' "$1" 2>/dev/null || true
 }
 
 build_debian() {

@@ -1,6 +1,6 @@
 #!/bin/sh
 # The official image's start-up, in short: initialise PGDATA on first start with the user,
-# password and database from the environment, then run the server as the postgres user.
+# password and database from the environment (or *_FILE), then run the server as postgres.
 set -eu
 case "${1:-}" in -*) set -- postgres "$@" ;; esac
 if [ "${1:-}" != postgres ]; then exec "$@"; fi
@@ -10,6 +10,12 @@ if [ "$(id -u)" = 0 ]; then
   chown -R postgres:postgres "$PGDATA"
   exec setpriv --reuid=postgres --regid=postgres --init-groups "$0" "$@"
 fi
+
+# POSTGRES_PASSWORD_FILE and the like: the value read from a file (Docker secrets)
+for var in POSTGRES_USER POSTGRES_PASSWORD POSTGRES_DB; do
+  file="$(printenv "${var}_FILE" || true)"
+  if [ -n "$file" ]; then export "$var=$(cat "$file")"; fi
+done
 
 user="${POSTGRES_USER:-postgres}"
 db="${POSTGRES_DB:-$user}"
