@@ -24,7 +24,16 @@ import {
 } from '../faults/support/api';
 import { CreateRequest, retryCreate, startCreateLoad } from '../faults/support/load';
 import { ComposeProject } from './support/compose';
-import { docker, inspect, logs, PREFIX, ROOT, reportFigures, waitFor } from './support/docker';
+import {
+  docker,
+  health,
+  inspect,
+  logs,
+  PREFIX,
+  ROOT,
+  reportFigures,
+  waitFor,
+} from './support/docker';
 
 /**
  * docker-compose.yml as an operator runs it, on this machine's host network
@@ -82,6 +91,8 @@ describe('docker compose on PostgreSQL: one instance, then the scale profile', (
   const figures: Record<string, number | string> = {};
   const single = () => `http://127.0.0.1:${ports.PAYGATE_PORT}`;
   const lb = () => `http://127.0.0.1:${ports.NGINX_PORT}`;
+  let lbAdmin: string;
+  let loadMerchant: Merchant;
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'paygate-compose-secrets-'));
@@ -128,10 +139,10 @@ describe('docker compose on PostgreSQL: one instance, then the scale profile', (
   });
 
   afterAll(async () => {
-    await project?.down();
     await receiver?.close();
     rmSync(dir, { recursive: true, force: true });
     reportFigures('compose', figures);
+    await project?.dispose();
   });
 
   it('migrates at start and takes a payment, a signed webhook and a clearing run', async () => {
@@ -215,8 +226,10 @@ describe('docker compose on PostgreSQL: one instance, then the scale profile', (
     await waitFor(async () => (await fetch(`${lb()}/health/ready`)).ok, 90_000, 'nginx');
     figures.scale_up_to_ready_ms = Date.now() - started;
 
-    const admin = await token(lb(), ADMIN_ID, ADMIN_SECRET);
-    const merchant = await createMerchant(lb(), admin, { name: 'Busy Shop' });
+    // every token this test needs, before the burst uses up the minute's allowance
+    lbAdmin = await token(lb(), ADMIN_ID, ADMIN_SECRET);
+    const merchant = await createMerchant(lb(), lbAdmin, { name: 'Busy Shop' });
+    loadMerchant = await createMerchant(lb(), lbAdmin, { name: 'Load Shop' });
     // the token endpoint allows TOKEN_LIMIT per client per minute: counted apart, two
     // replicas would let every one of these through
     const burst = await Promise.all(
@@ -227,15 +240,20 @@ describe('docker compose on PostgreSQL: one instance, then the scale profile', (
             client_id: merchant.clientId,
             client_secret: merchant.clientSecret,
           },
+          // each granted token costs a scrypt of the secret: slow on a busy machine
+          timeoutMs: 90_000,
         }),
       ),
     );
     const granted = burst.filter(is2xx).length;
     const limited = burst.filter((a) => a.status === 429).length;
-    figures.token_burst = `${burst.length} sent, ${granted} granted, ${limited} limited`;
-    expect(granted + limited).toBe(burst.length);
+    // on a machine this busy, a replica may shed a request as 503 `unavailable` (its database
+    // pool did not answer in time), paygate's documented overload answer: counted, not granted
+    const shed = burst.filter((a) => a.status === 503 && reasonOf(a) === 'unavailable').length;
+    figures.token_burst = `${burst.length} sent, ${granted} granted, ${limited} limited, ${shed} shed`;
+    expect(granted + limited + shed).toBe(burst.length);
     expect(granted).toBeLessThanOrEqual(TOKEN_LIMIT);
-    expect(limited).toBeGreaterThanOrEqual(10);
+    expect(limited).toBeGreaterThanOrEqual(10 - shed);
     // and both replicas answered some of them
     for (const service of ['paygate-a', 'paygate-b']) {
       expect(await logs(await project.container(service))).toMatch(/"url":"\/v1\/auth\/token"/);
@@ -243,9 +261,8 @@ describe('docker compose on PostgreSQL: one instance, then the scale profile', (
   });
 
   it('scale: a replica killed under load loses no acknowledged order, and retries finish the rest', async () => {
-    const admin = await token(lb(), ADMIN_ID, ADMIN_SECRET);
-    const merchant: Merchant = await createMerchant(lb(), admin, { name: 'Load Shop' });
-    await createSandboxChannel(lb(), admin, { latency_ms: 100 }, 'sandbox_scale');
+    const merchant = loadMerchant;
+    await createSandboxChannel(lb(), lbAdmin, { latency_ms: 100 }, 'sandbox_scale');
     const victim = await project.container('paygate-a');
 
     const load = startCreateLoad({ urls: () => [lb()], merchant, concurrency: 6 });
@@ -316,5 +333,27 @@ describe('docker compose on PostgreSQL: one instance, then the scale profile', (
     figures.acknowledged_missing = missing.length;
     figures.orders_in_database = Number(total[0]);
     figures.retries_done_ms = Date.now() - killedAt;
+  });
+
+  it('scale: a replica that crashes is restarted by Docker and served again', async () => {
+    const survivor = await project.container('paygate-b');
+    // a crash, not `docker kill` (which Docker counts as stopping it by hand): SIGKILL to the
+    // container's process from the host
+    process.kill(await inspect<number>(survivor, '{{.State.Pid}}'), 'SIGKILL');
+    const crashed = Date.now();
+    await waitFor(
+      async () => (await inspect<number>(survivor, '{{.RestartCount}}')) >= 1,
+      30_000,
+      'Docker to restart the crashed replica',
+    );
+    await waitFor(async () => (await health(survivor)) === 'healthy', 60_000, 'healthy again');
+    figures.crash_to_healthy_ms = Date.now() - crashed;
+    // the other replica was killed above: what nginx answers now, the restarted one answered
+    // (once nginx tries it again: it leaves a failed server out for 10 s)
+    await waitFor(
+      async () => (await call(lb(), 'GET', '/v1/merchants', { token: lbAdmin })).status === 200,
+      30_000,
+      'nginx to answer through the restarted replica',
+    );
   });
 });

@@ -4,6 +4,9 @@ import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { docker, IMAGE, ROOT, run } from './docker';
 
+/** docker-compose 1.29 reads YAML 1.1, where an unquoted `no` is false. */
+const YAML_1_1 = { version: '1.1' } as const;
+
 /**
  * Docker Compose as operators run it: Compose v2 (`docker compose`) where the plugin is
  * installed, else the Python docker-compose 1.29 (Debian bookworm has no v2 package).
@@ -46,7 +49,7 @@ export class ComposeProject {
   ) {
     this.dir = mkdtempSync(join(tmpdir(), 'paygate-compose-'));
     const override = join(this.dir, 'docker-compose.test.yml');
-    writeFileSync(override, stringify(overrides));
+    writeFileSync(override, stringify(overrides, YAML_1_1));
     this.files = [...files.map((f) => join(ROOT, f)), override];
   }
 
@@ -61,14 +64,14 @@ export class ComposeProject {
     const env = { PAYGATE_TAG: tag, ...options.env };
     const project = new ComposeProject(cli, options.name, env, options.files, options.overrides);
     if (cli.v1) {
-      const merged = parse(await project.compose('--profile', 'scale', 'config')) as {
+      const merged = parse(await project.compose('--profile', 'scale', 'config'), YAML_1_1) as {
         services: Record<string, { network_mode?: string; ports?: unknown }>;
       };
       for (const service of Object.values(merged.services)) {
         if (service.network_mode === 'host') delete service.ports;
       }
       const rendered = join(project.dir, 'docker-compose.rendered.yml');
-      writeFileSync(rendered, stringify(merged));
+      writeFileSync(rendered, stringify(merged, YAML_1_1));
       project.files = [rendered];
     }
     return project;
@@ -115,7 +118,11 @@ export class ComposeProject {
 
   /** Stops and removes the project's containers and volumes. */
   async down(): Promise<void> {
-    await this.compose('--profile', 'scale', 'down', '-v', '--remove-orphans').catch(() => '');
-    rmSync(this.dir, { recursive: true, force: true });
+    await this.compose('--profile', 'scale', 'down', '-v', '--remove-orphans');
+  }
+
+  /** down(), and its temporary files gone. */
+  async dispose(): Promise<void> {
+    await this.down().finally(() => rmSync(this.dir, { recursive: true, force: true }));
   }
 }
