@@ -1,6 +1,7 @@
 import { execFile, execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { eventually } from '../../faults/support/api';
 
 export const ROOT = join(__dirname, '..', '..', '..');
 
@@ -64,20 +65,14 @@ export async function logs(name: string): Promise<string> {
   return result.stdout + result.stderr;
 }
 
-/** Polls until `check` returns a truthy value, or fails after `timeoutMs` naming `what`. */
-export async function waitFor<T>(
+/** `eventually`, with a check that throws (nothing listening yet) taken as not yet. */
+export function waitFor<T>(
   check: () => Promise<T | undefined | null | false>,
   timeoutMs: number,
   what: string,
   everyMs = 250,
 ): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check().catch(() => undefined);
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms: ${what}`);
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
+  return eventually(() => check().catch(() => undefined), timeoutMs, what, everyMs);
 }
 
 /** The container's health as Docker sees it: starting, healthy or unhealthy. */
