@@ -1,4 +1,17 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { ConfigError, loadConfig } from './app-config';
+
+function refusal(env: NodeJS.ProcessEnv): ConfigError {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) return error;
+    throw error;
+  }
+  throw new Error(`accepted ${JSON.stringify(env)}`);
+}
 
 describe('loadConfig', () => {
   it('gives the contract defaults for an empty environment', () => {
@@ -74,5 +87,105 @@ describe('loadConfig', () => {
 
   it('never echoes a secret it refuses', () => {
     expect(() => loadConfig({ JWT_SECRET: 'hunter2' })).toThrow(/JWT_SECRET .*"\*\*\*\*"/);
+  });
+
+  it('never echoes the password of a URL it refuses', () => {
+    const error = refusal({ DATABASE_URL: 'mysql://shop:hunter2@db:3306/pay' });
+    expect(error.variable).toBe('DATABASE_URL');
+    expect(error.message).toContain('mysql://shop:****@db:3306/pay');
+    expect(error.message).not.toContain('hunter2');
+  });
+});
+
+describe('loadConfig with secrets in files (<NAME>_FILE, as Docker secrets)', () => {
+  let dir: string;
+  const file = (name: string, content: string) => {
+    const path = join(dir, name);
+    writeFileSync(path, content);
+    return path;
+  };
+
+  beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 'paygate-config-'))));
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('reads every secret from its file, without the trailing line break', () => {
+    const jwt = 'j'.repeat(40);
+    const key = 'ab'.repeat(32);
+    const config = loadConfig({
+      NODE_ENV: 'production',
+      JWT_SECRET_FILE: file('jwt', `${jwt}\n`),
+      CHANNEL_CONFIG_KEY_FILE: file('key', `${key}\r\n`),
+      BOOTSTRAP_ADMIN_CLIENT_ID: 'adm_ops',
+      BOOTSTRAP_ADMIN_CLIENT_SECRET_FILE: file('admin', 'admin-secret-0123456789'),
+      DATABASE_URL_FILE: file('db', 'postgres://paygate:pw@db:5432/paygate\n'),
+      REDIS_URL_FILE: file('redis', 'redis://:pw@cache:6379\n'),
+    });
+    expect(config.env.JWT_SECRET).toBe(jwt);
+    expect(config.env.CHANNEL_CONFIG_KEY).toBe(key);
+    expect(config.env.BOOTSTRAP_ADMIN_CLIENT_SECRET).toBe('admin-secret-0123456789');
+    expect(config.env.DATABASE_URL).toBe('postgres://paygate:pw@db:5432/paygate');
+    expect(config.databaseEngine).toBe('postgres');
+    expect(config.env.REDIS_URL).toBe('redis://:pw@cache:6379');
+  });
+
+  it('keeps a secret that ends in spaces as written', () => {
+    const secret = `${'s'.repeat(32)}  `;
+    expect(loadConfig({ JWT_SECRET_FILE: file('jwt', `${secret}\n`) }).env.JWT_SECRET).toBe(secret);
+  });
+
+  it('refuses a variable given both ways, naming the _FILE one', () => {
+    const error = refusal({
+      JWT_SECRET: 'x'.repeat(32),
+      JWT_SECRET_FILE: file('jwt', 'y'.repeat(32)),
+    });
+    expect(error.variable).toBe('JWT_SECRET_FILE');
+    expect(error.message).toBe(
+      'invalid configuration: JWT_SECRET_FILE is set together with JWT_SECRET: set only one of them',
+    );
+  });
+
+  it('refuses a file it cannot read, naming the variable and the path', () => {
+    const missing = join(dir, 'nope');
+    const error = refusal({ CHANNEL_CONFIG_KEY_FILE: missing });
+    expect(error.variable).toBe('CHANNEL_CONFIG_KEY_FILE');
+    expect(error.message).toBe(
+      `invalid configuration: CHANNEL_CONFIG_KEY_FILE cannot be read (ENOENT: ${missing})`,
+    );
+  });
+
+  it('validates a value from a file as any other, saying where it came from, never echoing it', () => {
+    const error = refusal({ JWT_SECRET_FILE: file('jwt', 'short-secret\n') });
+    expect(error.variable).toBe('JWT_SECRET');
+    expect(error.message).toBe(
+      'invalid configuration: JWT_SECRET must be at least 32 bytes (got "****") (read from JWT_SECRET_FILE)',
+    );
+    expect(refusal({ NODE_ENV: 'production', JWT_SECRET_FILE: file('empty', '\n') }).variable).toBe(
+      'JWT_SECRET',
+    );
+  });
+
+  it('puts DATABASE_PASSWORD (or its file) into a PostgreSQL URL that has none', () => {
+    const config = loadConfig({
+      DATABASE_URL: 'postgres://paygate@db:5432/paygate',
+      DATABASE_PASSWORD_FILE: file('pw', 'p@ss:w/rd%41 é\n'),
+    });
+    expect(config.env.DATABASE_URL).toBe(
+      `postgres://paygate:${encodeURIComponent('p@ss:w/rd%41 é')}@db:5432/paygate`,
+    );
+    // as node-postgres reads it back
+    const url = new URL(config.env.DATABASE_URL);
+    expect(decodeURIComponent(url.password)).toBe('p@ss:w/rd%41 é');
+    expect(decodeURIComponent(url.username)).toBe('paygate');
+  });
+
+  it.each([
+    [{ DATABASE_URL: 'sqlite:./data/x.sqlite' }, /applies only to a postgres/],
+    [{ DATABASE_URL: 'postgres://u:other@db/pay' }, /has a password too/],
+  ])('refuses DATABASE_PASSWORD with %j', (env, problem) => {
+    const error = refusal({ ...env, DATABASE_PASSWORD: 'secret-password' });
+    expect(error.variable).toBe('DATABASE_PASSWORD');
+    expect(error.message).toMatch(problem);
+    expect(error.message).not.toContain('secret-password');
+    expect(error.message).not.toContain('other');
   });
 });

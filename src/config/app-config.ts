@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import bytes from 'bytes';
 import { configSchema, Env } from './config.schema';
 
@@ -45,19 +45,65 @@ export class AppConfig {
 }
 
 /**
+ * Variables that may instead be given as the path of a file holding the value, in
+ * `<NAME>_FILE` (Docker and Kubernetes secrets are files): the secrets, and the URLs that
+ * carry credentials.
+ */
+export const FILE_VARIABLES = [
+  'JWT_SECRET',
+  'CHANNEL_CONFIG_KEY',
+  'BOOTSTRAP_ADMIN_CLIENT_SECRET',
+  'DATABASE_URL',
+  'DATABASE_PASSWORD',
+  'REDIS_URL',
+] as const;
+
+/**
  * Reads the configuration from `source` (the process environment by default, after loading
- * `.env` when present). Throws `ConfigError` naming the first bad variable.
+ * `.env` when present), values of `<NAME>_FILE` variables included. Throws `ConfigError`
+ * naming the first bad variable.
  */
 export function loadConfig(source: NodeJS.ProcessEnv = readProcessEnv()): AppConfig {
-  const result = configSchema.safeParse(source);
+  const { env, fromFiles } = readFileVariables(source);
+  const result = configSchema.safeParse(env);
   if (!result.success) {
     const issue = result.error.issues[0];
     const variable = String(issue.path[0] ?? 'environment');
-    const raw = source[variable];
+    const raw = env[variable];
     const got = raw === undefined ? '' : ` (got ${JSON.stringify(mask(variable, raw))})`;
-    throw new ConfigError(variable, `${issue.message}${got}`);
+    const file = fromFiles.has(variable) ? ` (read from ${variable}_FILE)` : '';
+    throw new ConfigError(variable, `${issue.message}${got}${file}`);
   }
   return new AppConfig(result.data);
+}
+
+/**
+ * `source` with each `<NAME>_FILE` of FILE_VARIABLES replaced by `<NAME>` set to the file's
+ * content, less the line break(s) an editor or `echo` leaves at its end.
+ */
+function readFileVariables(source: NodeJS.ProcessEnv): {
+  env: NodeJS.ProcessEnv;
+  fromFiles: Set<string>;
+} {
+  const env = { ...source };
+  const fromFiles = new Set<string>();
+  for (const name of FILE_VARIABLES) {
+    const path = source[`${name}_FILE`];
+    if (!path) continue;
+    if (source[name]) {
+      throw new ConfigError(`${name}_FILE`, `is set together with ${name}: set only one of them`);
+    }
+    let content: string;
+    try {
+      content = readFileSync(path, 'utf8');
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code ?? 'error';
+      throw new ConfigError(`${name}_FILE`, `cannot be read (${code}: ${path})`);
+    }
+    env[name] = content.replace(/(\r?\n)+$/, '');
+    fromFiles.add(name);
+  }
+  return { env, fromFiles };
 }
 
 function readProcessEnv(): NodeJS.ProcessEnv {
@@ -65,6 +111,8 @@ function readProcessEnv(): NodeJS.ProcessEnv {
   return process.env;
 }
 
+/** A refused value as it may be echoed: secrets entirely hidden, a URL's password too. */
 function mask(variable: string, value: string): string {
-  return /SECRET|KEY|PASSWORD/.test(variable) ? '****' : value;
+  if (/SECRET|KEY|PASSWORD/.test(variable)) return '****';
+  return value.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/@\s]*:)[^@\s]*@/i, '$1****@');
 }

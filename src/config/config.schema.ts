@@ -91,6 +91,10 @@ export const configSchema = z
     HOST: z.string().min(1).default('0.0.0.0'),
     PUBLIC_BASE_URL: httpUrl,
     DATABASE_URL: databaseUrl,
+    DATABASE_PASSWORD: z
+      .string()
+      .optional()
+      .transform((v) => (v === '' ? undefined : v)),
     DATABASE_POOL_SIZE: int(10, 1, 200),
     SQLITE_BUSY_TIMEOUT_MS: int(5000, 0, 600000),
     MIGRATIONS_RUN: bool(true),
@@ -156,6 +160,16 @@ export const configSchema = z
         message: 'is required in production',
       });
     }
+    if (env.DATABASE_PASSWORD !== undefined) {
+      const problem = !/^postgres(ql)?:\/\//.test(env.DATABASE_URL)
+        ? 'applies only to a postgres:// DATABASE_URL'
+        : !URL.canParse(env.DATABASE_URL)
+          ? 'needs DATABASE_URL to be a valid URL'
+          : new URL(env.DATABASE_URL).password
+            ? 'is set but DATABASE_URL has a password too: keep only one'
+            : undefined;
+      if (problem) ctx.addIssue({ code: 'custom', path: ['DATABASE_PASSWORD'], message: problem });
+    }
     if (Boolean(env.BOOTSTRAP_ADMIN_CLIENT_ID) !== Boolean(env.BOOTSTRAP_ADMIN_CLIENT_SECRET)) {
       ctx.addIssue({
         code: 'custom',
@@ -167,6 +181,13 @@ export const configSchema = z
         message: 'must be set together with its pair',
       });
     }
+  })
+  // the password given on its own (a secret file, say) goes into the URL every client reads
+  .transform((env) => {
+    if (env.DATABASE_PASSWORD === undefined || !URL.canParse(env.DATABASE_URL)) return env;
+    const url = new URL(env.DATABASE_URL);
+    url.password = encodeURIComponent(env.DATABASE_PASSWORD);
+    return { ...env, DATABASE_URL: url.toString() };
   });
 
 export type Env = z.infer<typeof configSchema>;

@@ -27,7 +27,8 @@ const REFERENCE_CSP = [
 const CHANGELOG_CSP =
   "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors 'self'";
 
-const ASSETS: Record<string, string> = {
+/** Files of packages that the reference page serves (the container image keeps these). */
+export const REFERENCE_ASSETS: Record<string, string> = {
   'redoc.standalone.js': 'redoc/bundles/redoc.standalone.js',
   'mermaid.min.js': 'mermaid/dist/mermaid.min.js',
 };
@@ -90,7 +91,7 @@ export function setupReference(
   fastify.get('/reference/init.js', (_request, reply) =>
     reply.type('application/javascript; charset=utf-8').send(INIT_SCRIPT),
   );
-  for (const [name, modulePath] of Object.entries(ASSETS)) {
+  for (const [name, modulePath] of Object.entries(REFERENCE_ASSETS)) {
     fastify.get(`/reference/${name}`, (_request, reply) => {
       // read on first use: a deployment that never opens the page never loads 6 MB
       let body = assets.get(name);
