@@ -12,6 +12,7 @@ import { ThrottlerModule } from '@nestjs/throttler';
 import { AdminModule } from './admin/admin.module';
 import { MaintenanceGuard } from './admin/maintenance/maintenance.guard';
 import { AuthModule } from './auth/auth.module';
+import { CashierModule } from './cashier/cashier.module';
 import { ChannelsModule } from './channels/channels.module';
 import { ClearingModule } from './clearing/clearing.module';
 import { TOKEN_ENDPOINT } from './auth/auth.controller';
@@ -29,7 +30,11 @@ import { EnvelopeInterceptor } from './common/http/envelope.interceptor';
 import { HttpPipelineInterceptor } from './common/http/http-pipeline.interceptor';
 import { GlobalEnhancers } from './common/http/hot-routes';
 import { RouteTable } from './common/http/route-table';
-import { RateLimitGuard, rateLimitTracker } from './common/rate-limit/rate-limit.guard';
+import {
+  PAYER_RATE_LIMITED,
+  RateLimitGuard,
+  rateLimitTracker,
+} from './common/rate-limit/rate-limit.guard';
 import { RedisRateLimitStorage } from './common/rate-limit/redis-rate-limit.storage';
 import { createValidationPipe } from './common/validation/validation.pipe';
 import { AppConfig } from './config/app-config';
@@ -87,6 +92,14 @@ export class AppModule {
               skipIf: (context) => !isTokenEndpoint(context),
               getTracker: (req) => `client:${tokenClientId(req)}`,
             },
+            // the hosted cashier's POSTs (they start provider trades and make orders): per IP
+            {
+              name: 'payer_ip',
+              ttl: 60_000,
+              limit: config.env.PAYER_RATE_LIMIT_PER_MINUTE,
+              skipIf: (context) => !isPayerRateLimited(context),
+              getTracker: (req) => `ip:${String(req.ip)}`,
+            },
           ],
           // shared by every instance through Redis when configured, else this process's memory
           storage:
@@ -104,6 +117,7 @@ export class AppModule {
         MerchantsModule,
         ChannelsModule,
         PaymentsModule,
+        CashierModule,
         WebhooksModule,
         ClearingModule,
       ],
@@ -132,6 +146,10 @@ export class AppModule {
 
 function isTokenEndpoint(context: ExecutionContext): boolean {
   return Reflect.getMetadata(TOKEN_ENDPOINT, context.getHandler()) === true;
+}
+
+function isPayerRateLimited(context: ExecutionContext): boolean {
+  return Reflect.getMetadata(PAYER_RATE_LIMITED, context.getHandler()) === true;
 }
 
 function tokenClientId(req: Record<string, unknown>): string {

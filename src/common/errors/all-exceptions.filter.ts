@@ -1,7 +1,15 @@
-import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
+import {
+  ArgumentsHost,
+  Catch,
+  ExceptionFilter,
+  ExecutionContext,
+  HttpException,
+  Logger,
+} from '@nestjs/common';
 import { FastifyReply, FastifyRequest } from 'fastify';
 import { isDatabaseUnavailable } from '../../database/database-errors';
 import { ErrorEnvelope } from '../http/envelope';
+import { ERROR_PAGE, ErrorPage } from '../http/route-metadata';
 import { RouteTable } from '../http/route-table';
 import { AppError } from './app-error';
 import { ERROR_CATALOGUE, ErrorReason } from './error-catalogue';
@@ -42,6 +50,15 @@ export class AllExceptionsFilter implements ExceptionFilter {
     }
     if (reply.sent) return;
     if (error.headers) reply.headers(error.headers);
+    const page = errorPageOf(host);
+    if (page) {
+      reply
+        .status(status)
+        .headers(page.headers)
+        .header('content-type', 'text/html; charset=utf-8')
+        .send(page.render(error, request.id, request.headers['accept-language']));
+      return;
+    }
     reply
       .status(status)
       .header('content-type', 'application/json; charset=utf-8')
@@ -128,6 +145,12 @@ export function errorEnvelope(error: AppError, request: FastifyRequest): ErrorEn
     ...(error.fieldErrors?.length ? { errors: error.fieldErrors } : {}),
     request_id: request.id,
   };
+}
+
+/** The error page of the route that failed, when people open it in a browser. */
+function errorPageOf(host: ArgumentsHost): ErrorPage | undefined {
+  const handler = (host as Partial<ExecutionContext>).getHandler?.();
+  return handler ? (Reflect.getMetadata(ERROR_PAGE, handler) as ErrorPage | undefined) : undefined;
 }
 
 function describe(exception: unknown): string {

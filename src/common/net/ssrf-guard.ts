@@ -25,6 +25,25 @@ export class SsrfGuard {
   constructor(private readonly allowPrivate: boolean) {}
 
   async check(raw: string): Promise<CheckedUrl> {
+    const { url, host } = this.checkShape(raw);
+    const addresses = isIP(host) ? [{ address: host, family: isIP(host) }] : await resolve(host);
+    if (!this.allowPrivate) {
+      for (const { address } of addresses) {
+        const range = rangeOf(address);
+        if (range !== 'unicast')
+          throw new UrlRefusedError(`resolves to a ${range} address, which is not allowed`);
+      }
+    }
+    const first = addresses[0];
+    return { url, address: first.address, family: first.family === 6 ? 6 : 4 };
+  }
+
+  /**
+   * The checks that need no name resolution: for a URL this service never fetches itself but
+   * sends a payer's browser to (an order's return_url). An address written in the URL must be
+   * public all the same.
+   */
+  checkShape(raw: string): { url: URL; host: string } {
     let url: URL;
     try {
       url = new URL(raw);
@@ -37,16 +56,10 @@ export class SsrfGuard {
     if (url.username || url.password) throw new UrlRefusedError('must not contain credentials');
     const host = url.hostname.replace(/^\[|\]$/g, '');
     if (!host) throw new UrlRefusedError('has no host');
-    const addresses = isIP(host) ? [{ address: host, family: isIP(host) }] : await resolve(host);
-    if (!this.allowPrivate) {
-      for (const { address } of addresses) {
-        const range = rangeOf(address);
-        if (range !== 'unicast')
-          throw new UrlRefusedError(`resolves to a ${range} address, which is not allowed`);
-      }
+    if (isIP(host) && !this.allowPrivate && rangeOf(host) !== 'unicast') {
+      throw new UrlRefusedError(`is a ${rangeOf(host)} address, which is not allowed`);
     }
-    const first = addresses[0];
-    return { url, address: first.address, family: first.family === 6 ? 6 : 4 };
+    return { url, host };
   }
 }
 
