@@ -28,6 +28,7 @@ import { AllExceptionsFilter } from './common/errors/all-exceptions.filter';
 import { ContentNegotiationInterceptor } from './common/http/content-negotiation.interceptor';
 import { EnvelopeInterceptor } from './common/http/envelope.interceptor';
 import { HttpPipelineInterceptor } from './common/http/http-pipeline.interceptor';
+import { ErrorPages } from './common/http/error-pages';
 import { GlobalEnhancers } from './common/http/hot-routes';
 import { RouteTable } from './common/http/route-table';
 import {
@@ -66,7 +67,7 @@ export function globalEnhancers(app: INestApplicationContext): GlobalEnhancers {
 
 @Module({})
 export class AppModule {
-  static forRoot(config: AppConfig, routes: RouteTable): DynamicModule {
+  static forRoot(config: AppConfig, routes: RouteTable, pages: ErrorPages): DynamicModule {
     return {
       module: AppModule,
       imports: [
@@ -127,7 +128,7 @@ export class AppModule {
           provide: AllExceptionsFilter,
           inject: [RouteTable, AppConfig],
           useFactory: (table: RouteTable, cfg: AppConfig) =>
-            new AllExceptionsFilter(table, cfg.bodyLimitBytes),
+            new AllExceptionsFilter(table, cfg.bodyLimitBytes, pages),
         },
         { provide: APP_FILTER, useExisting: AllExceptionsFilter },
         { provide: REQUEST_PIPE, useFactory: createValidationPipe },

@@ -1,15 +1,8 @@
-import {
-  ArgumentsHost,
-  Catch,
-  ExceptionFilter,
-  ExecutionContext,
-  HttpException,
-  Logger,
-} from '@nestjs/common';
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import { FastifyReply, FastifyRequest } from 'fastify';
 import { isDatabaseUnavailable } from '../../database/database-errors';
 import { ErrorEnvelope } from '../http/envelope';
-import { ERROR_PAGE, ErrorPage } from '../http/route-metadata';
+import { ErrorPages } from '../http/error-pages';
 import { RouteTable } from '../http/route-table';
 import { AppError } from './app-error';
 import { ERROR_CATALOGUE, ErrorReason } from './error-catalogue';
@@ -30,6 +23,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
   constructor(
     private readonly routes: RouteTable,
     private readonly bodyLimitBytes: number,
+    private readonly pages: ErrorPages = new ErrorPages(),
   ) {}
 
   catch(exception: unknown, host: ArgumentsHost): void {
@@ -50,7 +44,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
     }
     if (reply.sent) return;
     if (error.headers) reply.headers(error.headers);
-    const page = errorPageOf(host);
+    const page = this.pages.for(request);
     if (page) {
       reply
         .status(status)
@@ -145,12 +139,6 @@ export function errorEnvelope(error: AppError, request: FastifyRequest): ErrorEn
     ...(error.fieldErrors?.length ? { errors: error.fieldErrors } : {}),
     request_id: request.id,
   };
-}
-
-/** The error page of the route that failed, when people open it in a browser. */
-function errorPageOf(host: ArgumentsHost): ErrorPage | undefined {
-  const handler = (host as Partial<ExecutionContext>).getHandler?.();
-  return handler ? (Reflect.getMetadata(ERROR_PAGE, handler) as ErrorPage | undefined) : undefined;
 }
 
 function describe(exception: unknown): string {
