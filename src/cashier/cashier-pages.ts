@@ -92,7 +92,7 @@ export function renderCheckout(
         (wallet) => `<figure class="tile wallet-${wallet}" data-wallet="${wallet}" data-auto="1">
 <img alt="${escapeHtml(name(wallet))} QR" width="200" height="200">
 <figcaption>${t('scanWith', { wallet: name(wallet) })}</figcaption>
-<a class="open-link" hidden target="_blank" rel="noopener">${t('openSandbox')}</a>
+${wallet === 'sandbox' ? `<a class="open-link" hidden target="_blank" rel="noopener">${t('openSandbox')}</a>` : ''}
 </figure>`,
       )
       .join('\n')}</div>`;
@@ -104,7 +104,7 @@ export function renderCheckout(
       )
       .join('\n')}`;
   }
-  const body = `<main id="cashier" class="card"
+  const body = `<main id="cashier" class="card${mode.kind === 'qr' ? ' wide' : ''}"
  data-pay-url="/cashier/${escapeHtml(order.token)}/pay"
  data-status-url="/cashier/${escapeHtml(order.token)}/status"
  data-msg-paid="${t('paid')}" data-msg-paid-back="${t('paidBack')}" data-msg-closed="${t('closed')}"
@@ -198,7 +198,7 @@ export function renderCodePage(
   const body = `<main class="card code">
 <header class="summary">
 <p class="product">${escapeHtml(code.name)}</p>
-<p class="muted">${escapeHtml(code.productName)}</p>
+${code.productName === code.name ? '' : `<p class="muted">${escapeHtml(code.productName)}</p>`}
 </header>
 <form method="post" action="/cashier/c/${escapeHtml(code.token)}" class="amount-form">
 ${amount}

@@ -8,6 +8,7 @@ import {
   ProviderError,
   Wallet,
   WalletProduct,
+  WALLETS,
 } from '../channels/providers/payment-provider.port';
 import { RouteCandidate } from '../channels/routing/route.types';
 import { toMajorUnits } from '../common/money/money';
@@ -394,12 +395,14 @@ function offersFor(offers: Offer[], wallet: Wallet, scene: CheckoutScene): Offer
   return offers.filter((o) => o.product.wallet === wallet && o.product.scenes.includes(scene));
 }
 
-/** The wallets offered in these scenes, each once, in routing's order. */
+/** The wallets offered in these scenes, each once, always in the same order on the page. */
 function walletsOf(offers: Offer[], scenes: CheckoutScene[]): Wallet[] {
-  const wallets = offers
-    .filter((o) => o.product.scenes.some((s) => scenes.includes(s)))
-    .map((o) => o.product.wallet);
-  return [...new Set(wallets)];
+  const offered = new Set(
+    offers
+      .filter((o) => o.product.scenes.some((s) => scenes.includes(s)))
+      .map((o) => o.product.wallet),
+  );
+  return WALLETS.filter((wallet) => offered.has(wallet));
 }
 
 function action(

@@ -39,7 +39,8 @@
           image.src = action.qr_image;
           image.dataset.content = action.qr_code;
           tile.classList.add('ready');
-          if (/^https?:/.test(action.qr_code)) {
+          // the sandbox's page can be opened here too; a wallet's code is for its app
+          if (action.wallet === 'sandbox') {
             var link = tile.querySelector('.open-link');
             link.href = action.qr_code;
             link.hidden = false;
