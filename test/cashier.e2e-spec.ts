@@ -339,6 +339,13 @@ describe(`hosted cashier and static codes on ${testEngine()}`, () => {
       const paid = await waitForStatus(w.t, w.m.token, order.order_id, 'SUCCEEDED');
       expect(paid.channel).toBe('wx_main');
       expect(paid.fee_amount).toBe(5);
+
+      // an order whose WeChat code was shown on a computer cannot get a second WeChat trade
+      const shown = await createCashierOrder(w);
+      await start(pathOf(shown.pay_url), 'wechat', AGENTS.desktop);
+      const second = await start(pathOf(shown.pay_url), 'wechat', AGENTS.wechat, payer);
+      expect(second.status).toBe(409);
+      expect(second.body.reason).toBe('checkout_started_elsewhere');
     });
 
     it('names the apps that work when the wallet the page opened in has no channel for the order', async () => {

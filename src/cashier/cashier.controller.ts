@@ -254,6 +254,7 @@ export class CashierController {
     'cashier_link_not_found',
     'cashier_link_expired',
     'invalid_state',
+    'checkout_started_elsewhere',
     'wallet_unavailable',
     'channel_unavailable',
   )

@@ -10,6 +10,9 @@ export class CashierError extends AppError {
   static walletUnavailable(wallet: string): CashierError {
     return new CashierError('wallet_unavailable', { wallet });
   }
+  static startedElsewhere(wallet: string): CashierError {
+    return new CashierError('checkout_started_elsewhere', { wallet });
+  }
   static oauthStateInvalid(): CashierError {
     return new CashierError('oauth_state_invalid');
   }

@@ -137,9 +137,20 @@ export class CashierService {
     );
     if (usable.length === 0) throw CashierError.walletUnavailable(walletName(wallet, language));
     const product = usable[0].product;
+    // a channel holds one trade per order (its out_trade_no is the order id): one that made
+    // a trade of another product for it cannot make this one
+    const trades = (await this.payments.attemptsOf(order.orderId)).filter(
+      (a) => a.event === 'succeeded',
+    );
+    const taken = new Set(
+      trades.filter((a) => a.product !== product.product).map((a) => a.channelId),
+    );
     const candidates = usable
-      .filter((o) => o.product.product === product.product)
+      .filter((o) => o.product.product === product.product && !taken.has(o.candidate.channelId))
       .map((o) => o.candidate);
+    if (candidates.length === 0) {
+      throw CashierError.startedElsewhere(walletName(wallet, language));
+    }
     const pageUrl = this.links.orderUrl(order.orderId, order.expiresAt);
     let openid: string | undefined;
     if (product.payerId) {
@@ -147,8 +158,12 @@ export class CashierService {
       // the page goes through the wallet's OAuth first
       if (!openid) return action(wallet, 'redirect', { url: pageUrl });
     } else {
-      const shown = await this.shownBefore(order, candidates, product.product);
-      if (shown) return this.actionFor(wallet, scene, shown);
+      // what an earlier attempt gave the payer here is shown again: a reload makes no trade
+      const ids = new Set(candidates.map((c) => c.channelId));
+      const shown = trades
+        .filter((a) => a.product === product.product && a.payUrl && ids.has(a.channelId))
+        .pop();
+      if (shown?.payUrl) return this.actionFor(wallet, scene, shown.payUrl);
     }
     let started;
     try {
@@ -296,25 +311,6 @@ export class CashierService {
     return decision.candidates.flatMap((candidate) =>
       this.channels.walletProducts(candidate.channelId).map((product) => ({ candidate, product })),
     );
-  }
-
-  /**
-   * What an earlier attempt gave the payer for this product at one of these channels (a QR
-   * code, a link): shown again, so a reload makes no second trade.
-   */
-  private async shownBefore(
-    order: OrderEntity,
-    candidates: RouteCandidate[],
-    product: string,
-  ): Promise<string | null> {
-    const ids = new Set(candidates.map((c) => c.channelId));
-    const attempts = await this.payments.attemptsOf(order.orderId);
-    const shown = attempts
-      .filter(
-        (a) => a.event === 'succeeded' && a.product === product && a.payUrl && ids.has(a.channelId),
-      )
-      .pop();
-    return shown?.payUrl ?? null;
   }
 
   private async actionFor(

@@ -171,6 +171,11 @@ export const ERROR_CATALOGUE = {
     en: 'This order cannot be paid with {wallet} now',
     zh: '该订单暂不支持使用{wallet}支付',
   },
+  checkout_started_elsewhere: {
+    status: 409,
+    en: 'This order was started with {wallet} in another way (a QR code on another screen?); finish it there or choose another wallet',
+    zh: '该订单已通过其他方式发起{wallet}支付（例如另一屏幕上的二维码），请在那里完成支付或选择其他支付方式',
+  },
   oauth_state_invalid: {
     status: 403,
     en: 'This sign-in did not start in this browser; open the payment link again',
