@@ -18,6 +18,12 @@ import { SandboxNotifier } from './providers/sandbox/sandbox-notifier';
 import { SandboxPayService } from './providers/sandbox/sandbox-pay.service';
 import { SandboxProvider } from './providers/sandbox/sandbox.provider';
 import { SandboxRepository } from './providers/sandbox/sandbox.repository';
+import {
+  UnionpayController,
+  UnionpayScriptController,
+} from './providers/unionpay/unionpay.controller';
+import { UnionpayPayService } from './providers/unionpay/unionpay-pay.service';
+import { UnionpayProvider } from './providers/unionpay/unionpay.provider';
 import { WechatpayProvider } from './providers/wechatpay/wechatpay.provider';
 
 /**
@@ -26,7 +32,12 @@ import { WechatpayProvider } from './providers/wechatpay/wechatpay.provider';
  */
 @Module({
   imports: [DiscoveryModule, MerchantsModule],
-  controllers: [ChannelsController, SandboxController],
+  controllers: [
+    ChannelsController,
+    SandboxController,
+    UnionpayController,
+    UnionpayScriptController,
+  ],
   providers: [
     ChannelsService,
     ChannelsRepository,
@@ -43,6 +54,8 @@ import { WechatpayProvider } from './providers/wechatpay/wechatpay.provider';
     SandboxPayService,
     AlipayProvider,
     WechatpayProvider,
+    UnionpayProvider,
+    UnionpayPayService,
   ],
   exports: [ChannelGateway],
 })

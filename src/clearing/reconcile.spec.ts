@@ -114,6 +114,22 @@ describe('reconciliation', () => {
     });
   });
 
+  it('names the order of a refund line that does not (UnionPay, for an earlier payment)', () => {
+    const g = refund('ord_1', 're_1');
+    const result = reconcile({
+      ...base,
+      statement: [
+        line(g, { orderId: '', amount: 249 }),
+        line(refund('', 're_ghost'), { orderId: '' }),
+      ],
+      gatewayMovements: [g],
+    });
+    expect(result.discrepancies.map((d) => [d.type, d.order_id, d.refund_id])).toEqual([
+      ['missing_in_gateway', null, 're_ghost'],
+      ['amount_mismatch', 'ord_1', 're_1'],
+    ]);
+  });
+
   it('does not compare fees when the statement carries none', () => {
     const g = payment('ord_1');
     expect(

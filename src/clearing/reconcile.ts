@@ -142,7 +142,8 @@ function fromStatement(
   return {
     type,
     source: 'statement',
-    order_id: line.orderId,
+    // a refund line may not name its order (UnionPay's, for a payment of an earlier day)
+    order_id: line.orderId || gateway?.orderId || null,
     refund_id: line.refundId,
     channel_trade_no: line.channelTradeNo ?? gateway?.channelTradeNo ?? null,
     currency: gateway?.currency ?? null,

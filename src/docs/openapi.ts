@@ -30,6 +30,30 @@ export function operationIdFor(controllerKey: string, methodKey: string): string
  * plugin metadata in `src/metadata.ts`). `openapi.json` at the repository root is this
  * document, sorted; a test fails when it is stale.
  */
+/** What /reference says about UnionPay channels; docs/providers.md says the same at length. */
+const UNIONPAY_TAG_DESCRIPTION = [
+  'UnionPay online payments (银联全渠道 ACP 5.1.0): a channel with `provider: "unionpay"` and',
+  '`config` `{mer_id, private_key + sign_cert (PEM) | private_key_pfx (base64 PKCS#12) +',
+  'private_key_password, middle_cert, root_cert, gateway_url?, file_url?, product: gateway|qr,',
+  'channel_type?: auto|07|08, validate_cn?}`. The PKCS#12 file is read once; its key is kept',
+  'sealed and shown masked, the file and password are not kept.',
+  '',
+  '- `product: gateway` (网关支付, PC and mobile web): `pay_url` is the page below, which signs the',
+  "  form and has the payer's browser post it to UnionPay (`frontTransReq.do`).",
+  '- `product: qr` (二维码支付): `pay_url` is the `qrCode` UnionPay answers.',
+  '',
+  "Notifications are verified against UnionPay's certificate chain (`middle_cert`, `root_cert`,",
+  'the CN `中国银联股份有限公司`) and confirmed with a query before they are applied. UnionPay has',
+  "no close: closing queries first, and `payTimeout` is the order's expiry. A refund of the whole",
+  "amount on the payment's UnionPay day (before 23:00 Beijing) is a void. Reconciliation reads",
+  'the ZM statement file.',
+  '',
+  "The provider's test environment: `gateway_url: https://gateway.test.95516.com`, `file_url:",
+  'https://filedownload.test.95516.com`, the test merchant code and `acp_test_sign.pfx`',
+  '(password `000000`), the test middle and root certificates, and `validate_cn: false` (the test',
+  "signing certificate's CN is `00040000:SIGN`).",
+].join('\n');
+
 export async function buildOpenApiDocument(app: INestApplication): Promise<OpenAPIObject> {
   const metadata = await import('../metadata');
   await SwaggerModule.loadPluginMetadata(metadata.default);
@@ -41,6 +65,7 @@ export async function buildOpenApiDocument(app: INestApplication): Promise<OpenA
         '`{code, message, data, request_id}`; amounts are integer minor units (1000 = 10.00 CNY).',
     )
     .setVersion(API_VERSION)
+    .addTag('银联 UnionPay', UNIONPAY_TAG_DESCRIPTION)
     .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' }, 'bearer')
     .addBasicAuth(
       { type: 'http', scheme: 'basic', description: 'client_id:client_secret' },

@@ -8,6 +8,7 @@ const TODAY = [
   'Channel notifications',
   '渠道路由',
   '沙箱 Sandbox',
+  '银联 UnionPay',
 ];
 
 describe('reference sections', () => {
@@ -16,7 +17,7 @@ describe('reference sections', () => {
       { name: '简介', tags: ['简介'] },
       { name: '授权机制说明', tags: ['授权机制说明', '获取Token', 'Merchants'] },
       { name: '支付订单', tags: ['支付订单', 'Channel notifications'] },
-      { name: '渠道路由', tags: ['渠道路由', '沙箱 Sandbox'] },
+      { name: '渠道路由', tags: ['渠道路由', '沙箱 Sandbox', '银联 UnionPay'] },
       { name: '运维 Operations', tags: ['Operations'] },
       { name: '错误代码', tags: ['错误代码'] },
       { name: '变更历史', tags: ['变更历史'] },

@@ -31,7 +31,8 @@ export class NotificationsController {
   @Produces('text/plain', 'application/json')
   @HttpCode(200)
   @ApiOkResponse({
-    description: 'Accepted (Alipay, the sandbox): the text `success`.',
+    description:
+      'Accepted: the text `success` (Alipay, the sandbox) or `ok` (UnionPay, which reads only the 200).',
     content: { 'text/plain': { schema: { type: 'string', example: 'success' } } },
   })
   @ApiNoContentResponse({ description: 'Accepted (WeChat Pay): no body.' })

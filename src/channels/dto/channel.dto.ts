@@ -40,7 +40,7 @@ export class CreateChannelDto {
   @Length(1, 64)
   name!: string;
 
-  /** A registered provider adapter: `sandbox`, `alipay` or `wechatpay`. @example sandbox */
+  /** A registered provider adapter: `sandbox`, `alipay`, `wechatpay` or `unionpay`. @example sandbox */
   @IsString()
   @MaxLength(32)
   provider!: string;
@@ -129,8 +129,12 @@ export class CreateChannelDto {
    * notify_drop_rate, seed?}`. Alipay: `{app_id, private_key, alipay_public_key, gateway_url?,
    * product?: precreate|page|wap, seller_id?}`. WeChat Pay: `{mchid, appid, serial_no,
    * private_key, apiv3_key, platform_public_key, platform_public_key_id, base_url?,
-   * product?: native|h5, payer_client_ip?}`. Secret fields (`secret`, `private_key`,
-   * `apiv3_key`) are encrypted at rest and shown masked (`****abcd`).
+   * product?: native|h5, payer_client_ip?}`. UnionPay: `{mer_id, private_key + sign_cert |
+   * private_key_pfx + private_key_password, middle_cert, root_cert, gateway_url?, file_url?,
+   * product: gateway|qr, channel_type?: auto|07|08, validate_cn?}` (a PKCS#12 file is read
+   * once into `private_key` and `sign_cert`; neither it nor its password is kept). Secret
+   * fields (`secret`, `private_key`, `apiv3_key`) are encrypted at rest and shown masked
+   * (`****abcd`).
    */
   @ApiPropertyOptional({ type: 'object', additionalProperties: true })
   @IfPresent()

@@ -168,6 +168,7 @@ export interface ParsedNotification {
 /** One movement on the provider's daily statement. */
 export interface StatementLine {
   type: 'payment' | 'refund';
+  /** Our order id; '' on a refund line that does not say which order it refunds. */
   orderId: string;
   refundId: string | null;
   channelTradeNo: string | null;

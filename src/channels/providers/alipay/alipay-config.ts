@@ -1,5 +1,5 @@
-import { FieldError } from '../../../common/errors/app-error';
 import { ConfigValidation } from '../payment-provider.port';
+import { checkConfig, isHttpUrl } from '../provider-config';
 import { parseRsaPrivateKey, parseRsaPublicKey } from '../rsa-keys';
 
 export const ALIPAY_PRODUCTION_GATEWAY = 'https://openapi.alipay.com/gateway.do';
@@ -40,15 +40,9 @@ const KNOWN = new Set([
 
 /** Checks an Alipay `config` and fills the defaults (gateway_url, product). */
 export function validateAlipayConfig(input: unknown): ConfigValidation {
-  if (typeof input !== 'object' || input === null || Array.isArray(input)) {
-    return { ok: false, errors: [{ field: 'config', message: 'config must be an object' }] };
-  }
-  const source = input as Record<string, unknown>;
-  const errors: FieldError[] = [];
-  for (const key of Object.keys(source)) {
-    if (!KNOWN.has(key))
-      errors.push({ field: `config.${key}`, message: 'is not an Alipay setting' });
-  }
+  const check = checkConfig(input, KNOWN, 'Alipay');
+  if (!('source' in check)) return check;
+  const { source, errors } = check;
   const appId = source.app_id;
   if (typeof appId !== 'string' || !/^\d{1,32}$/.test(appId)) {
     errors.push({ field: 'config.app_id', message: 'must be the application id (digits)' });
@@ -113,14 +107,4 @@ export function alipayConfigOf(config: Record<string, unknown>): AlipayConfig {
     config.cashier_products = [...ALIPAY_CASHIER_PRODUCTS];
   }
   return config as unknown as AlipayConfig;
-}
-
-export function isHttpUrl(value: unknown): value is string {
-  if (typeof value !== 'string' || value.length > 2048) return false;
-  try {
-    const url = new URL(value);
-    return (url.protocol === 'https:' || url.protocol === 'http:') && url.hostname !== '';
-  } catch {
-    return false;
-  }
 }

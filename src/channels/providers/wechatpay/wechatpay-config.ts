@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
-import { FieldError } from '../../../common/errors/app-error';
 import { ConfigValidation } from '../payment-provider.port';
+import { checkConfig, isBaseUrl } from '../provider-config';
 import { parseRsaPrivateKey, parseRsaPublicKey } from '../rsa-keys';
 
 export const WECHATPAY_BASE_URL = 'https://api.mch.weixin.qq.com';
@@ -64,16 +64,9 @@ const KNOWN = new Set([
 
 /** Checks a WeChat Pay `config` and fills the defaults (base_url, product). */
 export function validateWechatpayConfig(input: unknown): ConfigValidation {
-  if (typeof input !== 'object' || input === null || Array.isArray(input)) {
-    return { ok: false, errors: [{ field: 'config', message: 'config must be an object' }] };
-  }
-  const source = input as Record<string, unknown>;
-  const errors: FieldError[] = [];
-  const fail = (field: string, message: string) =>
-    errors.push({ field: `config.${field}`, message });
-  for (const key of Object.keys(source)) {
-    if (!KNOWN.has(key)) fail(key, 'is not a WeChat Pay setting');
-  }
+  const check = checkConfig(input, KNOWN, 'WeChat Pay');
+  if (!('source' in check)) return check;
+  const { source, errors, fail } = check;
   if (!matches(source.mchid, /^\d{1,32}$/)) fail('mchid', 'must be the merchant id (digits)');
   if (!matches(source.appid, /^[A-Za-z0-9_]{1,32}$/)) fail('appid', 'must be the AppID (wx…)');
   if (!matches(source.serial_no, /^[0-9A-Fa-f]{8,64}$/)) {
@@ -166,19 +159,4 @@ export function wechatpayConfigOf(config: Record<string, unknown>): WechatpayCon
 
 function matches(value: unknown, pattern: RegExp): value is string {
   return typeof value === 'string' && pattern.test(value);
-}
-
-function isBaseUrl(value: unknown): value is string {
-  if (typeof value !== 'string' || value.length > 2048) return false;
-  try {
-    const url = new URL(value);
-    return (
-      (url.protocol === 'https:' || url.protocol === 'http:') &&
-      url.hostname !== '' &&
-      url.search === '' &&
-      (url.pathname === '/' || url.pathname === '')
-    );
-  } catch {
-    return false;
-  }
 }

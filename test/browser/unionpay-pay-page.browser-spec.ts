@@ -1,0 +1,89 @@
+import { Browser, chromium } from 'playwright-core';
+import { UnionpayFake } from '../fakes/unionpay-fake';
+import { pkcs12Base64, unionpayTestPki } from '../fakes/unionpay-pki';
+import { createOrder } from '../helpers/payments';
+import { bearer, createMerchant, startTestApp, TestApp, TestMerchant } from '../helpers/test-app';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const MER_ID = '777290058110097';
+
+/**
+ * The UnionPay gateway pay page in Debian's Chromium: under its Content-Security-Policy (no
+ * inline script, posting only to the channel's gateway) it posts the signed form by itself,
+ * and the local UnionPay fake accepts its signature and shows its cashier.
+ */
+describe('UnionPay pay page in a browser', () => {
+  let t: TestApp;
+  let m: TestMerchant;
+  let fake: UnionpayFake;
+  let browser: Browser;
+  const pki = unionpayTestPki();
+
+  beforeAll(async () => {
+    t = await startTestApp({ RATE_LIMIT_PER_SECOND: '10000' });
+    fake = await UnionpayFake.start(pki.signing, { merId: MER_ID, certPem: pki.merchant.pem });
+    const res = await t.http
+      .post('/v1/channels')
+      .set(bearer(await t.adminToken()))
+      .send({
+        code: 'up_web',
+        name: 'UnionPay',
+        provider: 'unionpay',
+        currencies: ['CNY'],
+        config: {
+          mer_id: MER_ID,
+          private_key_pfx: pkcs12Base64(pki.merchant, '000000'),
+          private_key_password: '000000',
+          middle_cert: pki.middle.pem,
+          root_cert: pki.root.pem,
+          gateway_url: fake.url,
+          file_url: fake.url,
+          product: 'gateway',
+        },
+      });
+    if (res.status !== 201) throw new Error(JSON.stringify(res.body));
+    m = await createMerchant(t);
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      headless: true,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+    });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await t?.close();
+    await fake?.close();
+  });
+
+  it.each([
+    ['a desktop browser', '07', 'Mozilla/5.0 (X11; Linux x86_64) Chrome/130.0 Safari/537.36'],
+    ['a phone', '08', 'Mozilla/5.0 (Linux; Android 14; Pixel 8) Chrome/130.0 Mobile Safari/537.36'],
+  ])(
+    '%s is taken to UnionPay with a form UnionPay accepts (channelType %s)',
+    async (_who, channelType, userAgent) => {
+      const order = await createOrder(t, m, { amount: 1234 });
+      const context = await browser.newContext({ userAgent });
+      const page = await context.newPage();
+      const violations: string[] = [];
+      page.on('console', (message) => {
+        if (/Content Security Policy/i.test(message.text())) violations.push(message.text());
+      });
+      try {
+        await page.goto(order.pay_url);
+        await page.waitForURL(`${fake.url}/gateway/api/frontTransReq.do`);
+        await page.getByText(`金额 1234 分`).waitFor();
+      } finally {
+        await context.close();
+      }
+      expect(violations).toEqual([]);
+      const call = fake.calls.find(
+        (c) => c.fields.orderId === order.order_id.replace(/^ord_/, ''),
+      )!;
+      expect(call).toMatchObject({
+        path: '/gateway/api/frontTransReq.do',
+        fields: expect.objectContaining({ txnAmt: '1234', channelType }),
+      });
+    },
+  );
+});
