@@ -9,6 +9,7 @@ import {
   pathOf,
   paySignVerifies,
   startCashierWorld,
+  UNIONPAY_MAX_AMOUNT,
   WX_APPID,
 } from './helpers/cashier';
 import { eventually, getOrder, waitForStatus } from './helpers/payments';
@@ -16,6 +17,8 @@ import { testEngine } from './helpers/scratch-database';
 import { bearer, createMerchant, startTestApp } from './helpers/test-app';
 
 type Json = Record<string, unknown>;
+
+const CHANNELS = ['wx_main', 'ali_main', 'up_main', 'sandbox_main'];
 
 /** The cookie header a browser would send back from a response's Set-Cookie lines. */
 function cookiesOf(setCookie: string[] | string | undefined): string {
@@ -96,7 +99,7 @@ describe(`hosted cashier and static codes on ${testEngine()}`, () => {
     it('needs routing to allow some channel for the merchant (422), like any order', async () => {
       const other = await createMerchant(w.t);
       const admin = bearer(await w.t.adminToken());
-      for (const code of ['wx_main', 'ali_main', 'sandbox_main']) {
+      for (const code of CHANNELS) {
         await w.t.http
           .patch(`/v1/channels/${code}`)
           .set(admin)
@@ -113,7 +116,7 @@ describe(`hosted cashier and static codes on ${testEngine()}`, () => {
         expect(res.status).toBe(422);
         expect(res.body.reason).toBe('no_channel_available');
       } finally {
-        for (const code of ['wx_main', 'ali_main', 'sandbox_main']) {
+        for (const code of CHANNELS) {
           await w.t.http.patch(`/v1/channels/${code}`).set(admin).send({ merchants: [] });
         }
       }
@@ -174,7 +177,7 @@ describe(`hosted cashier and static codes on ${testEngine()}`, () => {
       const wallets = [...html.text.matchAll(/<figure class="tile wallet-(\w+)"/g)].map(
         (m) => m[1],
       );
-      expect(wallets.sort()).toEqual(['alipay', 'sandbox', 'wechat']);
+      expect(wallets).toEqual(['wechat', 'alipay', 'unionpay', 'sandbox']);
       expect(html.text).not.toMatch(/<script>|onclick=|style="/);
 
       const wx = await start(path, 'wechat', AGENTS.desktop);
@@ -185,6 +188,9 @@ describe(`hosted cashier and static codes on ${testEngine()}`, () => {
       const ali = await start(path, 'alipay', AGENTS.desktop);
       expect(ali.body.data.qr_code).toMatch(/^https:\/\/qr\.alipay\.com\//);
       expect(decodeQrDataUrl(ali.body.data.qr_image)).toBe(ali.body.data.qr_code);
+      const up = await start(path, 'unionpay', AGENTS.desktop);
+      expect(up.body.data.qr_code).toMatch(/^https:\/\/qr\.95516\.com\//);
+      expect(decodeQrDataUrl(up.body.data.qr_image)).toBe(up.body.data.qr_code);
 
       // a reload shows the same codes: no second trade
       const creates = w.wechat.calls.filter((c) => c.path === '/v3/pay/transactions/native').length;
@@ -197,6 +203,7 @@ describe(`hosted cashier and static codes on ${testEngine()}`, () => {
       expect(attempts.map((a) => [a.seq, a.channel, a.outcome])).toEqual([
         [1, 'wx_main', 'succeeded'],
         [2, 'ali_main', 'succeeded'],
+        [3, 'up_main', 'succeeded'],
       ]);
       expect((await getOrder(w.t, w.m.token, order.order_id)).channel).toBeNull();
 
@@ -225,6 +232,25 @@ describe(`hosted cashier and static codes on ${testEngine()}`, () => {
       );
       const late = await start(path, 'wechat', AGENTS.desktop);
       expect(late.status).toBe(409);
+    });
+
+    it('starts every wallet at once, as the page does: one attempt number each', async () => {
+      const order = await createCashierOrder(w);
+      const path = pathOf(order.pay_url);
+      const answers = await Promise.all(
+        ['wechat', 'alipay', 'unionpay', 'sandbox'].map((wallet) =>
+          start(path, wallet, AGENTS.desktop),
+        ),
+      );
+      expect(answers.map((a) => [a.status, a.body.data?.type ?? a.body.reason])).toEqual([
+        [200, 'qr'],
+        [200, 'qr'],
+        [200, 'qr'],
+        [200, 'qr'],
+      ]);
+      const attempts = await attemptsOf(order.order_id);
+      expect(attempts.map((a) => a.seq).sort()).toEqual([1, 2, 3, 4]);
+      expect(attempts.every((a) => a.outcome === 'succeeded')).toBe(true);
     });
 
     it('keeps an order open when one wallet reports a failure, and records a second payment as an exception', async () => {
@@ -349,7 +375,8 @@ describe(`hosted cashier and static codes on ${testEngine()}`, () => {
     });
 
     it('names the apps that work when the wallet the page opened in has no channel for the order', async () => {
-      const order = await createCashierOrder(w);
+      // above the UnionPay channel's max_amount: routing leaves it out
+      const order = await createCashierOrder(w, { amount: UNIONPAY_MAX_AMOUNT + 1 });
       const res = await page(pathOf(order.pay_url), AGENTS.unionpay);
       expect(res.status).toBe(200);
       expect(res.text).toContain('该订单暂不支持云闪付');
@@ -358,6 +385,34 @@ describe(`hosted cashier and static codes on ${testEngine()}`, () => {
       const pay = await start(pathOf(order.pay_url), 'unionpay', AGENTS.unionpay);
       expect(pay.status).toBe(422);
       expect(pay.body.reason).toBe('wallet_unavailable');
+    });
+  });
+
+  describe('inside 云闪付', () => {
+    it('opens the UnionPay channel’s gateway page, whose form UnionPay accepts, and the payment lands', async () => {
+      const order = await createCashierOrder(w, { amount: 4321 });
+      const path = pathOf(order.pay_url);
+      const html = await page(path, AGENTS.unionpay);
+      expect(html.text).toContain('data-wallet="unionpay" data-auto="1"');
+      const go = await start(path, 'unionpay', AGENTS.unionpay);
+      expect(go.body.data.type).toBe('redirect');
+      expect(go.body.data.url).toMatch(new RegExp(`^${w.t.url}/unionpay/pay/${order.order_id}\\?`));
+      const payPage = await fetch(go.body.data.url, { headers: { 'user-agent': AGENTS.unionpay } });
+      const form = await payPage.text();
+      const action = /<form id="pay-form" method="post" action="([^"]+)"/.exec(form)![1];
+      expect(action).toBe(`${w.unionpay.url}/gateway/api/frontTransReq.do`);
+      const fields = Object.fromEntries(
+        [...form.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)].map((x) => [
+          x[1],
+          x[2].replace(/&#(\d+);/g, (_s, code: string) => String.fromCharCode(Number(code))),
+        ]),
+      );
+      expect(fields).toMatchObject({ txnAmt: '4321', channelType: '08' });
+      const posted = await fetch(action, { method: 'POST', body: new URLSearchParams(fields) });
+      expect(posted.status).toBe(200);
+      await w.unionpay.succeed(order.order_id.replace(/^ord_/, ''));
+      const paid = await waitForStatus(w.t, w.m.token, order.order_id, 'SUCCEEDED');
+      expect(paid).toMatchObject({ channel: 'up_main', fee_amount: 26 });
     });
   });
 
@@ -397,7 +452,7 @@ describe(`hosted cashier and static codes on ${testEngine()}`, () => {
       const path = pathOf(order.pay_url);
       const html = await page(path, AGENTS.safari);
       const wallets = [...html.text.matchAll(/<button class="pay wallet-(\w+)"/g)].map((m) => m[1]);
-      expect(wallets.sort()).toEqual(['alipay', 'sandbox', 'wechat']);
+      expect(wallets).toEqual(['wechat', 'alipay', 'unionpay', 'sandbox']);
       const h5 = await start(path, 'wechat', AGENTS.safari);
       expect(h5.body.data.url).toContain(
         'https://wx.tenpay.com/cgi-bin/mmpayweb-bin/checkmweb?prepay_id=',

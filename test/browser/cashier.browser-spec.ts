@@ -9,6 +9,7 @@ import {
   decodeQrDataUrl,
   paySignVerifies,
   startCashierWorld,
+  UNIONPAY_MAX_AMOUNT,
 } from '../helpers/cashier';
 import { bearer } from '../helpers/test-app';
 import { payOrder, waitForStatus } from '../helpers/payments';
@@ -22,8 +23,9 @@ const PHONE = { width: 390, height: 844 };
 /**
  * The cashier as payers meet it, in Debian's Chromium with each wallet's user agent: WeChat
  * (OAuth, then the JSAPI pay sheet through a stand-in WeixinJSBridge), Alipay (its wap page at
- * the fake gateway), UnionPay (no channel: the apps that work), a computer (a QR code per
- * wallet, decoded), mobile Safari (a link per wallet) and a static code with a typed amount.
+ * the fake gateway), UnionPay (its gateway form; and, above its channel's limit, the apps that
+ * work), a computer (a QR code per wallet, decoded), mobile Safari (a link per wallet) and a
+ * static code with a typed amount.
  * Nothing leaves the machine: the wallets' own hosts are answered by the test.
  */
 describe(`the cashier in a browser on ${testEngine()}`, () => {
@@ -157,8 +159,22 @@ describe(`the cashier in a browser on ${testEngine()}`, () => {
     await context.close();
   });
 
-  it('UnionPay without a channel: a page naming the apps that work', async () => {
-    const order = await createCashierOrder(w);
+  it('UnionPay (云闪付): the page takes the payer to UnionPay with a form it accepts', async () => {
+    const order = await createCashierOrder(w, { amount: 1250 });
+    const { context, page } = await open(AGENTS.unionpay);
+    await page.goto(order.pay_url);
+    await page.waitForURL(`${w.unionpay.url}/gateway/api/frontTransReq.do`);
+    await page.getByText('金额 1250 分').waitFor();
+    await shot(page, 'unionpay-gateway');
+    const call = w.unionpay.calls.find(
+      (c) => c.fields.orderId === order.order_id.replace(/^ord_/, ''),
+    )!;
+    expect(call.fields).toMatchObject({ txnAmt: '1250', channelType: '08' });
+    await context.close();
+  });
+
+  it('UnionPay above its channel’s limit: a page naming the apps that work', async () => {
+    const order = await createCashierOrder(w, { amount: UNIONPAY_MAX_AMOUNT + 1 });
     const { context, page } = await open(AGENTS.unionpay);
     await page.goto(order.pay_url);
     await page.locator('[data-page=no-wallet]').waitFor();
@@ -177,8 +193,8 @@ describe(`the cashier in a browser on ${testEngine()}`, () => {
     await page.goto(order.pay_url);
     expect(await page.locator('h2').textContent()).toBe('Scan to pay');
     const tiles = page.locator('figure.tile');
-    await expect(tiles.count()).resolves.toBe(3);
-    await page.locator('figure.tile.ready').nth(2).waitFor();
+    await expect(tiles.count()).resolves.toBe(4);
+    await page.locator('figure.tile.ready').nth(3).waitFor();
     const seen: Record<string, string> = {};
     for (const tile of await tiles.all()) {
       const wallet = (await tile.getAttribute('data-wallet'))!;
@@ -189,6 +205,7 @@ describe(`the cashier in a browser on ${testEngine()}`, () => {
     }
     expect(seen.wechat).toMatch(/^weixin:\/\/wxpay\/bizpayurl\?pr=/);
     expect(seen.alipay).toMatch(/^https:\/\/qr\.alipay\.com\//);
+    expect(seen.unionpay).toMatch(/^https:\/\/qr\.95516\.com\//);
     expect(seen.sandbox).toMatch(new RegExp(`^${w.t.url}/sandbox/pay/${order.order_id}\\?`));
     await shot(page, 'desktop-qr-codes');
     // the payer scans the sandbox's code with a phone and pays
@@ -208,7 +225,12 @@ describe(`the cashier in a browser on ${testEngine()}`, () => {
     const { context, page } = await open(AGENTS.safari);
     await page.goto(order.pay_url);
     const buttons = await page.locator('button.pay').allTextContents();
-    expect(buttons).toEqual(['使用微信支付支付', '使用支付宝支付', '使用沙箱支付']);
+    expect(buttons).toEqual([
+      '使用微信支付支付',
+      '使用支付宝支付',
+      '使用云闪付支付',
+      '使用沙箱支付',
+    ]);
     await shot(page, 'mobile-safari-choices');
     await page.locator('button.wallet-wechat').click();
     await page.waitForURL(/^https:\/\/wx\.tenpay\.com\//);

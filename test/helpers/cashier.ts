@@ -2,6 +2,8 @@ import { createVerify } from 'node:crypto';
 import jsQR from 'jsqr';
 import { PNG } from 'pngjs';
 import { AlipayFake, alipayAppKeys } from '../fakes/alipay-fake';
+import { UnionpayFake } from '../fakes/unionpay-fake';
+import { pkcs12Base64, unionpayTestPki } from '../fakes/unionpay-pki';
 import { WechatOAuthFake } from '../fakes/wechat-oauth-fake';
 import { WechatpayFake, wechatpayMerchantKeys } from '../fakes/wechatpay-fake';
 import { createSandboxChannel } from './payments';
@@ -12,6 +14,9 @@ export const WX_APPID = 'wxd678efh567hg6787';
 export const WX_APP_SECRET = 'a1b2c3d4e5f60718293a4b5c6d7e8f90';
 const APIV3_KEY = 'a7cde1ZJB1kG2e7VfTs3jQzaWizur8Gb';
 export const ALIPAY_APP_ID = '2021000122600001';
+export const UNIONPAY_MER_ID = '777290058110097';
+/** The UnionPay channel takes orders up to 1000.00 CNY: above, routing leaves it out. */
+export const UNIONPAY_MAX_AMOUNT = 100_000;
 
 /** User agents of the places a payer opens the cashier in. */
 export const AGENTS = {
@@ -29,8 +34,8 @@ export const AGENTS = {
 
 /**
  * The cashier's world: the app with a WeChat Pay channel (JSAPI through a fake OAuth, Native,
- * H5), an Alipay channel (precreate, wap) and a sandbox channel, each against its fake, and a
- * merchant.
+ * H5), an Alipay channel (precreate, wap), a UnionPay channel (gateway, QR; up to
+ * UNIONPAY_MAX_AMOUNT) and a sandbox channel, each against its fake, and a merchant.
  */
 export interface CashierWorld {
   t: TestApp;
@@ -38,6 +43,7 @@ export interface CashierWorld {
   wechat: WechatpayFake;
   oauth: WechatOAuthFake;
   alipay: AlipayFake;
+  unionpay: UnionpayFake;
   wechatKeys: ReturnType<typeof wechatpayMerchantKeys>;
   close(): Promise<void>;
 }
@@ -46,7 +52,8 @@ export async function startCashierWorld(env: Record<string, string> = {}): Promi
   const t = await startTestApp({
     RATE_LIMIT_PER_SECOND: '10000',
     PAYER_RATE_LIMIT_PER_MINUTE: '10000',
-    CHANNEL_TIMEOUT_MS: '2000',
+    // the fakes answer in this process, beside the app, on a shared machine
+    CHANNEL_TIMEOUT_MS: '8000',
     ...env,
   });
   const wechatKeys = wechatpayMerchantKeys();
@@ -62,6 +69,11 @@ export async function startCashierWorld(env: Record<string, string> = {}): Promi
   const alipay = await AlipayFake.start({
     appId: ALIPAY_APP_ID,
     merchantPublicKey: alipayKeys.publicKey,
+  });
+  const pki = unionpayTestPki();
+  const unionpay = await UnionpayFake.start(pki.signing, {
+    merId: UNIONPAY_MER_ID,
+    certPem: pki.merchant.pem,
   });
   const admin = bearer(await t.adminToken());
   const add = async (body: Record<string, unknown>) => {
@@ -103,6 +115,25 @@ export async function startCashierWorld(env: Record<string, string> = {}): Promi
       gateway_url: alipay.gatewayUrl,
     },
   });
+  await add({
+    code: 'up_main',
+    name: 'UnionPay',
+    provider: 'unionpay',
+    priority: 10,
+    fee_rate_bps: 60,
+    max_amount: UNIONPAY_MAX_AMOUNT,
+    currencies: ['CNY'],
+    config: {
+      mer_id: UNIONPAY_MER_ID,
+      private_key_pfx: pkcs12Base64(pki.merchant, '000000'),
+      private_key_password: '000000',
+      middle_cert: pki.middle.pem,
+      root_cert: pki.root.pem,
+      gateway_url: unionpay.url,
+      file_url: unionpay.url,
+      product: 'gateway',
+    },
+  });
   await createSandboxChannel(t, { priority: 0 });
   const m = await createMerchant(t);
   return {
@@ -111,10 +142,11 @@ export async function startCashierWorld(env: Record<string, string> = {}): Promi
     wechat,
     oauth,
     alipay,
+    unionpay,
     wechatKeys,
     close: async () => {
       await t.close();
-      await Promise.all([wechat.close(), oauth.close(), alipay.close()]);
+      await Promise.all([wechat.close(), oauth.close(), alipay.close(), unionpay.close()]);
     },
   };
 }
