@@ -60,7 +60,7 @@ describe(`bad input on ${testEngine()}`, () => {
   let merchant: TestMerchant;
   let paidOrderId: string;
   let generator: RequestGenerator;
-  let roles: Map<string, { isPublic: boolean; roles?: Role[] }>;
+  let roles: Map<string, { isPublic: boolean; roles?: Role[]; errorPages: boolean }>;
   const checker = new ContractChecker();
   const observed: ObservedResponse[] = [];
   const stats = { sent: 0, forbidden: 0, refused: 0, accepted: 0 };
@@ -229,7 +229,13 @@ describe(`bad input on ${testEngine()}`, () => {
             stats.sent++;
             const answer = `${res.status} ${res.text.slice(0, 300)}`;
             if (res.status >= 500) throw new Error(`a server error: ${answer}`);
-            if (res.status >= 400 || isJson(res.headers['content-type'])) {
+            // pages people open in a browser fail as pages, under their CSP (the document says so)
+            const page = roles.get(operation.id)?.errorPages === true;
+            if (res.status >= 400 && page && !isJson(res.headers['content-type'])) {
+              expect(res.headers['content-type']).toBe('text/html; charset=utf-8');
+              expect(res.headers['content-security-policy']).toContain("default-src 'none'");
+              expect(res.text).toMatch(/^<!doctype html>[\s\S]*<main [\s\S]*<\/html>$/);
+            } else if (res.status >= 400 || isJson(res.headers['content-type'])) {
               expect(res.headers['content-type']).toMatch(/^application\/json/);
               const body = res.body as Record<string, unknown>;
               expect(body.code).toBe(res.status >= 400 ? String(res.status) : '0000');

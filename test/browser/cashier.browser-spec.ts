@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { Browser, BrowserContext, chromium, Page } from 'playwright-core';
+import { Browser, BrowserContext, Page } from 'playwright-core';
+import { launchChromium } from '../helpers/browser';
 import { FakeServer } from '../fakes/fake-server';
 import {
   AGENTS,
@@ -17,7 +18,6 @@ import { testEngine } from '../helpers/scratch-database';
 
 /** Screenshots for a person to look at (not committed). */
 const ARTIFACTS = join(__dirname, '..', '..', 'test-artifacts', 'cashier');
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const PHONE = { width: 390, height: 844 };
 
 /**
@@ -44,11 +44,7 @@ describe(`the cashier in a browser on ${testEngine()}`, () => {
       res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
       res.end('<!doctype html><title>Shop</title><h1 id="shop">Thank you</h1>');
     });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-    });
+    browser = await launchChromium();
   });
 
   afterAll(async () => {

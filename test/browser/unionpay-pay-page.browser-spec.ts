@@ -1,10 +1,10 @@
-import { Browser, chromium } from 'playwright-core';
+import { Browser } from 'playwright-core';
+import { launchChromium } from '../helpers/browser';
 import { UnionpayFake } from '../fakes/unionpay-fake';
 import { pkcs12Base64, unionpayTestPki } from '../fakes/unionpay-pki';
 import { createOrder } from '../helpers/payments';
 import { bearer, createMerchant, startTestApp, TestApp, TestMerchant } from '../helpers/test-app';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const MER_ID = '777290058110097';
 
 /**
@@ -43,11 +43,7 @@ describe('UnionPay pay page in a browser', () => {
       });
     if (res.status !== 201) throw new Error(JSON.stringify(res.body));
     m = await createMerchant(t);
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-    });
+    browser = await launchChromium();
   });
 
   afterAll(async () => {

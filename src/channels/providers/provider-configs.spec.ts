@@ -37,6 +37,17 @@ describe('RSA keys as providers hand them out', () => {
   });
 });
 
+/** A WeChat Pay config that passes, to vary one setting at a time. */
+const wechatpayBase = () => ({
+  mchid: '1900000109',
+  appid: 'wxd678efh567hg6787',
+  serial_no: '1dde55ad98ed71d6edd4a4a16996de7b47773a8c',
+  private_key: pkcs8,
+  apiv3_key: 'a7cde1ZJB1kG2e7VfTs3jQzaWizur8Gb',
+  platform_public_key: spki,
+  platform_public_key_id: 'PUB_KEY_ID_0114232134912410000000000000',
+});
+
 describe('provider configs', () => {
   it('Alipay: defaults, and one field error per bad setting', () => {
     const ok = validateAlipayConfig({
@@ -67,15 +78,7 @@ describe('provider configs', () => {
   });
 
   it('WeChat Pay: defaults, 32-byte APIv3 key, jsapi refused, h5 needs a payer IP', () => {
-    const base = {
-      mchid: '1900000109',
-      appid: 'wxd678efh567hg6787',
-      serial_no: '1dde55ad98ed71d6edd4a4a16996de7b47773a8c',
-      private_key: pkcs8,
-      apiv3_key: 'a7cde1ZJB1kG2e7VfTs3jQzaWizur8Gb',
-      platform_public_key: spki,
-      platform_public_key_id: 'PUB_KEY_ID_0114232134912410000000000000',
-    };
+    const base = wechatpayBase();
     expect(validateWechatpayConfig(base)).toEqual({
       ok: true,
       config: expect.objectContaining({
@@ -100,15 +103,7 @@ describe('provider configs', () => {
   });
 
   it('WeChat Pay cashier settings: JSAPI only with an AppSecret, OAuth hosts default to WeChat’s', () => {
-    const base = {
-      mchid: '1900000109',
-      appid: 'wxd678efh567hg6787',
-      serial_no: '1dde55ad98ed71d6edd4a4a16996de7b47773a8c',
-      private_key: pkcs8,
-      apiv3_key: 'a7cde1ZJB1kG2e7VfTs3jQzaWizur8Gb',
-      platform_public_key: spki,
-      platform_public_key_id: 'PUB_KEY_ID_0114232134912410000000000000',
-    };
+    const base = wechatpayBase();
     const config = (input: object) => {
       const result = validateWechatpayConfig(input);
       return result.ok ? result.config : result.errors.map((e) => e.field);
