@@ -432,13 +432,18 @@ describe(`hosted cashier and static codes on ${testEngine()}`, () => {
       const link = new URL(go.body.data.url);
       expect(`${link.origin}${link.pathname}`).toBe(w.alipay.gatewayUrl);
       expect(link.searchParams.get('method')).toBe('alipay.trade.wap.pay');
-      expect(link.searchParams.get('return_url')).toBe(order.pay_url);
+      expect(link.searchParams.get('return_url')).toBe(`${order.pay_url}?returned=1`);
       const biz = JSON.parse(link.searchParams.get('biz_content')!);
       expect(biz).toMatchObject({
         total_amount: '33.00',
         product_code: 'QUICK_WAP_WAY',
-        quit_url: order.pay_url,
+        quit_url: `${order.pay_url}?returned=1`,
       });
+      // back from Alipay (with the fields Alipay adds), the page waits instead of starting again
+      const back = await page(`${path}?returned=1&out_trade_no=x&sign=y`, AGENTS.alipay);
+      expect(back.status).toBe(200);
+      expect(back.text).toContain('data-wallet="alipay" data-auto="0"');
+      expect(back.text).toContain('正在确认支付结果');
       const opened = await fetch(go.body.data.url);
       expect(opened.status).toBe(200);
       expect(w.alipay.pageOpens.at(-1)).toMatchObject({
@@ -457,7 +462,9 @@ describe(`hosted cashier and static codes on ${testEngine()}`, () => {
       expect(h5.body.data.url).toContain(
         'https://wx.tenpay.com/cgi-bin/mmpayweb-bin/checkmweb?prepay_id=',
       );
-      expect(new URL(h5.body.data.url).searchParams.get('redirect_url')).toBe(order.pay_url);
+      expect(new URL(h5.body.data.url).searchParams.get('redirect_url')).toBe(
+        `${order.pay_url}?returned=1`,
+      );
       const call = w.wechat.calls.filter((c) => c.path === '/v3/pay/transactions/h5').at(-1)!;
       expect((call.body!.scene_info as Json).payer_client_ip).toBe('127.0.0.1');
     });

@@ -1,5 +1,5 @@
 import { CASHIER_TEXTS, cashierLanguage } from './cashier-i18n';
-import { renderCheckout, renderCodePage, renderOutcome } from './cashier-pages';
+import { renderCheckout, renderCodePage, renderNoWallet, renderOutcome } from './cashier-pages';
 
 const ORDER = {
   token: 'T'.repeat(52),
@@ -52,5 +52,18 @@ describe('cashier pages', () => {
       '<meta http-equiv="refresh" content="2;url=https://shop.example.com/done?a=1&#38;b=&#34;2&#34;">',
     );
     expect(renderOutcome('en', ORDER, 'closed')).not.toContain('http-equiv="refresh"');
+  });
+
+  it('without a wallet for the payer’s place, shows the page’s own QR code and the apps that open it', () => {
+    const html = renderNoWallet('zh-CN', ORDER, null, ['wechat']);
+    expect(html).toContain('请用手机扫码，在支付应用中打开本页面');
+    expect(html).toContain(`<img class="page-qr" src="/cashier/${ORDER.token}/qr.png"`);
+    expect(html).toContain('<li class="wallet-wechat">微信支付</li>');
+    const none = renderNoWallet('en', ORDER, null, []);
+    expect(none).toContain('No way to pay is available');
+    expect(none).not.toContain('page-qr');
+    expect(renderNoWallet('en', ORDER, 'unionpay', ['alipay'])).toContain(
+      'This order cannot be paid with UnionPay',
+    );
   });
 });

@@ -36,7 +36,7 @@ export interface OrderView {
 
 /** How the payer pays on the page: at once in the wallet's app, or by choosing. */
 export type CheckoutMode =
-  | { kind: 'in_wallet'; wallet: Wallet }
+  | { kind: 'in_wallet'; wallet: Wallet; start: boolean }
   | { kind: 'qr'; wallets: Wallet[] }
   | { kind: 'links'; wallets: Wallet[] };
 
@@ -85,7 +85,7 @@ export function renderCheckout(
   const name = (wallet: Wallet) => walletName(wallet, language);
   let choices: string;
   if (mode.kind === 'in_wallet') {
-    choices = `<button class="pay wallet-${mode.wallet}" data-wallet="${mode.wallet}" data-auto="1">${t('payWith', { wallet: name(mode.wallet) })}</button>`;
+    choices = `<button class="pay wallet-${mode.wallet}" data-wallet="${mode.wallet}" data-auto="${mode.start ? 1 : 0}">${t('payWith', { wallet: name(mode.wallet) })}</button>`;
   } else if (mode.kind === 'qr') {
     choices = `<h2>${t('scanToPay')}</h2><div class="tiles">${mode.wallets
       .map(
@@ -113,17 +113,20 @@ ${summary(language, order)}
 <section class="choices">
 ${choices}
 </section>
-<p id="cashier-message" class="message" role="status">${t('waiting')}</p>
+<p id="cashier-message" class="message" role="status">${t(mode.kind === 'in_wallet' && !mode.start ? 'confirming' : 'waiting')}</p>
 <noscript><p class="message error">${t('needScript')}</p></noscript>
 </main>`;
   return layout(language, text(language, 'title'), body);
 }
 
-/** The payer's wallet has no channel for this order: which apps do. */
+/**
+ * The payer's wallet (or, with null, the payer's place) has no channel for this order: which
+ * apps do. Without a wallet the page also shows its own QR code, for a phone to scan.
+ */
 export function renderNoWallet(
   language: CashierLanguage,
   order: OrderView,
-  wallet: Wallet,
+  wallet: Wallet | null,
   available: Wallet[],
 ): string {
   const list =
@@ -132,9 +135,17 @@ export function renderNoWallet(
           .map((w) => `<li class="wallet-${w}">${escapeHtml(walletName(w, language))}</li>`)
           .join('')}</ul>`
       : `<p>${escapeHtml(text(language, 'noMethod'))}</p>`;
+  const heading = wallet
+    ? text(language, 'noWallet', { wallet: walletName(wallet, language) })
+    : text(language, available.length > 0 ? 'scanThisPage' : 'noMethodTitle');
+  const pageQr =
+    !wallet && available.length > 0
+      ? `<img class="page-qr" src="/cashier/${escapeHtml(order.token)}/qr.png" alt="QR" width="200" height="200">`
+      : '';
   const body = `<main class="card notice" data-page="no-wallet">
 ${summary(language, order)}
-<h1>${escapeHtml(text(language, 'noWallet', { wallet: walletName(wallet, language) }))}</h1>
+<h1>${escapeHtml(heading)}</h1>
+${pageQr}
 ${list}
 </main>`;
   return layout(language, text(language, 'title'), body);

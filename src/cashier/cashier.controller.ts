@@ -18,6 +18,7 @@ import {
   ApiOkResponse,
   ApiOperation,
   ApiProduces,
+  ApiQuery,
   ApiResponse,
   ApiTags,
 } from '@nestjs/swagger';
@@ -191,16 +192,26 @@ export class CashierController {
     'cashier_link_expired',
   )
   @HtmlOk()
+  @ApiQuery({
+    name: 'returned',
+    required: false,
+    description:
+      '`1` when a wallet’s page sent the payer back: the page waits for the result instead of starting again. Other fields the wallet adds are ignored.',
+  })
   @Redirect(
     302,
     'WeChat OAuth (snsapi_base) for the payer’s openid, with a state bound to this browser.',
   )
   page(
     @Param('token') token: string,
+    // a wallet's page adds its own fields when it sends the payer back: only this one is read
+    @Query('returned') returned: string | undefined,
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<string> {
-    return this.cashier.orderPage(token, payerOf(request)).then((r) => send(reply, r));
+    return this.cashier
+      .orderPage(token, payerOf(request), returned === '1')
+      .then((r) => send(reply, r));
   }
 
   @Get(':token/qr.png')

@@ -78,7 +78,8 @@ export class CashierService {
     private readonly config: AppConfig,
   ) {}
 
-  async orderPage(token: string, payer: PayerRequest): Promise<CashierReply> {
+  /** The order's page; `returned`: the wallet's page sent the payer back here. */
+  async orderPage(token: string, payer: PayerRequest, returned = false): Promise<CashierReply> {
     const order = await this.orderOf(token);
     const language = cashierLanguage(payer.acceptLanguage);
     const view = this.view(order, token);
@@ -103,9 +104,14 @@ export class CashierService {
       if (needsPayer && !this.payerId(payer, needsPayer.scope)) {
         return this.authorizePayer(order, token, mine[0].candidate);
       }
+      // back from the wallet's page, the payer waits for the result instead of starting again
       return {
         status: 200,
-        html: renderCheckout(language, view, { kind: 'in_wallet', wallet: place.wallet }),
+        html: renderCheckout(language, view, {
+          kind: 'in_wallet',
+          wallet: place.wallet,
+          start: !returned,
+        }),
       };
     }
     const scene = sceneOf(place);
@@ -113,8 +119,7 @@ export class CashierService {
     if (wallets.length === 0) {
       // nothing for this place: the wallets that work when this page is opened in their app
       const inApp = walletsOf(offers, ['in_wallet']);
-      const wallet = place.kind === 'mobile' ? 'alipay' : 'wechat';
-      return { status: 200, html: renderNoWallet(language, view, wallet, inApp) };
+      return { status: 200, html: renderNoWallet(language, view, null, inApp) };
     }
     const mode = scene === 'qr' ? ('qr' as const) : ('links' as const);
     return { status: 200, html: renderCheckout(language, view, { kind: mode, wallets }) };
@@ -170,7 +175,7 @@ export class CashierService {
       started = await this.payments.startCheckout(order, candidates, {
         product: product.product,
         payer: { openid, clientIp: payer.ip },
-        returnUrl: pageUrl,
+        returnUrl: `${pageUrl}?returned=1`,
       });
     } catch (error) {
       if (error instanceof ProviderError) throw PaymentError.channelUnavailable();

@@ -142,13 +142,13 @@ describe(`the cashier in a browser on ${testEngine()}`, () => {
     expect(w.alipay.pageOpens.at(-1)).toMatchObject({
       method: 'alipay.trade.wap.pay',
       verified: true,
-      params: { return_url: order.pay_url },
+      params: { return_url: `${order.pay_url}?returned=1` },
     });
     await shot(page, 'alipay-wap');
     await w.alipay.pay(order.order_id);
     await waitForStatus(w.t, w.m.token, order.order_id, 'SUCCEEDED');
     // Alipay sends the payer back to return_url: the cashier, which sends them to the shop
-    await page.goto(order.pay_url);
+    await page.goto(`${order.pay_url}?returned=1`);
     await page.locator('[data-page=paid]').waitFor();
     await shot(page, 'alipay-paid');
     await page.waitForURL(`${shop.url}/ali`);
@@ -230,7 +230,9 @@ describe(`the cashier in a browser on ${testEngine()}`, () => {
     await shot(page, 'mobile-safari-choices');
     await page.locator('button.wallet-wechat').click();
     await page.waitForURL(/^https:\/\/wx\.tenpay\.com\//);
-    expect(new URL(page.url()).searchParams.get('redirect_url')).toBe(order.pay_url);
+    expect(new URL(page.url()).searchParams.get('redirect_url')).toBe(
+      `${order.pay_url}?returned=1`,
+    );
     await context.close();
   });
 
