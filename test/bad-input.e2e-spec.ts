@@ -620,7 +620,11 @@ describe(`bad input on ${testEngine()}`, () => {
       expect(lists.length).toBeGreaterThanOrEqual(10);
       for (const op of lists) {
         const path = op.path.replace(/\{(\w+)\}/g, (_, name: string) =>
-          name === 'bill_id' ? 'bill_missing' : 'x',
+          name === 'bill_id'
+            ? 'bill_missing'
+            : name === 'source_id'
+              ? String(merchant.sourceId)
+              : 'x',
         );
         for (const limit of ['1000000', '0', '101', '1.5', 'ten', '-1']) {
           const res = await t.http
@@ -706,7 +710,12 @@ describe(`bad input on ${testEngine()}`, () => {
               [field]: null,
             });
           });
-          const refused = ((res.body.errors ?? []) as { field: string }[]).map((e) => e.field);
+          // a page route answers with a page that names the field
+          const refused = isJson(res.headers['content-type'])
+            ? ((res.body.errors ?? []) as { field: string }[]).map((e) => e.field)
+            : res.text.includes(`${field}: `)
+              ? [field]
+              : [];
           expect([operation.id, field, res.status, refused.includes(field)]).toEqual([
             operation.id,
             field,

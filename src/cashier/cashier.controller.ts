@@ -195,6 +195,7 @@ export class CashierController {
   @ApiQuery({
     name: 'returned',
     required: false,
+    schema: { type: 'string', enum: ['1'] },
     description:
       '`1` when a wallet’s page sent the payer back: the page waits for the result instead of starting again. Other fields the wallet adds are ignored.',
   })
