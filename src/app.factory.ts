@@ -4,6 +4,7 @@ import { FastifyInstance, LogController } from 'fastify';
 import { DestinationStream } from 'pino';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { AppModule, globalEnhancers } from './app.module';
+import { ErrorPages } from './common/http/error-pages';
 import { HotRoutes } from './common/http/hot-routes';
 import { registerBodyParsers } from './common/http/body-parsers';
 import { registerStatusOverride } from './common/http/envelope';
@@ -51,6 +52,7 @@ export async function createApp(
   options: CreateAppOptions = {},
 ): Promise<NestFastifyApplication> {
   const routes = new RouteTable();
+  const errorPages = new ErrorPages();
   const hotRoutes = new HotRoutes();
   const logger = createPino(config, options.logDestination);
   const adapter = new FastifyAdapter({
@@ -78,7 +80,7 @@ export async function createApp(
   if (options.observeResponse) observeResponses(fastify, options.observeResponse);
 
   const app = await NestFactory.create<NestFastifyApplication>(
-    AppModule.forRoot(config, routes),
+    AppModule.forRoot(config, routes, errorPages),
     adapter,
     {
       logger: new AppLogger(logger),
@@ -87,6 +89,7 @@ export async function createApp(
     },
   );
 
+  errorPages.adopt(app);
   const metrics = app.get(MetricsService);
   fastify.addHook('onRequest', (request, reply, done) => {
     reply.header('x-request-id', request.id);

@@ -12,6 +12,7 @@ import { ThrottlerModule } from '@nestjs/throttler';
 import { AdminModule } from './admin/admin.module';
 import { MaintenanceGuard } from './admin/maintenance/maintenance.guard';
 import { AuthModule } from './auth/auth.module';
+import { CashierModule } from './cashier/cashier.module';
 import { ChannelsModule } from './channels/channels.module';
 import { ClearingModule } from './clearing/clearing.module';
 import { TOKEN_ENDPOINT } from './auth/auth.controller';
@@ -27,9 +28,14 @@ import { AllExceptionsFilter } from './common/errors/all-exceptions.filter';
 import { ContentNegotiationInterceptor } from './common/http/content-negotiation.interceptor';
 import { EnvelopeInterceptor } from './common/http/envelope.interceptor';
 import { HttpPipelineInterceptor } from './common/http/http-pipeline.interceptor';
+import { ErrorPages } from './common/http/error-pages';
 import { GlobalEnhancers } from './common/http/hot-routes';
 import { RouteTable } from './common/http/route-table';
-import { RateLimitGuard, rateLimitTracker } from './common/rate-limit/rate-limit.guard';
+import {
+  PAYER_RATE_LIMITED,
+  RateLimitGuard,
+  rateLimitTracker,
+} from './common/rate-limit/rate-limit.guard';
 import { RedisRateLimitStorage } from './common/rate-limit/redis-rate-limit.storage';
 import { createValidationPipe } from './common/validation/validation.pipe';
 import { AppConfig } from './config/app-config';
@@ -61,7 +67,7 @@ export function globalEnhancers(app: INestApplicationContext): GlobalEnhancers {
 
 @Module({})
 export class AppModule {
-  static forRoot(config: AppConfig, routes: RouteTable): DynamicModule {
+  static forRoot(config: AppConfig, routes: RouteTable, pages: ErrorPages): DynamicModule {
     return {
       module: AppModule,
       imports: [
@@ -87,6 +93,14 @@ export class AppModule {
               skipIf: (context) => !isTokenEndpoint(context),
               getTracker: (req) => `client:${tokenClientId(req)}`,
             },
+            // the hosted cashier's POSTs (they start provider trades and make orders): per IP
+            {
+              name: 'payer_ip',
+              ttl: 60_000,
+              limit: config.env.PAYER_RATE_LIMIT_PER_MINUTE,
+              skipIf: (context) => !isPayerRateLimited(context),
+              getTracker: (req) => `ip:${String(req.ip)}`,
+            },
           ],
           // shared by every instance through Redis when configured, else this process's memory
           storage:
@@ -104,6 +118,7 @@ export class AppModule {
         MerchantsModule,
         ChannelsModule,
         PaymentsModule,
+        CashierModule,
         WebhooksModule,
         ClearingModule,
       ],
@@ -113,7 +128,7 @@ export class AppModule {
           provide: AllExceptionsFilter,
           inject: [RouteTable, AppConfig],
           useFactory: (table: RouteTable, cfg: AppConfig) =>
-            new AllExceptionsFilter(table, cfg.bodyLimitBytes),
+            new AllExceptionsFilter(table, cfg.bodyLimitBytes, pages),
         },
         { provide: APP_FILTER, useExisting: AllExceptionsFilter },
         { provide: REQUEST_PIPE, useFactory: createValidationPipe },
@@ -132,6 +147,10 @@ export class AppModule {
 
 function isTokenEndpoint(context: ExecutionContext): boolean {
   return Reflect.getMetadata(TOKEN_ENDPOINT, context.getHandler()) === true;
+}
+
+function isPayerRateLimited(context: ExecutionContext): boolean {
+  return Reflect.getMetadata(PAYER_RATE_LIMITED, context.getHandler()) === true;
 }
 
 function tokenClientId(req: Record<string, unknown>): string {

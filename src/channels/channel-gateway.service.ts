@@ -16,6 +16,7 @@ import {
   RefundRequest,
   RefundStatusReport,
   StatementLine,
+  WalletProduct,
 } from './providers/payment-provider.port';
 import { RouteCandidate, RouteDecision, RouteRequest } from './routing/route.types';
 import { routeOrder } from './routing/router';
@@ -157,6 +158,23 @@ export class ChannelGatewayService extends ChannelGateway {
     }
     if (!found) throw ChannelError.channelNotFound();
     return lines;
+  }
+
+  walletProducts(channelId: string): WalletProduct[] {
+    const channel = this.runtime.liveById(channelId);
+    return channel ? channel.adapter.walletProducts(channel.context) : [];
+  }
+
+  payerAuthorizationUrl(channelId: string, redirectUri: string, state: string): string {
+    const channel = this.runtime.liveById(channelId);
+    if (!channel) throw ChannelError.channelNotFound();
+    return channel.adapter.payerAuthorizationUrl(channel.context, redirectUri, state);
+  }
+
+  async resolvePayer(channelId: string, code: string): Promise<string> {
+    const channel = this.runtime.liveById(channelId);
+    if (!channel) throw ChannelError.channelNotFound();
+    return this.call(channel, (a, c) => a.resolvePayer(c, code));
   }
 
   async describe(

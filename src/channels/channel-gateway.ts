@@ -9,6 +9,7 @@ import {
   RefundRequest,
   RefundStatusReport,
   StatementLine,
+  WalletProduct,
 } from './providers/payment-provider.port';
 
 /** Why one attempt at one channel did not produce a payment. */
@@ -85,6 +86,15 @@ export abstract class ChannelGateway {
 
   /** The channel's statement for a settlement date (YYYY-MM-DD), through its adapter. */
   abstract fetchStatement(code: string, date: string): Promise<StatementLine[]>;
+
+  /** What the hosted cashier may use on a live channel (its adapter's `walletProducts`). */
+  abstract walletProducts(channelId: string): WalletProduct[];
+
+  /** Where to send the payer to learn their wallet id on a live channel (WeChat OAuth). */
+  abstract payerAuthorizationUrl(channelId: string, redirectUri: string, state: string): string;
+
+  /** The payer's wallet id for an authorization code; throws ProviderError. */
+  abstract resolvePayer(channelId: string, code: string): Promise<string>;
 
   /** code, provider and fee settings of a channel (live or deleted), for display and fees. */
   abstract describe(

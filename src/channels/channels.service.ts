@@ -28,8 +28,11 @@ import { ChannelHealthService, HealthView } from './health/channel-health.servic
 import { PaymentProvider } from './providers/payment-provider.port';
 import { ProviderRegistry } from './providers/provider-registry';
 
-/** `GET /v1/channels/route` lives beside `/v1/channels/{code}`: no channel may be called so. */
-const RESERVED_CODES = new Set(['route']);
+/**
+ * `GET /v1/channels/route` lives beside `/v1/channels/{code}`, and an order's `channel=cashier`
+ * asks for the hosted cashier: no channel may be called either.
+ */
+const RESERVED_CODES = new Set(['route', 'cashier']);
 
 /** The admin side of channels: their rules, CRUD and the route explanation. */
 @Injectable()

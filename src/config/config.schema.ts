@@ -111,6 +111,7 @@ export const configSchema = z
     RATE_LIMIT_ENABLED: bool(true),
     RATE_LIMIT_PER_SECOND: int(100, 1, 1000000),
     TOKEN_RATE_LIMIT_PER_MINUTE: int(30, 1, 1000000),
+    PAYER_RATE_LIMIT_PER_MINUTE: int(30, 1, 1000000),
     REDIS_URL: z
       .string()
       .optional()

@@ -8,6 +8,7 @@ import { SandboxRefundEntity } from '../channels/providers/sandbox/entities/sand
 import { BillLineEntity } from '../clearing/entities/bill-line.entity';
 import { BillEntity } from '../clearing/entities/bill.entity';
 import { ClearingRunEntity } from '../clearing/entities/clearing-run.entity';
+import { QrCodeEntity } from '../cashier/entities/qr-code.entity';
 import { JournalEntryEntity } from '../clearing/entities/journal-entry.entity';
 import { JournalLineEntity } from '../clearing/entities/journal-line.entity';
 import { ReconciliationEntity } from '../clearing/entities/reconciliation.entity';
@@ -47,4 +48,5 @@ export const ENTITIES = [
   BillEntity,
   BillLineEntity,
   ReconciliationEntity,
+  QrCodeEntity,
 ];

@@ -43,6 +43,8 @@ describe('integer parameters on SQLite', () => {
     message: null,
     latencyMs: 0,
     createdAt: 1_795_740_995_977,
+    product: null,
+    payUrl: null,
     ...fields,
   });
 

@@ -22,6 +22,7 @@ const traits = (overrides: Partial<RouteTraits> = {}): RouteTraits => ({
   rateLimited: true,
   allowedDuringMaintenance: false,
   domain: [],
+  errorPages: false,
   ...overrides,
 });
 
@@ -83,7 +84,11 @@ describe('error reasons of a route', () => {
           domain: fc.array(fc.constantFrom(...reasons)),
         }),
         (s, t) => {
-          const out = errorReasonsFor(s, { ...t, roles: t.roles ? [...t.roles] : undefined });
+          const out = errorReasonsFor(s, {
+            ...t,
+            roles: t.roles ? [...t.roles] : undefined,
+            errorPages: false,
+          });
           expect(new Set(out).size).toBe(out.length);
           const statuses = out.map((r) => ERROR_CATALOGUE[r].status);
           expect(statuses).toEqual([...statuses].sort((a, b) => a - b));

@@ -14,6 +14,7 @@ import { IS_PUBLIC } from '../common/auth/public.decorator';
 import { ERROR_CATALOGUE, ErrorReason } from '../common/errors/error-catalogue';
 import { IDEMPOTENT } from '../common/idempotency/idempotent.decorator';
 import { IS_CURRENCY_CODE, IS_MINOR_UNITS } from '../common/validation/decorators';
+import { ERROR_PAGE } from '../common/http/route-metadata';
 import { API_ERRORS } from './api-errors.decorator';
 
 /** What a route's decorators say about the errors it can answer with. */
@@ -26,6 +27,8 @@ export interface RouteTraits {
   allowedDuringMaintenance: boolean;
   /** `@ApiErrors(...)`: the reasons its service throws. */
   domain: ErrorReason[];
+  /** A page people open in a browser: its errors are pages too (`ErrorPageFor`). */
+  errorPages: boolean;
 }
 
 /** What the OpenAPI operation itself says: where it takes input from. */
@@ -107,6 +110,7 @@ function readTraits(controller: Type, handler: object, method: string): RouteTra
     rateLimited: read<boolean>(`${THROTTLER_SKIP}default`) !== true,
     allowedDuringMaintenance: read<boolean>(ALLOW_DURING_MAINTENANCE) === true,
     domain: [...(read<ErrorReason[]>(API_ERRORS) ?? []), ...validatorReasons(controller, method)],
+    errorPages: read<object>(ERROR_PAGE) !== undefined,
   };
 }
 
@@ -167,7 +171,10 @@ export function errorExamples(): Record<string, ExampleObject> {
  * One response per error status, each listing its reasons with both messages and an example
  * envelope per reason, so Swagger UI and the reference show what can go wrong and why.
  */
-export function errorResponses(reasons: ErrorReason[]): Record<string, ResponseObject> {
+export function errorResponses(
+  reasons: ErrorReason[],
+  asPages = false,
+): Record<string, ResponseObject> {
   const byStatus = new Map<number, ErrorReason[]>();
   for (const reason of reasons) {
     const status = ERROR_CATALOGUE[reason].status;
@@ -182,14 +189,16 @@ export function errorResponses(reasons: ErrorReason[]): Record<string, ResponseO
             `\`${reason}\`: ${ERROR_CATALOGUE[reason].en} / ${ERROR_CATALOGUE[reason].zh}`,
         )
         .join('\n\n'),
-      content: {
-        'application/json': {
-          schema: { $ref: '#/components/schemas/ErrorEnvelope' },
-          examples: Object.fromEntries(
-            list.map((reason) => [reason, { $ref: `#/components/examples/${reason}` }]),
-          ),
-        },
-      },
+      content: asPages
+        ? { 'text/html': { schema: { type: 'string' } } }
+        : {
+            'application/json': {
+              schema: { $ref: '#/components/schemas/ErrorEnvelope' },
+              examples: Object.fromEntries(
+                list.map((reason) => [reason, { $ref: `#/components/examples/${reason}` }]),
+              ),
+            },
+          },
     };
   }
   return responses;

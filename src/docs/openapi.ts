@@ -111,13 +111,20 @@ function describeEnvelopes(document: OpenAPIObject, traits: Map<string, RouteTra
         if (!route.isPublic && !operation.security) operation.security = [{ bearer: [] }];
         const reasons = errorReasonsFor(operationShape(pathName, operation), route);
         const declared = { ...operation.responses } as Record<string, ResponseObject>;
-        Object.assign(operation.responses, errorResponses(reasons));
+        Object.assign(operation.responses, errorResponses(reasons, route.errorPages));
         keepDeclaredErrorBodies(operation.responses, declared);
       }
-      operation.responses.default = {
-        description: 'Error: the error envelope; `reason` says why.',
-        content: { 'application/json': { schema: { $ref: '#/components/schemas/ErrorEnvelope' } } },
-      };
+      operation.responses.default = route?.errorPages
+        ? {
+            description: 'Error: a page saying why, in the payer’s language.',
+            content: { 'text/html': { schema: { type: 'string' } } },
+          }
+        : {
+            description: 'Error: the error envelope; `reason` says why.',
+            content: {
+              'application/json': { schema: { $ref: '#/components/schemas/ErrorEnvelope' } },
+            },
+          };
       const body = operation.requestBody as RequestBodyObject | undefined;
       const jsonBody = body?.content?.['application/json'];
       if (body && jsonBody && !body.content['application/x-www-form-urlencoded']) {

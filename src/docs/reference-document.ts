@@ -26,7 +26,7 @@ const TEXT_SECTIONS = ['简介', '授权机制说明', '错误代码', '变更�
 const SECTION_ORDER: Section[] = [
   { name: '简介', tags: ['简介'] },
   { name: '授权机制说明', tags: ['授权机制说明', '获取Token', 'Merchants'] },
-  { name: '支付订单', tags: ['支付订单', 'Channel notifications'] },
+  { name: '支付订单', tags: ['支付订单', '收银台 Cashier', 'Channel notifications'] },
   { name: '渠道路由', tags: ['渠道路由', '沙箱 Sandbox', '银联 UnionPay'] },
   { name: '清算', tags: ['清算'] },
   { name: '运维 Operations', tags: ['Operations'] },

@@ -38,6 +38,8 @@ export const ORDER_COLUMNS: [column: string, property: keyof OrderEntity, cast?:
   ['next_sync_at', 'nextSyncAt', 'bigint'],
   ['created_at', 'createdAt', 'bigint'],
   ['updated_at', 'updatedAt', 'bigint'],
+  ['return_url', 'returnUrl'],
+  ['qr_code_id', 'qrCodeId'],
 ];
 
 /** The columns, comma-separated, for SELECT and RETURNING lists. */

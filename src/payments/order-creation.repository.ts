@@ -29,6 +29,8 @@ const ATTEMPT_COLUMNS: [column: string, property: keyof PaymentAttemptEntity, ca
   ['message', 'message'],
   ['latency_ms', 'latencyMs', 'integer'],
   ['created_at', 'createdAt', 'bigint'],
+  ['product', 'product'],
+  ['pay_url', 'payUrl'],
 ];
 
 /**
@@ -103,6 +105,22 @@ export class OrderCreationRepository {
       if (claim && !(await this.claim(em, claim))) return false;
       await this.orders.insert(em, order);
       await this.attempts.insert(em, attempt);
+      return true;
+    });
+  }
+
+  /**
+   * Records an order that has no channel yet (the cashier's: attempts come when the payer picks
+   * a wallet), claiming the key when there is one. False when the key was already claimed.
+   */
+  async recordOrderWithoutAttempt(
+    db: Database,
+    order: OrderEntity,
+    claim?: IdempotencyClaim,
+  ): Promise<boolean> {
+    return db.transaction(async (em) => {
+      if (claim && !(await this.claim(em, claim))) return false;
+      await this.orders.insert(em, order);
       return true;
     });
   }

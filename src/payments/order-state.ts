@@ -44,3 +44,10 @@ export function isLatePayment(from: OrderStatus): boolean {
 export function statusAfterRefund(amount: number, refundedAfter: number): OrderStatus {
   return refundedAfter >= amount ? 'REFUNDED' : 'PARTIALLY_REFUNDED';
 }
+
+/**
+ * The `channel` of an order made for the hosted cashier: it has no channel until the payer
+ * picks a wallet, and may then have several attempts, one per wallet tried; the first that is
+ * paid gives the order its channel.
+ */
+export const CASHIER_CHANNEL = 'cashier';

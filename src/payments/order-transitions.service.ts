@@ -28,7 +28,12 @@ export class OrderTransitions {
   async succeed(
     em: EntityManager,
     orderId: string,
-    paid: { paidAt: number; channelTradeNo: string | null },
+    paid: {
+      paidAt: number;
+      channelTradeNo: string | null;
+      /** The channel that was paid, for an order that has none yet (see markSucceeded). */
+      channel?: { channelId: string; channelCode: string; feeAmount: number };
+    },
     now: number,
   ): Promise<OrderEntity | null> {
     const order = await this.orders.markSucceeded(em, orderId, { ...paid, now });

@@ -1,4 +1,5 @@
 import { iso } from '../common/time';
+import { CASHIER_CHANNEL } from './order-state';
 import { OrderDto, PaymentAttemptDto, RoutingTraceDto } from './dto/order.dto';
 import { PaymentAttemptEntity } from './entities/payment-attempt.entity';
 import { OrderEntity } from './entities/order.entity';
@@ -27,6 +28,9 @@ export function toOrderDto(o: OrderEntity, routing?: RoutingTraceDto): OrderDto 
     updated_at: iso(o.updatedAt),
     expires_at: iso(o.expiresAt),
     paid_at: iso(o.paidAt),
+    return_url: o.returnUrl,
+    qr_code: o.requestedChannel === CASHIER_CHANNEL ? o.payUrl : null,
+    qr_code_id: o.qrCodeId,
     ...(routing ? { routing } : {}),
   };
 }

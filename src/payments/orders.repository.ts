@@ -102,20 +102,36 @@ export class OrdersRepository {
     );
   }
 
+  /**
+   * The success, from the states the state machine allows. With `channel`, the channel that was
+   * paid takes an order that has none yet (the cashier's), with its fee, in the same update; an
+   * order held by another channel is not changed.
+   */
   async markSucceeded(
     em: EntityManager,
     orderId: string,
-    fields: { paidAt: number; channelTradeNo: string | null; now: number },
+    fields: {
+      paidAt: number;
+      channelTradeNo: string | null;
+      now: number;
+      channel?: { channelId: string; channelCode: string; feeAmount: number };
+    },
   ): Promise<OrderEntity | null> {
+    const { channel, ...paid } = fields;
+    const assign = channel
+      ? `channel_id = COALESCE(channel_id, :channelId), channel_code = COALESCE(channel_code, :channelCode),
+         fee_amount = CASE WHEN channel_id IS NULL THEN :feeAmount ELSE fee_amount END,`
+      : '';
+    const held = channel ? 'AND (channel_id IS NULL OR channel_id = :channelId)' : '';
     return this.updateReturning(
       em,
-      `UPDATE orders SET status = 'SUCCEEDED',
+      `UPDATE orders SET status = 'SUCCEEDED', ${assign}
          late_payment = CASE WHEN status IN ('FAILED', 'CLOSED') THEN TRUE ELSE FALSE END,
          paid_at = :paidAt, channel_trade_no = COALESCE(:channelTradeNo, channel_trade_no),
          next_sync_at = NULL, updated_at = :now
-       WHERE order_id = :orderId AND status IN (:...from)
+       WHERE order_id = :orderId AND status IN (:...from) ${held}
        RETURNING *`,
-      { ...fields, orderId, from: [...TRANSITION_FROM.succeed] },
+      { ...paid, ...channel, orderId, from: [...TRANSITION_FROM.succeed] },
     );
   }
 

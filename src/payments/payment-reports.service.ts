@@ -2,6 +2,9 @@ import { createHash } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { settlementDate } from '../common/time';
+import { channelFee } from '../common/money/money';
+import { ChannelGateway } from '../channels/channel-gateway';
+import { AttemptsRepository } from './attempts.repository';
 import { AppConfig } from '../config/app-config';
 import { Database } from '../database/database.service';
 import {
@@ -39,6 +42,8 @@ export class PaymentReports {
     private readonly orders: OrdersRepository,
     private readonly refunds: RefundsRepository,
     private readonly transitions: OrderTransitions,
+    private readonly attempts: AttemptsRepository,
+    private readonly channels: ChannelGateway,
     private readonly config: AppConfig,
   ) {}
 
@@ -47,17 +52,28 @@ export class PaymentReports {
     orderId: string,
     report: PaymentReport,
   ): Promise<OrderEntity | null> {
-    return this.db.transaction(async (em) => {
+    // a success gives an order without a channel (the cashier's) the channel paid, and its fee
+    const paidChannel =
+      report.status === 'SUCCEEDED' ? await this.channels.describe(channelId) : null;
+    let tookOrder = false;
+    const applied = await this.db.transaction(async (em) => {
       const now = Date.now();
       const order = await this.orders.findById(em, orderId);
       if (!order) {
         await this.recordException(em, 'unknown_order', channelId, { orderId, report }, now);
         return null;
       }
-      if (order.channelId !== null && order.channelId !== channelId) {
+      const ours =
+        order.channelId === null
+          ? (await this.attempts.startedChannels(em, orderId)).includes(channelId)
+          : order.channelId === channelId;
+      if (!ours) {
         await this.recordException(em, 'channel_mismatch', channelId, { order, report }, now);
         return order;
       }
+      // an order without a channel is waiting for one of its wallets to be paid: another
+      // wallet's failure or close leaves it open for the others
+      if (order.channelId === null && report.status !== 'SUCCEEDED') return order;
       switch (report.status) {
         case 'SUCCEEDED': {
           if (report.amount !== null && report.amount !== order.amount) {
@@ -68,8 +84,20 @@ export class PaymentReports {
             await this.recordException(em, 'currency_mismatch', channelId, { order, report }, now);
             return order;
           }
-          const paid = { paidAt: report.paidAt ?? now, channelTradeNo: report.channelTradeNo };
-          return (await this.transitions.succeed(em, orderId, paid, now)) ?? order;
+          const paid = {
+            paidAt: report.paidAt ?? now,
+            channelTradeNo: report.channelTradeNo,
+            channel: {
+              channelId,
+              channelCode: paidChannel?.code ?? order.channelCode ?? '',
+              feeAmount: paidChannel
+                ? channelFee(order.amount, paidChannel.feeRateBps, paidChannel.fixedFee)
+                : order.feeAmount,
+            },
+          };
+          const succeeded = await this.transitions.succeed(em, orderId, paid, now);
+          tookOrder = succeeded !== null && order.channelId === null;
+          return succeeded ?? order;
         }
         case 'FAILED':
           return (await this.transitions.fail(em, orderId, now)) ?? order;
@@ -79,6 +107,30 @@ export class PaymentReports {
           return order; // PENDING or NOT_FOUND: nothing has happened yet
       }
     });
+    if (tookOrder) await this.closeOtherTrades(orderId, channelId);
+    return applied;
+  }
+
+  /**
+   * The first wallet paid: the trades the order's other attempts made are closed at their
+   * channels, so the payer cannot pay twice. One that was paid meanwhile is applied like any
+   * report, and so kept as an exception (channel_mismatch) for reconciliation and a refund.
+   */
+  private async closeOtherTrades(orderId: string, winner: string): Promise<void> {
+    const channels = await this.db.run((em) => this.attempts.tradeChannels(em, orderId));
+    for (const channelId of channels.filter((c) => c !== winner)) {
+      try {
+        const report = await this.channels.closePayment(channelId, orderId, null);
+        if (report.status === 'SUCCEEDED') {
+          await this.applyPaymentReport(channelId, orderId, report);
+        }
+      } catch (error) {
+        this.logger.warn(
+          { err: error, order_id: orderId, channel_id: channelId },
+          'the trade of another attempt could not be closed',
+        );
+      }
+    }
   }
 
   async applyRefundReport(

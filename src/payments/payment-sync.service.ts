@@ -3,6 +3,7 @@ import { ChannelGateway } from '../channels/channel-gateway';
 import { PaymentStatusReport, ProviderError } from '../channels/providers/payment-provider.port';
 import { AppConfig } from '../config/app-config';
 import { Database } from '../database/database.service';
+import { AttemptsRepository } from './attempts.repository';
 import { OrderEntity } from './entities/order.entity';
 import { OrderTransitions } from './order-transitions.service';
 import { OrdersRepository } from './orders.repository';
@@ -26,6 +27,7 @@ export class PaymentSync {
   constructor(
     private readonly db: Database,
     private readonly orders: OrdersRepository,
+    private readonly attempts: AttemptsRepository,
     private readonly refunds: RefundsRepository,
     private readonly refundsService: RefundsService,
     private readonly reports: PaymentReports,
@@ -53,51 +55,45 @@ export class PaymentSync {
   }
 
   async syncOrder(order: OrderEntity): Promise<void> {
-    if (order.channelId === null) return this.scheduleNext(order);
-    let report: PaymentStatusReport;
-    try {
-      report = await this.channels.queryPayment(
-        order.channelId,
-        order.orderId,
-        order.channelTradeNo,
-      );
-    } catch (error) {
-      if (error instanceof ProviderError) return this.scheduleNext(order);
-      throw error;
+    const channels = await this.db.run((em) => this.attempts.channelsToAsk(em, order));
+    for (const channelId of channels) {
+      let report: PaymentStatusReport;
+      try {
+        report = await this.channels.queryPayment(channelId, order.orderId, order.channelTradeNo);
+      } catch (error) {
+        if (error instanceof ProviderError) continue;
+        throw error;
+      }
+      // NOT_FOUND shortly after creation is normal (the payer has not opened the page yet)
+      if (report.status === 'PENDING' || report.status === 'NOT_FOUND') continue;
+      const applied = await this.reports.applyPaymentReport(channelId, order.orderId, report);
+      if (applied?.status !== 'PENDING') return;
     }
-    // NOT_FOUND shortly after creation is normal (the payer has not opened the page yet)
-    if (report.status === 'PENDING' || report.status === 'NOT_FOUND')
-      return this.scheduleNext(order);
-    await this.reports.applyPaymentReport(order.channelId, order.orderId, report);
+    return this.scheduleNext(order);
   }
 
+  /**
+   * Closes an expired order after closing its trades (each asked first): a paid one is applied
+   * instead, and a channel that does not answer leaves the order for the next sweep.
+   */
   async expireOrder(order: OrderEntity): Promise<void> {
-    if (order.channelId === null) {
-      await this.db.transaction((em) => this.transitions.close(em, order.orderId, Date.now()));
-      return;
-    }
-    let report: PaymentStatusReport;
-    try {
-      report = await this.channels.queryPayment(
-        order.channelId,
-        order.orderId,
-        order.channelTradeNo,
-      );
-      if (report.status === 'PENDING' || report.status === 'NOT_FOUND') {
-        report = await this.channels.closePayment(
-          order.channelId,
-          order.orderId,
-          order.channelTradeNo,
-        );
+    const channels = await this.db.run((em) => this.attempts.channelsToAsk(em, order));
+    for (const channelId of channels) {
+      let report: PaymentStatusReport;
+      try {
+        report = await this.channels.queryPayment(channelId, order.orderId, order.channelTradeNo);
+        if (report.status === 'PENDING' || report.status === 'NOT_FOUND') {
+          report = await this.channels.closePayment(channelId, order.orderId, order.channelTradeNo);
+        }
+      } catch (error) {
+        // the channel did not answer: leave the order for the next sweep rather than guess
+        if (error instanceof ProviderError) return;
+        throw error;
       }
-    } catch (error) {
-      // the channel did not answer: leave the order for the next sweep rather than guess
-      if (error instanceof ProviderError) return;
-      throw error;
-    }
-    if (report.status === 'SUCCEEDED' || report.status === 'FAILED') {
-      await this.reports.applyPaymentReport(order.channelId, order.orderId, report);
-      return;
+      if (report.status === 'SUCCEEDED' || report.status === 'FAILED') {
+        const applied = await this.reports.applyPaymentReport(channelId, order.orderId, report);
+        if (applied?.status !== 'PENDING') return;
+      }
     }
     await this.db.transaction((em) => this.transitions.close(em, order.orderId, Date.now()));
   }

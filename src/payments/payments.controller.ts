@@ -58,6 +58,7 @@ const CreatePaymentOperation = (operation: { summary: string; description: strin
       'source_id_mismatch',
       'duplicate_merchant_order_no',
       'no_channel_available',
+      'invalid_return_url',
     ),
     ApiOperation(operation),
   );

@@ -32,6 +32,9 @@ export class PaymentError extends AppError {
       'retry-after': String(retryAfter),
     });
   }
+  static invalidReturnUrl(problem: string): PaymentError {
+    return new PaymentError('invalid_return_url', { problem });
+  }
   static notificationRejected(): PaymentError {
     return new PaymentError('notification_rejected');
   }

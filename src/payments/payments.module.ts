@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { CashierLinks } from '../cashier/cashier-links';
 import { ChannelsModule } from '../channels/channels.module';
 import { OutboxRepository } from '../webhooks/outbox.repository';
 import { AttemptsRepository } from './attempts.repository';
@@ -33,7 +34,15 @@ import { RefundsService } from './refunds.service';
     RefundsRepository,
     AttemptsRepository,
     OutboxRepository,
+    CashierLinks,
   ],
-  exports: [PaymentEffects, PaymentSync, OrdersRepository, RefundsRepository, PaymentsService],
+  exports: [
+    PaymentEffects,
+    PaymentSync,
+    OrdersRepository,
+    RefundsRepository,
+    PaymentsService,
+    CashierLinks,
+  ],
 })
 export class PaymentsModule {}

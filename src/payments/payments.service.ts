@@ -2,7 +2,13 @@ import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { Principal } from '../auth/principal';
 import { ChannelAttemptError, ChannelGateway } from '../channels/channel-gateway';
-import { ProviderError } from '../channels/providers/payment-provider.port';
+import {
+  CheckoutRequest,
+  CreatePaymentResult,
+  ProviderError,
+} from '../channels/providers/payment-provider.port';
+import { CashierLinks } from '../cashier/cashier-links';
+import { SsrfGuard, UrlRefusedError } from '../common/net/ssrf-guard';
 import { RouteCandidate, RouteDecision } from '../channels/routing/route.types';
 import { HttpResult, withStatus } from '../common/http/envelope';
 import { IdempotencyConflict, IdempotencyHandle } from '../common/idempotency/idempotency-handle';
@@ -26,6 +32,23 @@ import { OrderTransitions } from './order-transitions.service';
 import { OrdersRepository } from './orders.repository';
 import { PaymentError } from './payments.errors';
 import { PaymentReports } from './payment-reports.service';
+import { CASHIER_CHANNEL } from './order-state';
+
+/** What an order is made of, from an API request or a static code's page. */
+export interface NewOrderInput {
+  productId: string;
+  productName: string;
+  amount: number;
+  currency: string;
+  merchantOrderNo: string | null;
+  externalExt: string | null;
+  memo: string | null;
+  /** A channel code forced by the merchant, `cashier`, or null for routing to choose. */
+  channel: string | null;
+  expireSeconds?: number;
+  returnUrl: string | null;
+  qrCodeId: string | null;
+}
 
 /** At most this many channels are tried for one order. */
 const MAX_ATTEMPTS = 3;
@@ -46,8 +69,13 @@ export class PaymentsService {
     private readonly transitions: OrderTransitions,
     private readonly reports: PaymentReports,
     private readonly channels: ChannelGateway,
+    private readonly links: CashierLinks,
     private readonly config: AppConfig,
-  ) {}
+  ) {
+    this.urlGuard = new SsrfGuard(config.env.WEBHOOK_ALLOW_PRIVATE);
+  }
+
+  private readonly urlGuard: SsrfGuard;
 
   async createPayment(
     principal: Principal,
@@ -63,64 +91,30 @@ export class PaymentsService {
       );
       if (earlier) return this.finishCreation(earlier, idempotency.handle);
     }
-    const currency = dto.currency ?? 'CNY';
-    const decision = await this.channels.route({
-      amount: dto.amount,
-      currency,
-      sourceId,
-      channelCode: dto.channel,
-    });
-    if (decision.candidates.length === 0)
-      throw PaymentError.noChannelAvailable(describeExclusions(decision));
-
-    const now = Date.now();
-    const order: OrderEntity = {
-      orderId: newId('ord'),
-      sourceId,
-      merchantOrderNo: dto.merchant_order_no ?? null,
-      idempotencyKey: idempotency.key ?? null,
+    const input: NewOrderInput = {
       productId: dto.product_id,
       productName: dto.product_name,
       amount: dto.amount,
-      currency,
-      status: 'PENDING',
-      channelId: null,
-      channelCode: null,
-      requestedChannel: dto.channel ?? null,
-      channelTradeNo: null,
-      payUrl: null,
+      currency: dto.currency ?? 'CNY',
+      merchantOrderNo: dto.merchant_order_no ?? null,
       externalExt: dto.external_ext ?? null,
       memo: dto.memo ?? null,
-      refundedAmount: 0,
-      refundReservedAmount: 0,
-      feeAmount: 0,
-      feeRefundedAmount: 0,
-      latePayment: false,
-      routing: JSON.stringify({
-        candidates: decision.candidates.map((c) => ({
-          code: c.code,
-          priority: c.priority,
-          weight: c.weight,
-          probability: c.probability,
-          channel_id: c.channelId,
-        })),
-        excluded: decision.excluded,
-      }),
-      expiresAt: now + (dto.expire_seconds ?? DEFAULT_EXPIRE_SECONDS) * 1000,
-      paidAt: null,
-      closedAt: null,
-      nextSyncAt: this.firstSyncAt(now),
-      createdAt: now,
-      updatedAt: now,
+      channel: dto.channel ?? null,
+      expireSeconds: dto.expire_seconds,
+      returnUrl: dto.return_url === undefined ? null : this.checkReturnUrl(dto.return_url),
+      qrCodeId: null,
     };
-    const first = decision.candidates[0];
+    const { order, decision } = await this.routedOrder(sourceId, input, idempotency.key);
     try {
+      if (input.channel === CASHIER_CHANNEL) {
+        return await this.recordCashierOrder(order, idempotency.handle);
+      }
       // the key's claim commits with the order, or neither does
       const claim = idempotency.handle?.pendingClaim;
       const recorded = await this.creation.recordNewOrder(
         this.db,
         order,
-        attemptEvent(order.orderId, 1, first, 'started', now),
+        attemptEvent(order.orderId, 1, decision.candidates[0], 'started', order.createdAt),
         claim,
       );
       if (!recorded) throw new IdempotencyConflict();
@@ -134,6 +128,70 @@ export class PaymentsService {
       decision.candidates.slice(0, MAX_ATTEMPTS),
       1,
       idempotency.handle,
+    );
+  }
+
+  /**
+   * A cashier order made for a merchant without an API call: the payer scanned the merchant's
+   * static code and typed the amount. Routing must allow some channel, as for any order.
+   */
+  async createCashierOrder(sourceId: number, input: NewOrderInput): Promise<OrderEntity> {
+    const { order } = await this.routedOrder(sourceId, { ...input, channel: CASHIER_CHANNEL });
+    await this.recordCashierOrder(order);
+    return order;
+  }
+
+  /** Any order by id, for the payer's pages (which hold a link bound to it, not a token). */
+  async findOrder(orderId: string): Promise<OrderEntity | null> {
+    return this.db.run((em) => this.orders.findById(em, orderId));
+  }
+
+  /** The wallets' attempts so far, for showing a wallet's page again instead of a new trade. */
+  async attemptsOf(orderId: string): Promise<PaymentAttemptEntity[]> {
+    return this.db.run((em) => this.attempts.listByOrder(em, orderId));
+  }
+
+  /**
+   * Starts a cashier order's payment for the wallet the payer chose, trying the candidates (in
+   * routing's order, at most three) like any routed order: each attempt is recorded as started
+   * (with the next sequence number, under the order's lock, only while the order is PENDING and
+   * not expired) before the channel is called, and its outcome after. The order keeps no
+   * channel until one of its attempts is paid. Null when every candidate failed.
+   */
+  async startCheckout(
+    order: OrderEntity,
+    candidates: RouteCandidate[],
+    checkout: CheckoutRequest,
+  ): Promise<{ candidate: RouteCandidate; created: CreatePaymentResult } | null> {
+    const date = settlementDate(order.createdAt, this.config.env.SETTLEMENT_TZ);
+    return this.attemptCandidates(
+      order,
+      candidates.slice(0, MAX_ATTEMPTS),
+      date,
+      checkout,
+      (candidate, at) =>
+        this.db.transaction(async (em) => {
+          const current = await this.orders.findForUpdate(em, order.orderId);
+          if (!current || current.status !== 'PENDING' || current.expiresAt <= at) {
+            throw PaymentError.invalidState('order', current?.status ?? 'CLOSED');
+          }
+          const seq = (await this.attempts.lastSeq(em, order.orderId)) + 1;
+          await this.attempts.insert(em, {
+            ...attemptEvent(order.orderId, seq, candidate, 'started', at),
+            product: checkout.product,
+          });
+          return seq;
+        }),
+      async (candidate, created, succeeded) => {
+        await this.db.run((em) =>
+          this.attempts.insert(em, {
+            ...succeeded,
+            product: checkout.product,
+            payUrl: created.payUrl,
+          }),
+        );
+        return { candidate, created };
+      },
     );
   }
 
@@ -182,20 +240,17 @@ export class PaymentsService {
   async closePayment(principal: Principal, orderId: string): Promise<OrderDto> {
     const order = await this.readable(principal, orderId);
     if (order.status !== 'PENDING') throw PaymentError.invalidState('order', order.status);
-    if (order.channelId) {
+    const channels = await this.db.run((em) => this.attempts.channelsToAsk(em, order));
+    for (const channelId of channels) {
       let report;
       try {
-        report = await this.channels.closePayment(
-          order.channelId,
-          order.orderId,
-          order.channelTradeNo,
-        );
+        report = await this.channels.closePayment(channelId, order.orderId, order.channelTradeNo);
       } catch (error) {
         if (error instanceof ProviderError) throw PaymentError.channelUnavailable();
         throw error;
       }
       if (report.status === 'SUCCEEDED') {
-        const paid = await this.reports.applyPaymentReport(order.channelId, order.orderId, report);
+        const paid = await this.reports.applyPaymentReport(channelId, order.orderId, report);
         throw PaymentError.invalidState('order', paid?.status ?? 'SUCCEEDED');
       }
     }
@@ -218,10 +273,10 @@ export class PaymentsService {
   }
 
   /**
-   * Tries the candidates in order from `fromSeq`: each attempt is recorded as started before the
-   * call (the first one together with the order), and its outcome after. The first success
-   * records the channel, its trade number and pay_url on the order; if every candidate fails the
-   * order is FAILED. Returns the response: the order as the stored response shows it.
+   * Tries the candidates in order from `fromSeq` (the first attempt was recorded with the
+   * order). The first success records the channel, its trade number and pay_url on the order;
+   * if every candidate fails the order is FAILED. Returns the response: the order as the stored
+   * response shows it.
    */
   private async tryChannels(
     order: OrderEntity,
@@ -230,32 +285,20 @@ export class PaymentsService {
     idempotency?: IdempotencyHandle,
   ): Promise<OrderDto> {
     const date = settlementDate(order.createdAt, this.config.env.SETTLEMENT_TZ);
-    for (let i = 0; i < candidates.length; i++) {
-      const candidate = candidates[i];
-      const seq = fromSeq + i;
-      if (i > 0)
-        await this.db.run((em) =>
-          this.attempts.insert(
-            em,
-            attemptEvent(order.orderId, seq, candidate, 'started', Date.now()),
-          ),
-        );
-      const started = Date.now();
-      try {
-        const created = await this.channels.createPayment(
-          candidate,
-          {
-            orderId: order.orderId,
-            amount: order.amount,
-            currency: order.currency,
-            subject: order.productName,
-            productId: order.productId,
-            description: order.memo,
-            expiresAt: order.expiresAt,
-          },
-          date,
-        );
-        const finished = Date.now();
+    const response = await this.attemptCandidates(
+      order,
+      candidates,
+      date,
+      undefined,
+      async (candidate, at, index) => {
+        const seq = fromSeq + index;
+        if (index > 0)
+          await this.db.run((em) =>
+            this.attempts.insert(em, attemptEvent(order.orderId, seq, candidate, 'started', at)),
+          );
+        return seq;
+      },
+      async (candidate, created, succeeded) => {
         // the response is stored with the outcome it describes, in the same write; the client
         // gets the very object stored (see IdempotencyHandle.storedJsonFor)
         let stored: OrderDto | undefined;
@@ -269,11 +312,8 @@ export class PaymentsService {
             payUrl: created.payUrl,
             feeAmount: channelFee(order.amount, candidate.feeRateBps, candidate.fixedFee),
           },
-          {
-            ...attemptEvent(order.orderId, seq, candidate, 'succeeded', finished),
-            latencyMs: finished - started,
-          },
-          finished,
+          succeeded,
+          succeeded.createdAt,
           idempotency && {
             claim: idempotency.claim,
             status: 201,
@@ -287,6 +327,60 @@ export class PaymentsService {
         return toOrderDto(
           (await this.db.run((em) => this.orders.findById(em, order.orderId))) ?? order,
         );
+      },
+    );
+    if (response) return response;
+    return this.db.transaction(async (em) => {
+      const failed = await this.transitions.fail(em, order.orderId, Date.now());
+      const result = failed ?? (await this.orders.findById(em, order.orderId)) ?? order;
+      const response = toOrderDto(result);
+      await idempotency?.completeWithin(em, 201, response);
+      return response;
+    });
+  }
+
+  /**
+   * The one loop of provider attempts, for API orders and the cashier's wallets alike: for each
+   * candidate, `start` records the attempt as started (and says its sequence number), the
+   * channel is called outside any transaction, then a failure is recorded and the next
+   * candidate tried, or `succeeded` records the success. Null when every candidate failed.
+   */
+  private async attemptCandidates<T>(
+    order: OrderEntity,
+    candidates: RouteCandidate[],
+    date: string,
+    checkout: CheckoutRequest | undefined,
+    start: (candidate: RouteCandidate, at: number, index: number) => Promise<number>,
+    succeeded: (
+      candidate: RouteCandidate,
+      created: CreatePaymentResult,
+      attempt: PaymentAttemptEntity,
+    ) => Promise<T>,
+  ): Promise<T | null> {
+    for (let i = 0; i < candidates.length; i++) {
+      const candidate = candidates[i];
+      const seq = await start(candidate, Date.now(), i);
+      const started = Date.now();
+      try {
+        const created = await this.channels.createPayment(
+          candidate,
+          {
+            orderId: order.orderId,
+            amount: order.amount,
+            currency: order.currency,
+            subject: order.productName,
+            productId: order.productId,
+            description: order.memo,
+            expiresAt: order.expiresAt,
+            ...(checkout ? { checkout } : {}),
+          },
+          date,
+        );
+        const finished = Date.now();
+        return await succeeded(candidate, created, {
+          ...attemptEvent(order.orderId, seq, candidate, 'succeeded', finished),
+          latencyMs: finished - started,
+        });
       } catch (error) {
         if (!(error instanceof ChannelAttemptError)) throw error;
         const finished = Date.now();
@@ -296,17 +390,12 @@ export class PaymentsService {
             failureReason: error.reason,
             message: error.message.slice(0, 512),
             latencyMs: finished - started,
+            product: checkout?.product ?? null,
           }),
         );
       }
     }
-    return this.db.transaction(async (em) => {
-      const failed = await this.transitions.fail(em, order.orderId, Date.now());
-      const result = failed ?? (await this.orders.findById(em, order.orderId)) ?? order;
-      const response = toOrderDto(result);
-      await idempotency?.completeWithin(em, 201, response);
-      return response;
-    });
+    return null;
   }
 
   /**
@@ -318,7 +407,12 @@ export class PaymentsService {
     order: OrderEntity,
     idempotency?: IdempotencyHandle,
   ): Promise<OrderDto> {
-    if (order.status !== 'PENDING' || order.channelId !== null) return toOrderDto(order);
+    if (
+      order.status !== 'PENDING' ||
+      order.channelId !== null ||
+      order.requestedChannel === CASHIER_CHANNEL
+    )
+      return toOrderDto(order);
     const events = await this.db.run((em) => this.attempts.listByOrder(em, order.orderId));
     const trace = toRoutingTrace(order, events);
     const failed = new Set(
@@ -372,6 +466,89 @@ export class PaymentsService {
     return toOrderDto(order, toRoutingTrace(order, events));
   }
 
+  /** The order for `input`, routed: 422 when no channel may take it (the cashier's too). */
+  private async routedOrder(
+    sourceId: number,
+    input: NewOrderInput,
+    idempotencyKey?: string,
+  ): Promise<{ order: OrderEntity; decision: RouteDecision }> {
+    const cashier = input.channel === CASHIER_CHANNEL;
+    const decision = await this.channels.route({
+      amount: input.amount,
+      currency: input.currency,
+      sourceId,
+      channelCode: cashier ? undefined : (input.channel ?? undefined),
+    });
+    if (decision.candidates.length === 0)
+      throw PaymentError.noChannelAvailable(describeExclusions(decision));
+    const now = Date.now();
+    const order: OrderEntity = {
+      orderId: newId('ord'),
+      sourceId,
+      merchantOrderNo: input.merchantOrderNo,
+      idempotencyKey: idempotencyKey ?? null,
+      productId: input.productId,
+      productName: input.productName,
+      amount: input.amount,
+      currency: input.currency,
+      status: 'PENDING',
+      channelId: null,
+      channelCode: null,
+      requestedChannel: input.channel,
+      channelTradeNo: null,
+      payUrl: null,
+      externalExt: input.externalExt,
+      memo: input.memo,
+      refundedAmount: 0,
+      refundReservedAmount: 0,
+      feeAmount: 0,
+      feeRefundedAmount: 0,
+      latePayment: false,
+      routing: JSON.stringify({
+        candidates: decision.candidates.map((c) => ({
+          code: c.code,
+          priority: c.priority,
+          weight: c.weight,
+          probability: c.probability,
+          channel_id: c.channelId,
+        })),
+        excluded: decision.excluded,
+      }),
+      expiresAt: now + (input.expireSeconds ?? DEFAULT_EXPIRE_SECONDS) * 1000,
+      paidAt: null,
+      closedAt: null,
+      nextSyncAt: this.firstSyncAt(now),
+      createdAt: now,
+      updatedAt: now,
+      returnUrl: input.returnUrl,
+      qrCodeId: input.qrCodeId,
+    };
+    if (cashier) order.payUrl = this.links.orderUrl(order.orderId, order.expiresAt);
+    return { order, decision };
+  }
+
+  /** A cashier order: no provider is called, so the response is the order as recorded. */
+  private async recordCashierOrder(
+    order: OrderEntity,
+    idempotency?: IdempotencyHandle,
+  ): Promise<OrderDto> {
+    const claim = idempotency?.pendingClaim;
+    if (!(await this.creation.recordOrderWithoutAttempt(this.db, order, claim))) {
+      throw new IdempotencyConflict();
+    }
+    if (claim) idempotency!.claimed = true;
+    return toOrderDto(order);
+  }
+
+  private checkReturnUrl(url: string): string {
+    try {
+      return this.urlGuard.checkShape(url).url.toString();
+    } catch (error) {
+      if (error instanceof UrlRefusedError) throw PaymentError.invalidReturnUrl(error.message);
+      throw error;
+    }
+  }
+
   private firstSyncAt(now: number): number | null {
     const first = this.config.env.STATUS_SYNC_SCHEDULE[0];
     return first === undefined ? null : now + first * 1000;
@@ -396,6 +573,8 @@ function attemptEvent(
     message: null,
     latencyMs: null,
     createdAt: at,
+    product: null,
+    payUrl: null,
   };
 }
 
@@ -408,7 +587,8 @@ function sameRequest(order: OrderEntity, dto: CreatePaymentDto): boolean {
     order.currency === (dto.currency ?? 'CNY') &&
     order.externalExt === (dto.external_ext ?? null) &&
     order.memo === (dto.memo ?? null) &&
-    order.requestedChannel === (dto.channel ?? null)
+    order.requestedChannel === (dto.channel ?? null) &&
+    (order.returnUrl === null) === (dto.return_url === undefined)
   );
 }
 

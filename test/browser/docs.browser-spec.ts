@@ -1,12 +1,12 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { Browser, chromium, Page } from 'playwright-core';
+import { Browser, Page } from 'playwright-core';
+import { launchChromium } from '../helpers/browser';
 import { createOrder, createSandboxChannel, waitForStatus } from '../helpers/payments';
 import { createMerchant, startTestApp, TestApp, TestMerchant } from '../helpers/test-app';
 
 /** Screenshots for a person to look at when this fails (or passes); not committed. */
 const ARTIFACTS = join(__dirname, '..', '..', 'test-artifacts');
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 /**
  * What an integrator does with the served documentation, in Debian's Chromium: Swagger UI's
@@ -28,11 +28,7 @@ describe('documentation in a browser', () => {
     t = await startTestApp();
     merchant = await createMerchant(t);
     await createSandboxChannel(t);
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-    });
+    browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
     // what reached the page from elsewhere (Redoc's footer logo is asked for, and refused by
     // the page's Content-Security-Policy, so it never gets a response)

@@ -1,10 +1,10 @@
-import { Browser, chromium } from 'playwright-core';
+import { Browser } from 'playwright-core';
+import { launchChromium } from '../helpers/browser';
 import { UnionpayFake } from '../fakes/unionpay-fake';
 import { unionpayChannelConfig, unionpayTestPki } from '../fakes/unionpay-pki';
 import { createOrder, createProviderChannel } from '../helpers/payments';
 import { createMerchant, startTestApp, TestApp, TestMerchant } from '../helpers/test-app';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const MER_ID = '777290058110097';
 
 /**
@@ -24,11 +24,7 @@ describe('UnionPay pay page in a browser', () => {
     fake = await UnionpayFake.start(pki.signing, { merId: MER_ID, certPem: pki.merchant.pem });
     await createProviderChannel(t, 'unionpay', 'up_web', unionpayChannelConfig(pki, fake.url));
     m = await createMerchant(t);
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-    });
+    browser = await launchChromium();
   });
 
   afterAll(async () => {

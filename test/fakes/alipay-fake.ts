@@ -44,6 +44,13 @@ const SELLER_ID = '2088000000000156';
  */
 export class AlipayFake {
   readonly trades = new Map<string, AlipayTrade>();
+  /** Page links a browser opened (GET /gateway.do), and whether their signature verified. */
+  readonly pageOpens: {
+    method: string;
+    biz: Answer;
+    params: Record<string, string>;
+    verified: boolean;
+  }[] = [];
   /** Gateway calls that passed the signature check: method, biz_content and the other params. */
   readonly calls: { method: string; biz: Answer; params: Record<string, string> }[] = [];
   private readonly key = generateKeyPairSync('rsa', { modulusLength: 2048 });
@@ -208,6 +215,7 @@ export class AlipayFake {
       res.end(bill ?? '');
       return;
     }
+    if (req.method === 'GET' && req.url.pathname === '/gateway.do') return this.openPage(req, res);
     if (req.method !== 'POST' || req.url.pathname !== '/gateway.do') {
       res.writeHead(404).end();
       return;
@@ -234,6 +242,33 @@ export class AlipayFake {
       return this.server.hold(res);
     }
     this.answer(res, method, answer);
+  }
+
+  /**
+   * A browser opening a page product's link (手机网站支付 as a GET): Alipay checks the request as
+   * it checks API calls, creates the trade, and shows its cashier; here a plain page.
+   */
+  private openPage(req: FakeRequest, res: ServerResponse): void {
+    const params: Record<string, string> = Object.fromEntries(req.url.searchParams);
+    const method = params.method ?? 'unknown';
+    const biz = JSON.parse(params.biz_content ?? '{}') as Answer;
+    const verified =
+      this.checkRequest(params) === null &&
+      ['alipay.trade.page.pay', 'alipay.trade.wap.pay'].includes(method);
+    this.pageOpens.push({ method, biz, params, verified });
+    if (!verified) {
+      res.writeHead(400, { 'content-type': 'text/html; charset=utf-8' });
+      res.end('<!doctype html><title>支付宝</title><h1>验签出错</h1>');
+      return;
+    }
+    this.createTrade(biz, params.notify_url);
+    this.scan(String(biz.out_trade_no));
+    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+    res.end(
+      `<!doctype html><html lang="zh-CN"><title>支付宝 - 网上支付</title>` +
+        `<h1 id="alipay-cashier">支付宝收银台</h1><p id="alipay-amount">${String(biz.total_amount)}</p>` +
+        `<p id="alipay-subject">${String(biz.subject).replace(/[<>&"]/g, '')}</p></html>`,
+    );
   }
 
   private checkRequest(params: Record<string, string>): Answer | null {

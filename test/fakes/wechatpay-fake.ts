@@ -26,7 +26,9 @@ type Json = Record<string, unknown>;
 export interface WechatpayOrder {
   outTradeNo: string;
   transactionId: string;
-  tradeType: 'NATIVE' | 'MWEB';
+  tradeType: 'NATIVE' | 'MWEB' | 'JSAPI';
+  /** JSAPI: the payer it was made for. */
+  openid: string | null;
   description: string;
   total: number;
   notifyUrl: string;
@@ -254,7 +256,7 @@ export class WechatpayFake {
       bank_type: 'OTHERS',
       attach: '',
       ...(order.paidAt ? { success_time: rfc3339(order.paidAt) } : {}),
-      payer: { openid: 'oUpF8uMuAJO_M2pxb1Q9zNjWeS6o' },
+      payer: { openid: order.openid ?? 'oUpF8uMuAJO_M2pxb1Q9zNjWeS6o' },
       amount: {
         total: order.total,
         payer_total: order.total,
@@ -328,9 +330,9 @@ export class WechatpayFake {
       status,
       { code, message },
     ];
-    const create = /^\/v3\/pay\/transactions\/(native|h5)$/.exec(path);
+    const create = /^\/v3\/pay\/transactions\/(native|h5|jsapi)$/.exec(path);
     if (method === 'POST' && create)
-      return this.createOrder(create[1] as 'native' | 'h5', body ?? {});
+      return this.createOrder(create[1] as 'native' | 'h5' | 'jsapi', body ?? {});
     const query = /^\/v3\/pay\/transactions\/out-trade-no\/([^/]+)$/.exec(path);
     if (method === 'GET' && query) {
       if (url.searchParams.get('mchid') !== this.merchant.mchid)
@@ -378,9 +380,10 @@ export class WechatpayFake {
     return error(404, 'NOT_FOUND', 'no such API');
   }
 
-  private createOrder(product: 'native' | 'h5', body: Json): [number, Json] {
+  private createOrder(product: 'native' | 'h5' | 'jsapi', body: Json): [number, Json] {
     const amount = (body.amount ?? {}) as Json;
     const outTradeNo = String(body.out_trade_no ?? '');
+    const openid = (body.payer as Json | undefined)?.openid;
     const invalid =
       body.appid !== this.merchant.appid ||
       body.mchid !== this.merchant.mchid ||
@@ -389,15 +392,27 @@ export class WechatpayFake {
       typeof body.notify_url !== 'string' ||
       !Number.isSafeInteger(amount.total) ||
       (amount.total as number) < 1 ||
-      (product === 'h5' && !(body.scene_info as Json | undefined)?.payer_client_ip);
+      (product === 'h5' && !(body.scene_info as Json | undefined)?.payer_client_ip) ||
+      (product === 'jsapi' && (typeof openid !== 'string' || openid === ''));
     if (invalid) return [400, { code: 'PARAM_ERROR', message: '参数错误' }];
+    const tradeType = ({ native: 'NATIVE', h5: 'MWEB', jsapi: 'JSAPI' } as const)[product];
     let order = this.orders.get(outTradeNo);
     if (order && order.state !== 'NOTPAY')
       return [400, { code: 'ORDERPAID', message: '订单已支付' }];
+    // the same out_trade_no again is the same order only with the same parameters
+    if (
+      order &&
+      (order.tradeType !== tradeType ||
+        order.total !== amount.total ||
+        order.openid !== (openid ?? null))
+    ) {
+      return [400, { code: 'INVALID_REQUEST', message: '201 商户订单号重复' }];
+    }
     order ??= {
       outTradeNo,
       transactionId: `42000${String(++this.seq).padStart(23, '0')}`,
-      tradeType: product === 'native' ? 'NATIVE' : 'MWEB',
+      tradeType,
+      openid: typeof openid === 'string' ? openid : null,
       description: body.description as string,
       total: amount.total as number,
       notifyUrl: body.notify_url as string,
@@ -407,6 +422,7 @@ export class WechatpayFake {
     };
     this.orders.set(outTradeNo, order);
     const prepay = createHash('sha1').update(outTradeNo).digest('hex').slice(0, 16);
+    if (product === 'jsapi') return [200, { prepay_id: `wx${prepay}` }];
     return product === 'native'
       ? [200, { code_url: `weixin://wxpay/bizpayurl?pr=${prepay}` }]
       : [

@@ -35,6 +35,7 @@ export const UNDOCUMENTED: ReadonlyArray<{ pattern: RegExp; why: string }> = [
   { pattern: /^\/docs(?:-json|-yaml)?(?:\/|$)/, why: 'Swagger UI, its assets and the document' },
   { pattern: /^\/reference(?:\/|$)/, why: 'the HTML reference page and its scripts' },
   { pattern: /^\/changelog$/, why: 'the change history as HTML or Markdown' },
+  { pattern: /^\/cashier\/assets\//, why: 'the cashier page’s script and style sheet' },
   { pattern: /^\*$/, why: 'CORS preflight (OPTIONS) answered by @fastify/cors, without a body' },
 ];
 

@@ -36,6 +36,44 @@ export interface CreatePaymentRequest {
   description: string | null;
   /** Epoch ms after which the provider should refuse to take the payment. */
   expiresAt: number;
+  /**
+   * Set when the hosted cashier starts the payment for a wallet the payer chose: the product
+   * to use (one of the adapter's `walletProducts`) instead of the channel's own, and what the
+   * cashier knows of the payer. Absent for API orders.
+   */
+  checkout?: CheckoutRequest;
+}
+
+/** The wallets the hosted cashier offers; an adapter says which it serves (`walletProducts`). */
+export const WALLETS = ['wechat', 'alipay', 'unionpay', 'sandbox'] as const;
+export type Wallet = (typeof WALLETS)[number];
+
+/**
+ * Where the payer is when paying: inside the wallet's own app browser (`in_wallet`), on a
+ * screen the wallet app scans (`qr`), or in a phone browser outside any wallet
+ * (`mobile_web`, a link that hands over to the wallet app).
+ */
+export type CheckoutScene = 'in_wallet' | 'qr' | 'mobile_web';
+
+/** One way a channel can take a payment for a wallet, as its adapter declares it. */
+export interface WalletProduct {
+  wallet: Wallet;
+  /** The adapter's own product name (`jsapi`, `native`, `wap`, `precreate`, `qr`…). */
+  product: string;
+  scenes: readonly CheckoutScene[];
+  /**
+   * The payer's id in the wallet that must be known first (WeChat JSAPI: the openid for the
+   * channel's appid, from the wallet's OAuth); `scope` names whose id it is (the appid).
+   */
+  payerId?: { kind: 'openid'; scope: string };
+}
+
+export interface CheckoutRequest {
+  product: string;
+  /** The payer's wallet id (when the product needs one) and IP address, as the cashier saw it. */
+  payer: { openid?: string; clientIp?: string };
+  /** Where the provider sends the payer back after paying (the cashier page). */
+  returnUrl: string;
 }
 
 export interface CreatePaymentResult {
@@ -43,6 +81,11 @@ export interface CreatePaymentResult {
   channelTradeNo: string | null;
   /** Where the payer completes the payment (a URL, or QR code content). */
   payUrl: string | null;
+  /**
+   * For products paid inside the wallet's app through its JavaScript bridge: the signed
+   * parameters the cashier page hands to it (WeChat's getBrandWCPayRequest).
+   */
+  walletParams?: Record<string, string>;
 }
 
 /** A payment as the provider sees it. NOT_FOUND: the provider has no such trade (yet). */
@@ -211,4 +254,25 @@ export abstract class PaymentProvider {
   ): Promise<ParsedNotification>;
   /** The provider's statement for a settlement date (YYYY-MM-DD in SETTLEMENT_TZ). */
   abstract fetchStatement(channel: ChannelContext, date: string): Promise<StatementLine[]>;
+
+  /**
+   * The wallets and products the hosted cashier may use on this channel. None by default: an
+   * adapter serves the cashier by declaring what its channel's account can do.
+   */
+  walletProducts(_channel: ChannelContext): WalletProduct[] {
+    return [];
+  }
+
+  /**
+   * Where to send the payer's browser to learn their wallet id (a product's `payerId`); the
+   * wallet comes back to `redirectUri` with a code and `state`.
+   */
+  payerAuthorizationUrl(_channel: ChannelContext, _redirectUri: string, _state: string): string {
+    throw new ProviderError('rejected', `${this.name} has no payer authorization`);
+  }
+
+  /** The payer's wallet id for the code the wallet's authorization came back with. */
+  resolvePayer(_channel: ChannelContext, _code: string): Promise<string> {
+    return Promise.reject(new ProviderError('rejected', `${this.name} has no payer authorization`));
+  }
 }

@@ -37,6 +37,17 @@ describe('RSA keys as providers hand them out', () => {
   });
 });
 
+/** A WeChat Pay config that passes, to vary one setting at a time. */
+const wechatpayBase = () => ({
+  mchid: '1900000109',
+  appid: 'wxd678efh567hg6787',
+  serial_no: '1dde55ad98ed71d6edd4a4a16996de7b47773a8c',
+  private_key: pkcs8,
+  apiv3_key: 'a7cde1ZJB1kG2e7VfTs3jQzaWizur8Gb',
+  platform_public_key: spki,
+  platform_public_key_id: 'PUB_KEY_ID_0114232134912410000000000000',
+});
+
 describe('provider configs', () => {
   it('Alipay: defaults, and one field error per bad setting', () => {
     const ok = validateAlipayConfig({
@@ -67,15 +78,7 @@ describe('provider configs', () => {
   });
 
   it('WeChat Pay: defaults, 32-byte APIv3 key, jsapi refused, h5 needs a payer IP', () => {
-    const base = {
-      mchid: '1900000109',
-      appid: 'wxd678efh567hg6787',
-      serial_no: '1dde55ad98ed71d6edd4a4a16996de7b47773a8c',
-      private_key: pkcs8,
-      apiv3_key: 'a7cde1ZJB1kG2e7VfTs3jQzaWizur8Gb',
-      platform_public_key: spki,
-      platform_public_key_id: 'PUB_KEY_ID_0114232134912410000000000000',
-    };
+    const base = wechatpayBase();
     expect(validateWechatpayConfig(base)).toEqual({
       ok: true,
       config: expect.objectContaining({
@@ -97,6 +100,39 @@ describe('provider configs', () => {
     expect(fields({ ...base, base_url: 'https://api.mch.weixin.qq.com/?x=1' })).toEqual([
       'config.base_url',
     ]);
+  });
+
+  it('WeChat Pay cashier settings: JSAPI only with an AppSecret, OAuth hosts default to WeChat’s', () => {
+    const base = wechatpayBase();
+    const config = (input: object) => {
+      const result = validateWechatpayConfig(input);
+      return result.ok ? result.config : result.errors.map((e) => e.field);
+    };
+    expect(config(base)).toMatchObject({
+      oauth_url: 'https://open.weixin.qq.com',
+      oauth_api_url: 'https://api.weixin.qq.com',
+      cashier_products: ['native', 'h5'],
+    });
+    expect(config({ ...base, app_secret: 'a1b2c3d4e5f60718293a4b5c6d7e8f90' })).toMatchObject({
+      cashier_products: ['native', 'h5', 'jsapi'],
+    });
+    expect(config({ ...base, cashier_products: ['jsapi'] })).toEqual(['config.app_secret']);
+    expect(config({ ...base, cashier_products: ['native', 'native'] })).toEqual([
+      'config.cashier_products',
+    ]);
+    expect(config({ ...base, cashier_products: ['app'] })).toEqual(['config.cashier_products']);
+    expect(config({ ...base, app_secret: 'short', oauth_url: 'https://x/y' })).toEqual([
+      'config.app_secret',
+      'config.oauth_url',
+    ]);
+  });
+
+  it('Alipay cashier products: precreate and wap by default, nothing else', () => {
+    const base = { app_id: '2021000122600001', private_key: pkcs8, alipay_public_key: spki };
+    const ok = validateAlipayConfig(base);
+    expect(ok.ok && ok.config.cashier_products).toEqual(['precreate', 'wap']);
+    const bad = validateAlipayConfig({ ...base, cashier_products: ['page'] });
+    expect(bad.ok ? [] : bad.errors.map((e) => e.field)).toEqual(['config.cashier_products']);
   });
 });
 

@@ -2,6 +2,7 @@ import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@n
 import { FastifyReply, FastifyRequest } from 'fastify';
 import { isDatabaseUnavailable } from '../../database/database-errors';
 import { ErrorEnvelope } from '../http/envelope';
+import { ErrorPages } from '../http/error-pages';
 import { RouteTable } from '../http/route-table';
 import { AppError } from './app-error';
 import { ERROR_CATALOGUE, ErrorReason } from './error-catalogue';
@@ -22,6 +23,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
   constructor(
     private readonly routes: RouteTable,
     private readonly bodyLimitBytes: number,
+    private readonly pages: ErrorPages = new ErrorPages(),
   ) {}
 
   catch(exception: unknown, host: ArgumentsHost): void {
@@ -42,6 +44,15 @@ export class AllExceptionsFilter implements ExceptionFilter {
     }
     if (reply.sent) return;
     if (error.headers) reply.headers(error.headers);
+    const page = this.pages.for(request);
+    if (page) {
+      reply
+        .status(status)
+        .headers(page.headers)
+        .header('content-type', 'text/html; charset=utf-8')
+        .send(page.render(error, request.id, request.headers['accept-language']));
+      return;
+    }
     reply
       .status(status)
       .header('content-type', 'application/json; charset=utf-8')

@@ -149,6 +149,55 @@ export const ERROR_CATALOGUE = {
     zh: '通知验签失败',
   },
 
+  invalid_return_url: {
+    status: 400,
+    en: 'return_url {problem}',
+    zh: 'return_url 不合法：{problem}',
+  },
+
+  // --- cashier (收银台) and static codes (商户码) ---
+  cashier_link_not_found: {
+    status: 404,
+    en: 'This payment link does not exist; ask the merchant for a new one',
+    zh: '该支付链接不存在，请向商户索取新的链接',
+  },
+  cashier_link_expired: {
+    status: 410,
+    en: 'This payment link has expired; ask the merchant for a new one',
+    zh: '该支付链接已过期，请向商户索取新的链接',
+  },
+  wallet_unavailable: {
+    status: 422,
+    en: 'This order cannot be paid with {wallet} now',
+    zh: '该订单暂不支持使用{wallet}支付',
+  },
+  checkout_started_elsewhere: {
+    status: 409,
+    en: 'This order was started with {wallet} in another way (a QR code on another screen?); finish it there or choose another wallet',
+    zh: '该订单已通过其他方式发起{wallet}支付（例如另一屏幕上的二维码），请在那里完成支付或选择其他支付方式',
+  },
+  oauth_state_invalid: {
+    status: 403,
+    en: 'This sign-in did not start in this browser; open the payment link again',
+    zh: '授权请求并非由当前浏览器发起，请重新打开支付链接',
+  },
+  qr_code_not_found: { status: 404, en: 'No such QR code', zh: '收款码不存在' },
+  qr_code_disabled: {
+    status: 410,
+    en: 'This QR code no longer takes payments',
+    zh: '该收款码已停用',
+  },
+  amount_out_of_range: {
+    status: 400,
+    en: 'The amount must be from {min} to {max} {currency}',
+    zh: '金额须在 {min} 至 {max} {currency} 之间',
+  },
+  invalid_payer_amount: {
+    status: 400,
+    en: 'Enter the amount in {currency} with at most {digits} decimals, e.g. {example}',
+    zh: '请输入以{currency}为单位的金额，最多 {digits} 位小数，例如 {example}',
+  },
+
   // --- webhooks ---
   event_not_found: { status: 404, en: 'No such event', zh: '事件不存在' },
 

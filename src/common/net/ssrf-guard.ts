@@ -25,18 +25,7 @@ export class SsrfGuard {
   constructor(private readonly allowPrivate: boolean) {}
 
   async check(raw: string): Promise<CheckedUrl> {
-    let url: URL;
-    try {
-      url = new URL(raw);
-    } catch {
-      throw new UrlRefusedError('is not a valid URL');
-    }
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-      throw new UrlRefusedError('must use http or https');
-    }
-    if (url.username || url.password) throw new UrlRefusedError('must not contain credentials');
-    const host = url.hostname.replace(/^\[|\]$/g, '');
-    if (!host) throw new UrlRefusedError('has no host');
+    const { url, host } = parseHttpUrl(raw);
     const addresses = isIP(host) ? [{ address: host, family: isIP(host) }] : await resolve(host);
     if (!this.allowPrivate) {
       for (const { address } of addresses) {
@@ -48,6 +37,36 @@ export class SsrfGuard {
     const first = addresses[0];
     return { url, address: first.address, family: first.family === 6 ? 6 : 4 };
   }
+
+  /**
+   * The checks that need no name resolution: for a URL this service never fetches itself but
+   * sends a payer's browser to (an order's return_url). An address written in the URL must be
+   * public all the same.
+   */
+  checkShape(raw: string): { url: URL; host: string } {
+    const { url, host } = parseHttpUrl(raw);
+    if (isIP(host) && !this.allowPrivate && rangeOf(host) !== 'unicast') {
+      throw new UrlRefusedError(`is a ${rangeOf(host)} address, which is not allowed`);
+    }
+    return { url, host };
+  }
+}
+
+/** An http(s) URL with a host and no credentials. */
+function parseHttpUrl(raw: string): { url: URL; host: string } {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new UrlRefusedError('is not a valid URL');
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new UrlRefusedError('must use http or https');
+  }
+  if (url.username || url.password) throw new UrlRefusedError('must not contain credentials');
+  const host = url.hostname.replace(/^\[|\]$/g, '');
+  if (!host) throw new UrlRefusedError('has no host');
+  return { url, host };
 }
 
 type LookupCallback = (

@@ -1,9 +1,17 @@
-import { ExecutionContext, Injectable } from '@nestjs/common';
+import { ExecutionContext, Injectable, SetMetadata } from '@nestjs/common';
 import { ThrottlerGuard, ThrottlerRequest } from '@nestjs/throttler';
 import { FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '../errors/app-error';
 
 const REMAINING = Symbol('paygate.rateLimitRemaining');
+
+export const PAYER_RATE_LIMITED = 'paygate:payer-rate-limited';
+
+/**
+ * A payer's request from a hosted page (no credential): also limited per client IP by the
+ * `payer_ip` throttler (PAYER_RATE_LIMIT_PER_MINUTE), on top of the per-IP default.
+ */
+export const PayerRateLimited = () => SetMetadata(PAYER_RATE_LIMITED, true);
 
 type TrackedRequest = FastifyRequest & { [REMAINING]?: number };
 

@@ -63,7 +63,11 @@ export class CreatePaymentDto {
   @Length(1, 64)
   merchant_order_no?: string;
 
-  /** Force one channel by its code (it must still pass its rules). @example sandbox_main */
+  /**
+   * Force one channel by its code (it must still pass its rules), or `cashier`: no channel yet,
+   * `pay_url` is the hosted cashier, where the payer picks a wallet among those routing allows.
+   * @example sandbox_main
+   */
   @ApiPropertyOptional()
   @IfPresent()
   @IsString()
@@ -78,4 +82,14 @@ export class CreatePaymentDto {
   @Min(60)
   @Max(86400)
   expire_seconds?: number;
+
+  /**
+   * Where the hosted cashier sends the payer once the order is paid (or closed): http(s), a
+   * public address (as `notify_url`), ≤2048 chars. @example https://shop.example.com/orders/SO-20261126-0001
+   */
+  @ApiPropertyOptional()
+  @IfPresent()
+  @IsString()
+  @MaxLength(2048)
+  return_url?: string;
 }

@@ -89,6 +89,18 @@ export class OrderDto {
   expires_at!: string;
   @ApiProperty({ nullable: true, type: String, example: null })
   paid_at!: string | null;
+  /** Where the cashier sends the payer once the order is paid or over. */
+  @ApiProperty({ nullable: true, type: String, example: null })
+  return_url!: string | null;
+  /**
+   * What to show the payer as a QR code: for `channel=cashier` orders, the cashier page (the
+   * same as `pay_url`); null otherwise.
+   */
+  @ApiProperty({ nullable: true, type: String, example: null })
+  qr_code!: string | null;
+  /** The static code (商户码) the payer scanned to make this order. */
+  @ApiProperty({ nullable: true, type: String, example: null })
+  qr_code_id!: string | null;
   /** Admins only. */
   @ApiPropertyOptional({ type: RoutingTraceDto })
   routing?: RoutingTraceDto;

@@ -94,4 +94,12 @@ export class OrderEntity {
 
   @Column({ name: 'updated_at', type: 'bigint', transformer: BIGINT })
   updatedAt!: number;
+
+  /** Where the cashier sends the payer once the order is paid or over. */
+  @Column({ name: 'return_url', type: 'text', nullable: true })
+  returnUrl!: string | null;
+
+  /** The static code (商户码) the payer scanned to make this order. */
+  @Column({ name: 'qr_code_id', type: 'varchar', length: 40, nullable: true })
+  qrCodeId!: string | null;
 }

@@ -38,4 +38,12 @@ export class PaymentAttemptEntity {
 
   @Column({ name: 'created_at', type: 'bigint', transformer: BIGINT })
   createdAt!: number;
+
+  /** The cashier's attempts: the adapter's product for the payer's wallet (null for API orders). */
+  @Column({ type: 'varchar', length: 16, nullable: true })
+  product!: string | null;
+
+  /** The cashier's attempts, on `succeeded`: what the payer was given (a link or QR content). */
+  @Column({ name: 'pay_url', type: 'text', nullable: true })
+  payUrl!: string | null;
 }

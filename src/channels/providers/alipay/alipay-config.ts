@@ -9,6 +9,10 @@ export const ALIPAY_SANDBOX_GATEWAY = 'https://openapi-sandbox.dl.alipaydev.com/
 export const ALIPAY_PRODUCTS = ['precreate', 'page', 'wap'] as const;
 export type AlipayProduct = (typeof ALIPAY_PRODUCTS)[number];
 
+/** What the hosted cashier may use: precreate (a QR on another screen) and wap (in Alipay, or a phone browser). */
+export const ALIPAY_CASHIER_PRODUCTS = ['precreate', 'wap'] as const;
+export type AlipayCashierProduct = (typeof ALIPAY_CASHIER_PRODUCTS)[number];
+
 /** An Alipay channel's settings, as stored (private_key decrypted in a ChannelContext). */
 export interface AlipayConfig {
   app_id: string;
@@ -20,6 +24,8 @@ export interface AlipayConfig {
   product: AlipayProduct;
   /** The seller's partner id (2088…); when set, notifications for another seller are refused. */
   seller_id?: string;
+  /** The products the cashier may use; see ALIPAY_CASHIER_PRODUCTS. */
+  cashier_products: AlipayCashierProduct[];
 }
 
 const KNOWN = new Set([
@@ -29,6 +35,7 @@ const KNOWN = new Set([
   'gateway_url',
   'product',
   'seller_id',
+  'cashier_products',
 ]);
 
 /** Checks an Alipay `config` and fills the defaults (gateway_url, product). */
@@ -67,6 +74,17 @@ export function validateAlipayConfig(input: unknown): ConfigValidation {
   if (sellerId !== undefined && (typeof sellerId !== 'string' || !/^\d{16}$/.test(sellerId))) {
     errors.push({ field: 'config.seller_id', message: 'must be the 16-digit partner id (2088…)' });
   }
+  const cashierProducts = source.cashier_products ?? [...ALIPAY_CASHIER_PRODUCTS];
+  if (
+    !Array.isArray(cashierProducts) ||
+    cashierProducts.some((p) => !ALIPAY_CASHIER_PRODUCTS.includes(p as AlipayCashierProduct)) ||
+    new Set(cashierProducts).size !== cashierProducts.length
+  ) {
+    errors.push({
+      field: 'config.cashier_products',
+      message: `must list some of ${ALIPAY_CASHIER_PRODUCTS.join(', ')}`,
+    });
+  }
   if (errors.length > 0) return { ok: false, errors };
   const config: AlipayConfig = {
     app_id: appId as string,
@@ -75,11 +93,18 @@ export function validateAlipayConfig(input: unknown): ConfigValidation {
     gateway_url: gateway as string,
     product: product as AlipayProduct,
     ...(sellerId === undefined ? {} : { seller_id: sellerId as string }),
+    cashier_products: cashierProducts as AlipayCashierProduct[],
   };
   return { ok: true, config: { ...config } };
 }
 
-/** The config of an Alipay channel context (validated when the channel was written). */
+/**
+ * The config of an Alipay channel context (validated when the channel was written). A channel
+ * written before the cashier settings existed gets their defaults.
+ */
 export function alipayConfigOf(config: Record<string, unknown>): AlipayConfig {
+  if (config.cashier_products === undefined) {
+    config.cashier_products = [...ALIPAY_CASHIER_PRODUCTS];
+  }
   return config as unknown as AlipayConfig;
 }

@@ -18,6 +18,7 @@ const config: AlipayConfig = {
   alipay_public_key: pem.alipayPublic,
   gateway_url: 'http://127.0.0.1:9/gateway.do',
   product: 'precreate',
+  cashier_products: ['precreate', 'wap'],
 };
 
 describe('Alipay RSA2 signing', () => {

@@ -14,11 +14,12 @@ import {
   RefundRequest,
   RefundStatusReport,
   StatementLine,
+  WalletProduct,
 } from '../payment-provider.port';
 import { RegisterProvider } from '../provider-registry';
 import { parseAlipayBillZip } from './alipay-bill';
 import { AlipayClient, AlipayResult } from './alipay-client';
-import { alipayConfigOf, validateAlipayConfig } from './alipay-config';
+import { AlipayCashierProduct, alipayConfigOf, validateAlipayConfig } from './alipay-config';
 import { parseAlipayNotification } from './alipay-notification';
 import { tradeStatus } from './alipay-protocol';
 
@@ -71,7 +72,12 @@ export class AlipayProvider extends PaymentProvider {
       ...(request.description ? { body: [...request.description].slice(0, 128).join('') } : {}),
       ...(config.seller_id ? { seller_id: config.seller_id } : {}),
     };
-    if (config.product === 'precreate') {
+    const { checkout } = request;
+    const product = checkout?.product ?? config.product;
+    if (checkout && !config.cashier_products.includes(product as AlipayCashierProduct)) {
+      throw new ProviderError('rejected', `alipay: ${product} is not a cashier product here`);
+    }
+    if (product === 'precreate') {
       const result = await client.call('alipay.trade.precreate', biz, {
         notify_url: channel.notifyUrl,
       });
@@ -81,13 +87,29 @@ export class AlipayProvider extends PaymentProvider {
       // the trade exists at Alipay only once the payer scans; trade_no comes with the notification
       return { channelTradeNo: null, payUrl: result.qr_code };
     }
-    const page = PAGE_METHODS[config.product];
+    const page = PAGE_METHODS[product as keyof typeof PAGE_METHODS];
+    // the cashier's page is where Alipay sends the payer back (return_url) or on leaving (quit_url)
     const payUrl = client.pageUrl(
       page.method,
-      { ...biz, product_code: page.productCode },
-      { notify_url: channel.notifyUrl },
+      {
+        ...biz,
+        product_code: page.productCode,
+        ...(checkout && product === 'wap' ? { quit_url: checkout.returnUrl } : {}),
+      },
+      {
+        notify_url: channel.notifyUrl,
+        ...(checkout ? { return_url: checkout.returnUrl } : {}),
+      },
     );
     return { channelTradeNo: null, payUrl };
+  }
+
+  override walletProducts(channel: ChannelContext): WalletProduct[] {
+    return alipayConfigOf(channel.config).cashier_products.map((product) => ({
+      wallet: 'alipay',
+      product,
+      scenes: product === 'precreate' ? ['qr'] : ['in_wallet', 'mobile_web'],
+    }));
   }
 
   async queryPayment(channel: ChannelContext, orderId: string): Promise<PaymentStatusReport> {

@@ -17,6 +17,7 @@ import {
   RefundRequest,
   RefundStatusReport,
   StatementLine,
+  WalletProduct,
 } from '../payment-provider.port';
 import { RegisterProvider } from '../provider-registry';
 import { SandboxPaymentEntity } from './entities/sandbox-payment.entity';
@@ -70,6 +71,12 @@ export class SandboxProvider extends PaymentProvider {
         expires: request.expiresAt,
       }),
     };
+  }
+
+  /** The cashier offers the sandbox's page outside production only, beside the real wallets. */
+  override walletProducts(): WalletProduct[] {
+    if (this.config.production) return [];
+    return [{ wallet: 'sandbox', product: 'page', scenes: ['qr', 'mobile_web'] }];
   }
 
   async queryPayment(

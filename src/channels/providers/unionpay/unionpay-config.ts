@@ -35,6 +35,11 @@ export interface UnionpayConfig {
   channel_type: UnionpayChannelType;
   /** Refuse UnionPay signing certificates without UnionPay's CN (off only for the test environment). */
   validate_cn: boolean;
+  /**
+   * What the hosted cashier may use: gateway (inside 云闪付 and in phone browsers) and qr (a
+   * code on another screen). Default: both.
+   */
+  cashier_products: UnionpayProduct[];
 }
 
 const KNOWN = new Set([
@@ -50,6 +55,7 @@ const KNOWN = new Set([
   'product',
   'channel_type',
   'validate_cn',
+  'cashier_products',
 ]);
 
 /** Checks a UnionPay `config`, reads a PKCS#12 file, and fills the defaults. */
@@ -119,6 +125,14 @@ export function validateUnionpayConfig(input: unknown): ConfigValidation {
   }
   const validateCn = source.validate_cn ?? true;
   if (typeof validateCn !== 'boolean') fail('validate_cn', 'must be true or false');
+  const cashierProducts = source.cashier_products ?? [...UNIONPAY_PRODUCTS];
+  if (
+    !Array.isArray(cashierProducts) ||
+    cashierProducts.some((p) => !UNIONPAY_PRODUCTS.includes(p as UnionpayProduct)) ||
+    new Set(cashierProducts).size !== cashierProducts.length
+  ) {
+    fail('cashier_products', `must list some of ${UNIONPAY_PRODUCTS.join(', ')}`);
+  }
   if (errors.length > 0) return { ok: false, errors };
   const config: UnionpayConfig = {
     mer_id: source.mer_id as string,
@@ -131,11 +145,16 @@ export function validateUnionpayConfig(input: unknown): ConfigValidation {
     product: product as UnionpayProduct,
     channel_type: channelType as UnionpayChannelType,
     validate_cn: validateCn as boolean,
+    cashier_products: cashierProducts as UnionpayProduct[],
   };
   return { ok: true, config: { ...config } };
 }
 
-/** The config of a UnionPay channel context (validated when the channel was written). */
+/**
+ * The config of a UnionPay channel context (validated when the channel was written). A channel
+ * written before the cashier settings existed gets their default.
+ */
 export function unionpayConfigOf(config: Record<string, unknown>): UnionpayConfig {
+  if (config.cashier_products === undefined) config.cashier_products = [...UNIONPAY_PRODUCTS];
   return config as unknown as UnionpayConfig;
 }

@@ -13,12 +13,18 @@ import {
   RefundRequest,
   RefundStatusReport,
   StatementLine,
+  WalletProduct,
 } from '../payment-provider.port';
 import { RegisterProvider } from '../provider-registry';
 import { monthDayTime, statementLines, unpackFileContent, zmRecords } from './unionpay-bill';
 import { credentialFromPem, parseCertificate } from './unionpay-certs';
 import { PATHS, UnionpayClient } from './unionpay-client';
-import { unionpayConfigOf, UnionpayConfig, validateUnionpayConfig } from './unionpay-config';
+import {
+  unionpayConfigOf,
+  UnionpayConfig,
+  UnionpayProduct,
+  validateUnionpayConfig,
+} from './unionpay-config';
 import { channelTypeFor, payLinkUrl, UnionpayPayLink, PAY_PAGE_PATH } from './unionpay-pay-link';
 import {
   beijingCompact,
@@ -87,7 +93,11 @@ export class UnionpayProvider extends PaymentProvider {
     const ids = this.ids(request.orderId);
     const config = unionpayConfigOf(channel.config);
     const client = this.client(channel);
-    if (config.product === 'gateway') {
+    const product = request.checkout?.product ?? config.product;
+    if (request.checkout && !config.cashier_products.includes(product as UnionpayProduct)) {
+      throw new ProviderError('rejected', `unionpay: ${product} is not a cashier product here`);
+    }
+    if (product === 'gateway') {
       // nothing is sent now: the payer's browser posts the signed form from our page
       const link: UnionpayPayLink = {
         orderId: request.orderId,
@@ -122,6 +132,15 @@ export class UnionpayProvider extends PaymentProvider {
       );
     }
     throw refused('QR create', answer);
+  }
+
+  /** 云闪付 opens the gateway page inside the app; a computer shows the QR product. */
+  override walletProducts(channel: ChannelContext): WalletProduct[] {
+    return unionpayConfigOf(channel.config).cashier_products.map((product) => ({
+      wallet: 'unionpay',
+      product,
+      scenes: product === 'qr' ? ['qr'] : ['in_wallet', 'mobile_web'],
+    }));
   }
 
   /**

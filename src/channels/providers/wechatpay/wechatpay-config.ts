@@ -4,10 +4,20 @@ import { checkConfig, isBaseUrl } from '../provider-config';
 import { parseRsaPrivateKey, parseRsaPublicKey } from '../rsa-keys';
 
 export const WECHATPAY_BASE_URL = 'https://api.mch.weixin.qq.com';
+/** WeChat's web OAuth (网页授权): the page the payer's browser is sent to, and its API. */
+export const WECHAT_OAUTH_URL = 'https://open.weixin.qq.com';
+export const WECHAT_OAUTH_API_URL = 'https://api.weixin.qq.com';
 
 /** native: Native 支付 (QR code_url); h5: H5 支付 (h5_url). JSAPI needs the payer's openid. */
 export const WECHATPAY_PRODUCTS = ['native', 'h5'] as const;
 export type WechatpayProduct = (typeof WECHATPAY_PRODUCTS)[number];
+
+/**
+ * What the hosted cashier may use on this account: native (a QR on another screen), h5 (a
+ * phone browser outside WeChat) and jsapi (inside WeChat, after OAuth; needs `app_secret`).
+ */
+export const WECHATPAY_CASHIER_PRODUCTS = ['native', 'h5', 'jsapi'] as const;
+export type WechatpayCashierProduct = (typeof WECHATPAY_CASHIER_PRODUCTS)[number];
 
 /** A WeChat Pay channel's settings, as stored (private_key and apiv3_key decrypted in a context). */
 export interface WechatpayConfig {
@@ -26,6 +36,13 @@ export interface WechatpayConfig {
   product: WechatpayProduct;
   /** H5 only: the payer IP WeChat is told (the order API carries none); see docs/providers.md. */
   payer_client_ip?: string;
+  /** The AppSecret of `appid` (公众号), for the cashier's OAuth to the payer's openid. */
+  app_secret?: string;
+  /** WeChat's OAuth page and API hosts (tests point them at a fake). */
+  oauth_url: string;
+  oauth_api_url: string;
+  /** The products the cashier may use; see WECHATPAY_CASHIER_PRODUCTS. */
+  cashier_products: WechatpayCashierProduct[];
 }
 
 const KNOWN = new Set([
@@ -39,6 +56,10 @@ const KNOWN = new Set([
   'base_url',
   'product',
   'payer_client_ip',
+  'app_secret',
+  'oauth_url',
+  'oauth_api_url',
+  'cashier_products',
 ]);
 
 /** Checks a WeChat Pay `config` and fills the defaults (base_url, product). */
@@ -78,6 +99,28 @@ export function validateWechatpayConfig(input: unknown): ConfigValidation {
   if (product === 'h5' && ip === undefined) {
     fail('payer_client_ip', 'is required for h5 (WeChat asks for the payer IP)');
   }
+  const appSecret = source.app_secret;
+  if (appSecret !== undefined && !matches(appSecret, /^[A-Za-z0-9]{16,64}$/)) {
+    fail('app_secret', 'must be the AppSecret of appid (letters and digits)');
+  }
+  const oauthUrl = source.oauth_url ?? WECHAT_OAUTH_URL;
+  if (!isBaseUrl(oauthUrl)) fail('oauth_url', 'must be an http(s) URL without a path');
+  const oauthApiUrl = source.oauth_api_url ?? WECHAT_OAUTH_API_URL;
+  if (!isBaseUrl(oauthApiUrl)) fail('oauth_api_url', 'must be an http(s) URL without a path');
+  const cashierProducts =
+    source.cashier_products ??
+    WECHATPAY_CASHIER_PRODUCTS.filter((p) => p !== 'jsapi' || appSecret !== undefined);
+  if (
+    !Array.isArray(cashierProducts) ||
+    cashierProducts.some(
+      (p) => !WECHATPAY_CASHIER_PRODUCTS.includes(p as WechatpayCashierProduct),
+    ) ||
+    new Set(cashierProducts).size !== cashierProducts.length
+  ) {
+    fail('cashier_products', `must list some of ${WECHATPAY_CASHIER_PRODUCTS.join(', ')}`);
+  } else if (cashierProducts.includes('jsapi') && appSecret === undefined) {
+    fail('app_secret', 'is required for the cashier product jsapi (OAuth to the openid)');
+  }
   if (errors.length > 0) return { ok: false, errors };
   const config: WechatpayConfig = {
     mchid: source.mchid as string,
@@ -90,13 +133,28 @@ export function validateWechatpayConfig(input: unknown): ConfigValidation {
     base_url: (baseUrl as string).replace(/\/+$/, ''),
     product: product as WechatpayProduct,
     ...(ip === undefined ? {} : { payer_client_ip: ip as string }),
+    ...(appSecret === undefined ? {} : { app_secret: appSecret as string }),
+    oauth_url: (oauthUrl as string).replace(/\/+$/, ''),
+    oauth_api_url: (oauthApiUrl as string).replace(/\/+$/, ''),
+    cashier_products: cashierProducts as WechatpayCashierProduct[],
   };
   return { ok: true, config: { ...config } };
 }
 
-/** The config of a WeChat Pay channel context (validated when the channel was written). */
+/**
+ * The config of a WeChat Pay channel context (validated when the channel was written). A
+ * channel written before the cashier settings existed gets their defaults.
+ */
 export function wechatpayConfigOf(config: Record<string, unknown>): WechatpayConfig {
-  return config as unknown as WechatpayConfig;
+  const stored = config as unknown as WechatpayConfig;
+  if (stored.cashier_products !== undefined) return stored;
+  return Object.assign(config, {
+    oauth_url: WECHAT_OAUTH_URL,
+    oauth_api_url: WECHAT_OAUTH_API_URL,
+    cashier_products: WECHATPAY_CASHIER_PRODUCTS.filter(
+      (p) => p !== 'jsapi' || stored.app_secret !== undefined,
+    ),
+  }) as unknown as WechatpayConfig;
 }
 
 function matches(value: unknown, pattern: RegExp): value is string {

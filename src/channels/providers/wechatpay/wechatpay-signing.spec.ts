@@ -3,6 +3,7 @@ import { parseRsaPublicKey } from '../rsa-keys';
 import {
   authorization,
   decryptResource,
+  jsapiPayParams,
   openAesGcm,
   requestMessage,
   responseMessage,
@@ -188,5 +189,32 @@ describe('AEAD_AES_256_GCM', () => {
     expect(() => decryptResource(apiv3Key, { ...resource, algorithm: 'AEAD_SM4_GCM' })).toThrow(
       'unsupported',
     );
+  });
+});
+
+describe('JSAPI pay sheet parameters', () => {
+  it('signs appId, timeStamp, nonceStr and package, each line ending in \\n, with the merchant key', () => {
+    const params = jsapiPayParams(
+      'wx8888888888888888',
+      'wx201410272009395522657a690389285100',
+      merchant.privateKey,
+      '1414561699',
+      '5K8264ILTKCH16CQ2502SI8ZNMTM67VS',
+    );
+    expect(params).toMatchObject({
+      appId: 'wx8888888888888888',
+      timeStamp: '1414561699',
+      nonceStr: '5K8264ILTKCH16CQ2502SI8ZNMTM67VS',
+      package: 'prepay_id=wx201410272009395522657a690389285100',
+      signType: 'RSA',
+    });
+    // the message of WeChat Pay's JSAPI 调起支付签名 guide
+    const message =
+      'wx8888888888888888\n1414561699\n5K8264ILTKCH16CQ2502SI8ZNMTM67VS\n' +
+      'prepay_id=wx201410272009395522657a690389285100\n';
+    const verify = (m: string) =>
+      createVerify('RSA-SHA256').update(m).verify(merchant.publicKey, params.paySign, 'base64');
+    expect(verify(message)).toBe(true);
+    expect(verify(message.replace('1414561699', '1414561698'))).toBe(false);
   });
 });

@@ -142,3 +142,26 @@ export function openAesGcm(key: Buffer, nonce: Buffer, aad: Buffer, sealed: Buff
   decipher.setAAD(aad);
   return Buffer.concat([decipher.update(sealed.subarray(0, sealed.length - 16)), decipher.final()]);
 }
+
+/**
+ * The parameters of `WeixinJSBridge.invoke('getBrandWCPayRequest', …)` for a JSAPI prepay:
+ * paySign is the merchant key's RSA-SHA256 signature over `appId\ntimeStamp\nnonceStr\npackage\n`
+ * (JSAPI 调起支付签名), checked by WeChat against the merchant certificate.
+ */
+export function jsapiPayParams(
+  appId: string,
+  prepayId: string,
+  privateKey: KeyObject,
+  timeStamp = String(Math.floor(Date.now() / 1000)),
+  nonceStr = randomBytes(16).toString('hex'),
+): Record<string, string> {
+  const pkg = `prepay_id=${prepayId}`;
+  return {
+    appId,
+    timeStamp,
+    nonceStr,
+    package: pkg,
+    signType: 'RSA',
+    paySign: signMessage(privateKey, `${appId}\n${timeStamp}\n${nonceStr}\n${pkg}\n`),
+  };
+}

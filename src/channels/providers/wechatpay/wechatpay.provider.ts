@@ -14,27 +14,40 @@ import {
   RefundRequest,
   RefundStatusReport,
   StatementLine,
+  WalletProduct,
 } from '../payment-provider.port';
 import { RegisterProvider } from '../provider-registry';
 import { parseWechatpayBill } from './wechatpay-bill';
 import { WechatpayClient, WechatpayResponse } from './wechatpay-client';
-import { validateWechatpayConfig, wechatpayConfigOf } from './wechatpay-config';
+import {
+  validateWechatpayConfig,
+  WechatpayCashierProduct,
+  wechatpayConfigOf,
+} from './wechatpay-config';
 import { outTradeNoOf } from './wechatpay-ids';
 import { parseWechatpayNotification } from './wechatpay-notification';
 import { refundReport, transactionReport } from './wechatpay-protocol';
+import { jsapiPayParams } from './wechatpay-signing';
+
+/** Where each cashier product can be used. */
+const WALLET_PRODUCTS: Record<WechatpayCashierProduct, Pick<WalletProduct, 'scenes'>> = {
+  jsapi: { scenes: ['in_wallet'] },
+  native: { scenes: ['qr'] },
+  h5: { scenes: ['mobile_web'] },
+};
 
 /** Codes WeChat Pay answers (404) when it has no such order or refund. */
 const NOT_FOUND_CODES = new Set(['ORDER_NOT_EXIST', 'ORDERNOTEXIST', 'RESOURCE_NOT_EXISTS']);
 
 /**
  * WeChat Pay API v3, hand-written on node:crypto: Native (QR `code_url`) and H5 (`h5_url`)
- * payments, query by out_trade_no, close, domestic refunds and their query, encrypted
+ * payments, JSAPI inside WeChat for the cashier (after OAuth to the payer's openid), query by out_trade_no, close, domestic refunds and their query, encrypted
  * notifications and the daily trade bill. Amounts are integer fen on both sides.
  */
 @RegisterProvider()
 export class WechatpayProvider extends PaymentProvider {
   readonly name = 'wechatpay';
-  readonly secretFields = ['private_key', 'apiv3_key'] as const;
+  readonly secretFields = ['private_key', 'apiv3_key', 'app_secret'] as const;
 
   /** One client per channel config (a new object whenever the channel changes). */
   private readonly clients = new WeakMap<object, WechatpayClient>();
@@ -57,6 +70,11 @@ export class WechatpayProvider extends PaymentProvider {
       throw new ProviderError('rejected', 'wechatpay takes CNY only', 'UNSUPPORTED_CURRENCY');
     }
     const config = wechatpayConfigOf(channel.config);
+    const { checkout } = request;
+    const product = checkout?.product ?? config.product;
+    if (checkout && !config.cashier_products.includes(product as WechatpayCashierProduct)) {
+      throw new ProviderError('rejected', `wechatpay: ${product} is not a cashier product here`);
+    }
     const payload: Record<string, unknown> = {
       appid: config.appid,
       mchid: config.mchid,
@@ -66,17 +84,102 @@ export class WechatpayProvider extends PaymentProvider {
       notify_url: channel.notifyUrl,
       amount: { total: request.amount, currency: 'CNY' },
     };
-    if (config.product === 'h5') {
+    if (product === 'h5') {
       payload.scene_info = {
-        payer_client_ip: config.payer_client_ip,
+        payer_client_ip: checkout?.payer.clientIp ?? config.payer_client_ip,
         h5_info: { type: 'Wap' },
       };
     }
-    const path = `/v3/pay/transactions/${config.product}`;
-    const response = await this.client(channel).request('POST', path, payload);
-    const payUrl = config.product === 'native' ? response.body?.code_url : response.body?.h5_url;
+    if (product === 'jsapi') {
+      if (!checkout?.payer.openid) throw new ProviderError('rejected', 'jsapi needs an openid');
+      payload.payer = { openid: checkout.payer.openid };
+    }
+    const path = `/v3/pay/transactions/${product}`;
+    const client = this.client(channel);
+    const response = await client.request('POST', path, payload);
+    const answer = response.body ?? {};
+    if (product === 'jsapi') {
+      if (response.status !== 200 || typeof answer.prepay_id !== 'string') {
+        throw refused(path, response);
+      }
+      const walletParams = jsapiPayParams(config.appid, answer.prepay_id, client.signer.privateKey);
+      return { channelTradeNo: null, payUrl: null, walletParams };
+    }
+    const payUrl = product === 'native' ? answer.code_url : answer.h5_url;
     if (response.status !== 200 || typeof payUrl !== 'string') throw refused(path, response);
+    if (product === 'h5' && checkout) {
+      // H5 支付 sends the payer back to redirect_url once WeChat's pay sheet is done
+      return {
+        channelTradeNo: null,
+        payUrl: `${payUrl}&redirect_url=${encodeURIComponent(checkout.returnUrl)}`,
+      };
+    }
     return { channelTradeNo: null, payUrl };
+  }
+
+  override walletProducts(channel: ChannelContext): WalletProduct[] {
+    const config = wechatpayConfigOf(channel.config);
+    return config.cashier_products.map((product) => ({
+      wallet: 'wechat',
+      product,
+      ...WALLET_PRODUCTS[product],
+      ...(product === 'jsapi' ? { payerId: { kind: 'openid', scope: config.appid } } : {}),
+    }));
+  }
+
+  /** 网页授权 with snsapi_base: WeChat sends the payer straight back with a code, unasked. */
+  override payerAuthorizationUrl(
+    channel: ChannelContext,
+    redirectUri: string,
+    state: string,
+  ): string {
+    const config = wechatpayConfigOf(channel.config);
+    const query = new URLSearchParams({
+      appid: config.appid,
+      redirect_uri: redirectUri,
+      response_type: 'code',
+      scope: 'snsapi_base',
+      state,
+    });
+    return `${config.oauth_url}/connect/oauth2/authorize?${query.toString()}#wechat_redirect`;
+  }
+
+  /** The code for the openid (sns/oauth2/access_token); the AppSecret never leaves this call. */
+  override async resolvePayer(channel: ChannelContext, code: string): Promise<string> {
+    const config = wechatpayConfigOf(channel.config);
+    if (!config.app_secret) throw new ProviderError('rejected', 'wechat oauth: no app_secret');
+    const query = new URLSearchParams({
+      appid: config.appid,
+      secret: config.app_secret,
+      code,
+      grant_type: 'authorization_code',
+    });
+    let answer: Record<string, unknown>;
+    try {
+      const response = await fetch(`${config.oauth_api_url}/sns/oauth2/access_token?${query}`, {
+        redirect: 'error',
+        signal: AbortSignal.timeout(this.timeoutMs),
+      });
+      if (response.status >= 500) {
+        throw new ProviderError('unavailable', `wechat oauth: HTTP ${response.status}`);
+      }
+      answer = (await response.json()) as Record<string, unknown>;
+    } catch (error) {
+      if (error instanceof ProviderError) throw error;
+      const name = (error as Error).name;
+      throw new ProviderError(
+        name === 'TimeoutError' ? 'timeout' : 'unavailable',
+        'wechat oauth: no usable answer',
+      );
+    }
+    if (typeof answer.openid === 'string' && /^[\w-]{1,128}$/.test(answer.openid)) {
+      return answer.openid;
+    }
+    throw new ProviderError(
+      'rejected',
+      `wechat oauth: ${String(answer.errmsg ?? 'no openid')}`.slice(0, 200),
+      String(answer.errcode ?? 'NO_OPENID'),
+    );
   }
 
   async queryPayment(channel: ChannelContext, orderId: string): Promise<PaymentStatusReport> {
