@@ -14,10 +14,11 @@ import { MaintenanceGuard } from './admin/maintenance/maintenance.guard';
 import { AuthModule } from './auth/auth.module';
 import { ChannelsModule } from './channels/channels.module';
 import { ClearingModule } from './clearing/clearing.module';
+import { ConsoleModule } from './console/console.module';
 import { TOKEN_ENDPOINT } from './auth/auth.controller';
 import { clientCredentialsOf } from './auth/auth.service';
 import { AuthenticationGuard } from './auth/guards/authentication.guard';
-import { RolesGuard } from './auth/guards/roles.guard';
+import { PermissionsGuard } from './auth/guards/permissions.guard';
 import { KeysModule } from './common/crypto/keys.service';
 import { IdempotencyModule } from './common/idempotency/idempotency.module';
 import { MerchantsModule } from './merchants/merchants.module';
@@ -44,7 +45,7 @@ export const REQUEST_PIPE = Symbol('paygate.requestPipe');
 export const GLOBAL_GUARDS = [
   AuthenticationGuard,
   MaintenanceGuard,
-  RolesGuard,
+  PermissionsGuard,
   RateLimitGuard,
 ] as const;
 
@@ -101,6 +102,7 @@ export class AppModule {
         AdminModule,
         IdempotencyModule,
         AuthModule,
+        ConsoleModule,
         MerchantsModule,
         ChannelsModule,
         PaymentsModule,

@@ -131,6 +131,25 @@ export const configSchema = z
     TOKEN_TTL_SECONDS: int(7200, 60, 86400 * 30),
     BOOTSTRAP_ADMIN_CLIENT_ID: z.string().optional(),
     BOOTSTRAP_ADMIN_CLIENT_SECRET: optionalSecret(16),
+    BOOTSTRAP_CONSOLE_EMAIL: z
+      .string()
+      .optional()
+      .transform((v) => (v === '' ? undefined : v))
+      .refine((v) => v === undefined || /^[^\s@]+@[^\s@]+$/.test(v), {
+        message: 'must be an email address',
+      }),
+    BOOTSTRAP_CONSOLE_PASSWORD: z
+      .string()
+      .optional()
+      .transform((v) => (v === '' ? undefined : v))
+      .refine((v) => v === undefined || [...v].length >= 12, {
+        message: 'must be at least 12 characters',
+      }),
+    CONSOLE_SESSION_IDLE_MINUTES: int(30, 1, 1440),
+    CONSOLE_SESSION_HOURS: int(12, 1, 168),
+    CONSOLE_LOGIN_MAX_FAILURES: int(5, 1, 1000),
+    CONSOLE_LOGIN_IP_MAX_FAILURES: int(50, 1, 1000000),
+    CONSOLE_LOGIN_LOCKOUT_MINUTES: int(15, 1, 1440),
     CHANNEL_TIMEOUT_MS: int(3000, 1, 120000),
     CIRCUIT_OPEN_SECONDS: int(30, 1, 3600),
     STATUS_SYNC_SCHEDULE: secondsList('60,300,900'),
@@ -163,6 +182,15 @@ export const configSchema = z
           env.BOOTSTRAP_ADMIN_CLIENT_ID
             ? 'BOOTSTRAP_ADMIN_CLIENT_SECRET'
             : 'BOOTSTRAP_ADMIN_CLIENT_ID',
+        ],
+        message: 'must be set together with its pair',
+      });
+    }
+    if (Boolean(env.BOOTSTRAP_CONSOLE_EMAIL) !== Boolean(env.BOOTSTRAP_CONSOLE_PASSWORD)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [
+          env.BOOTSTRAP_CONSOLE_EMAIL ? 'BOOTSTRAP_CONSOLE_PASSWORD' : 'BOOTSTRAP_CONSOLE_EMAIL',
         ],
         message: 'must be set together with its pair',
       });

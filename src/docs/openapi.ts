@@ -42,6 +42,16 @@ export async function buildOpenApiDocument(app: INestApplication): Promise<OpenA
     )
     .setVersion(API_VERSION)
     .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' }, 'bearer')
+    .addCookieAuth(
+      'paygate_session',
+      {
+        type: 'apiKey',
+        in: 'cookie',
+        description:
+          'A web console session (POST /v1/console/session); changes also need X-CSRF-Token.',
+      },
+      'session',
+    )
     .addBasicAuth(
       { type: 'http', scheme: 'basic', description: 'client_id:client_secret' },
       'basic',
@@ -69,7 +79,7 @@ export async function buildOpenApiDocument(app: INestApplication): Promise<OpenA
  */
 function describeEnvelopes(document: OpenAPIObject, traits: Map<string, RouteTraits>): void {
   for (const [pathName, path] of Object.entries(document.paths)) {
-    for (const operation of Object.values(path) as OperationObject[]) {
+    for (const [method, operation] of Object.entries(path) as [string, OperationObject][]) {
       if (!operation || typeof operation !== 'object' || !('responses' in operation)) continue;
       for (const [status, response] of Object.entries(operation.responses) as [
         string,
@@ -84,7 +94,7 @@ function describeEnvelopes(document: OpenAPIObject, traits: Map<string, RouteTra
       if (route) {
         // a route that needs a token says so even when its controller forgot @ApiBearerAuth
         if (!route.isPublic && !operation.security) operation.security = [{ bearer: [] }];
-        const reasons = errorReasonsFor(operationShape(pathName, operation), route);
+        const reasons = errorReasonsFor(operationShape(pathName, method, operation), route);
         const declared = { ...operation.responses } as Record<string, ResponseObject>;
         Object.assign(operation.responses, errorResponses(reasons));
         keepDeclaredErrorBodies(operation.responses, declared);

@@ -1,7 +1,8 @@
 import { Body, Controller, Delete, Get, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Audit } from '../admin/audit/audit.decorator';
-import { CurrentPrincipal, Principal, Roles } from '../auth/principal';
+import { Permission } from '../auth/permissions';
+import { CurrentPrincipal, Principal } from '../auth/principal';
 import { Idempotent } from '../common/idempotency/idempotent.decorator';
 import {
   CreatedCredentialDto,
@@ -26,7 +27,7 @@ export class MerchantsController {
   constructor(private readonly merchants: MerchantsService) {}
 
   @Post()
-  @Roles('admin')
+  @Permission('merchants.create')
   @Idempotent()
   @Audit('merchant.create', 'merchant', { resultField: 'source_id' })
   @ApiErrors('invalid_notify_url')
@@ -40,14 +41,14 @@ export class MerchantsController {
   }
 
   @Get()
-  @Roles('admin')
+  @Permission('merchants.list')
   @ApiOperation({ summary: '商户列表 List merchants', description: 'Newest first.' })
   list(@Query() query: ListMerchantsQueryDto): Promise<MerchantPageDto> {
     return this.merchants.listMerchants(query);
   }
 
   @Get('me')
-  @Roles('merchant')
+  @Permission('merchants.self')
   @ApiErrors('merchant_not_found')
   @ApiOperation({ summary: '当前商户 The calling merchant' })
   me(@CurrentPrincipal() principal: Principal): Promise<MerchantDto> {
@@ -55,6 +56,7 @@ export class MerchantsController {
   }
 
   @Get(':source_id')
+  @Permission('merchants.read')
   @ApiErrors('merchant_not_found')
   @ApiOperation({
     summary: '查询商户 Get a merchant',
@@ -68,6 +70,7 @@ export class MerchantsController {
   }
 
   @Patch(':source_id')
+  @Permission('merchants.update')
   @Audit('merchant.update', 'merchant', { param: 'source_id' })
   @ApiErrors('invalid_notify_url', 'forbidden', 'merchant_not_found')
   @ApiOperation({
@@ -84,6 +87,7 @@ export class MerchantsController {
   }
 
   @Post(':source_id/credentials')
+  @Permission('credentials.manage')
   @Idempotent()
   @Audit('credential.create', 'merchant', { param: 'source_id' })
   @ApiErrors('merchant_not_found')
@@ -99,6 +103,7 @@ export class MerchantsController {
   }
 
   @Post(':source_id/webhook-secret')
+  @Permission('webhooks.manage')
   @ApiErrors('merchant_not_found')
   @Idempotent()
   @Audit('webhook_secret.rotate', 'merchant', { param: 'source_id' })
@@ -117,6 +122,7 @@ export class MerchantsController {
   }
 
   @Get(':source_id/credentials')
+  @Permission('credentials.read')
   @ApiErrors('merchant_not_found')
   @ApiOperation({ summary: '凭证列表 List credentials', description: 'Without secrets.' })
   listCredentials(
@@ -127,6 +133,7 @@ export class MerchantsController {
   }
 
   @Delete(':source_id/credentials/:client_id')
+  @Permission('credentials.manage')
   @Audit('credential.revoke', 'credential', { param: 'client_id' })
   @ApiErrors('merchant_not_found', 'credential_not_found')
   @ApiOperation({

@@ -17,7 +17,8 @@ import {
   ApiTags,
   getSchemaPath,
 } from '@nestjs/swagger';
-import { CurrentPrincipal, Principal, Roles } from '../auth/principal';
+import { Permission } from '../auth/permissions';
+import { CurrentPrincipal, Principal } from '../auth/principal';
 import { HttpResult } from '../common/http/envelope';
 import { HotRoute } from '../common/http/hot-routes';
 import {
@@ -42,7 +43,7 @@ const CREATE_DESCRIPTION =
 /** What the three paths of 订单创建 share: who may call, idempotency, answers, errors. */
 const CreatePaymentOperation = (operation: { summary: string; description: string }) =>
   applyDecorators(
-    Roles('merchant'),
+    Permission('payments.create'),
     ApiCreatedResponse({ type: OrderDto, description: 'The order, routed to a channel.' }),
     ApiOkResponse({
       type: OrderDto,
@@ -111,6 +112,7 @@ export class PaymentsController {
   }
 
   @Get()
+  @Permission('payments.read')
   @HotRoute()
   @ApiExtraModels(OrderDto, OrderPageDto)
   @ApiOkResponse({
@@ -131,6 +133,7 @@ export class PaymentsController {
   }
 
   @Get(':order_id')
+  @Permission('payments.read')
   @HotRoute()
   @ApiErrors('order_not_found')
   @ApiOperation({
@@ -145,6 +148,7 @@ export class PaymentsController {
   }
 
   @Post(':order_id/close')
+  @Permission('payments.close')
   @HttpCode(200)
   @ApiErrors('order_not_found', 'invalid_state', 'channel_unavailable')
   @ApiOperation({
@@ -160,6 +164,7 @@ export class PaymentsController {
   }
 
   @Post(':order_id/refunds')
+  @Permission('payments.refund')
   @ApiCreatedResponse({ type: RefundDto })
   @ApiOkResponse({
     type: RefundDto,
@@ -190,6 +195,7 @@ export class PaymentsController {
   }
 
   @Get(':order_id/refunds')
+  @Permission('payments.read')
   @ApiErrors('order_not_found')
   @ApiOperation({ summary: '退款查询 List refunds of an order' })
   listRefunds(

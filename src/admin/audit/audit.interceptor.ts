@@ -1,13 +1,20 @@
 import { ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { FastifyReply, FastifyRequest } from 'fastify';
+import { Permission, PERMISSION } from '../../auth/permissions';
 import { AppError } from '../../common/errors/app-error';
 import { AroundInterceptor, Next } from '../../common/http/around-interceptor';
 import { HttpResult } from '../../common/http/envelope';
 import { AUDIT, AuditSpec } from './audit.decorator';
 import { AuditService } from './audit.service';
 
-/** Writes the audit row of every `@Audit` route once its outcome is known. */
+const READS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/**
+ * Writes the audit row of every `@Audit` route once its outcome is known, and of every change a
+ * person makes through the console (any route, any method but a read), named after the route's
+ * permission: `payments.refund` on `order_id` …
+ */
 @Injectable()
 export class AuditInterceptor extends AroundInterceptor {
   constructor(
@@ -18,9 +25,11 @@ export class AuditInterceptor extends AroundInterceptor {
   }
 
   async around(context: ExecutionContext, next: Next): Promise<unknown> {
-    const spec = this.reflector.get<AuditSpec | undefined>(AUDIT, context.getHandler());
-    if (!spec) return next();
     const request = context.switchToHttp().getRequest<FastifyRequest>();
+    const spec =
+      this.reflector.get<AuditSpec | undefined>(AUDIT, context.getHandler()) ??
+      consoleChange(request, context);
+    if (!spec) return next();
     const reply = context.switchToHttp().getResponse<FastifyReply>();
     const params = (request.params ?? {}) as Record<string, string>;
     const base = {
@@ -57,4 +66,14 @@ export class AuditInterceptor extends AroundInterceptor {
       throw error;
     }
   }
+}
+
+/** A change made with a console session on a route without `@Audit`: named by its permission. */
+function consoleChange(request: FastifyRequest, context: ExecutionContext): AuditSpec | undefined {
+  if (!request.principal?.user || READS.has(request.method)) return undefined;
+  const permission = Reflect.getMetadata(PERMISSION, context.getHandler()) as
+    Permission | undefined;
+  if (!permission) return undefined;
+  const param = Object.keys((request.params ?? {}) as object)[0];
+  return { action: permission, targetType: permission.split('.')[0], param };
 }

@@ -12,6 +12,9 @@ import { decodeCursor } from '../../common/pagination/pagination';
 
 export interface AuditEvent {
   principal?: Principal;
+  /** Who, when no principal says it (a console login names the email it was tried for). */
+  actorEmail?: string;
+  actorRole?: string;
   action: string;
   targetType: string;
   targetId: string | null;
@@ -38,7 +41,8 @@ export class AuditService {
     const row: AuditLogEntity = {
       id: newId('aud'),
       actorClientId: event.principal?.clientId ?? null,
-      actorRole: event.principal?.role ?? null,
+      actorRole: event.actorRole ?? event.principal?.access ?? null,
+      actorEmail: (event.actorEmail ?? event.principal?.user?.email ?? null)?.slice(0, 254) ?? null,
       action: event.action,
       targetType: event.targetType,
       // a refused request's path parameter may hold U+0000, which PostgreSQL cannot store:
@@ -69,6 +73,7 @@ export class AuditService {
       this.audit.list(em, {
         action: query.action,
         actorClientId: query.actor_client_id,
+        actorEmail: query.actor_email?.toLowerCase(),
         targetType: query.target_type,
         targetId: query.target_id,
         before: before === undefined ? undefined : String(before),
@@ -117,6 +122,7 @@ function toAuditLogDto(row: AuditLogEntity): AuditLogDto {
     id: row.id,
     actor_client_id: row.actorClientId,
     actor_role: row.actorRole,
+    actor_email: row.actorEmail,
     action: row.action,
     target_type: row.targetType,
     target_id: row.targetId,
