@@ -9,6 +9,7 @@ import {
 } from '@nestjs/swagger/dist/interfaces/open-api-spec.interface';
 import { FastifyInstance } from 'fastify';
 import { stringify } from 'safe-stable-stringify';
+import { Permission, rolesWith } from '../auth/permissions';
 import { ERROR_CATALOGUE } from '../common/errors/error-catalogue';
 import { API_VERSION } from './api-version';
 import {
@@ -94,6 +95,7 @@ function describeEnvelopes(document: OpenAPIObject, traits: Map<string, RouteTra
       if (route) {
         // a route that needs a token says so even when its controller forgot @ApiBearerAuth
         if (!route.isPublic && !operation.security) operation.security = [{ bearer: [] }];
+        if (route.permission) describePermission(operation, route.permission);
         const reasons = errorReasonsFor(operationShape(pathName, method, operation), route);
         const declared = { ...operation.responses } as Record<string, ResponseObject>;
         Object.assign(operation.responses, errorResponses(reasons));
@@ -110,6 +112,19 @@ function describeEnvelopes(document: OpenAPIObject, traits: Map<string, RouteTra
       }
     }
   }
+}
+
+/**
+ * The permission a route needs and the roles holding it (src/auth/permissions.ts), as text and
+ * as `x-permission`, so clients (the console's menus) and tests read the role table from here.
+ */
+function describePermission(operation: OperationObject, permission: Permission): void {
+  const roles = rolesWith(permission)
+    .map((role) => `\`${role}\``)
+    .join(', ');
+  const line = `Permission \`${permission}\`: ${roles}.`;
+  operation.description = operation.description ? `${operation.description}\n\n${line}` : line;
+  (operation as OperationObject & { 'x-permission': Permission })['x-permission'] = permission;
 }
 
 /**
