@@ -15,6 +15,7 @@ import { AuthModule } from './auth/auth.module';
 import { ChannelsModule } from './channels/channels.module';
 import { ClearingModule } from './clearing/clearing.module';
 import { ConsoleModule } from './console/console.module';
+import { StatsModule } from './stats/stats.module';
 import { TOKEN_ENDPOINT } from './auth/auth.controller';
 import { clientCredentialsOf } from './auth/auth.service';
 import { AuthenticationGuard } from './auth/guards/authentication.guard';
@@ -108,6 +109,7 @@ export class AppModule {
         PaymentsModule,
         WebhooksModule,
         ClearingModule,
+        StatsModule,
       ],
       providers: [
         { provide: RouteTable, useValue: routes },

@@ -5,6 +5,7 @@ import { Payments1764140300000 } from './1764140300000-payments';
 import { Webhooks1764140400000 } from './1764140400000-webhooks';
 import { Clearing1764140500000 } from './1764140500000-clearing';
 import { ConsoleUsers1764141000000 } from './1764141000000-console-users';
+import { ConsoleStatsIndexes1764141050000 } from './1764141050000-console-stats-indexes';
 
 /** The single migration history, run in this order on SQLite and on PostgreSQL. */
 export const MIGRATIONS = [
@@ -15,4 +16,5 @@ export const MIGRATIONS = [
   Webhooks1764140400000,
   Clearing1764140500000,
   ConsoleUsers1764141000000,
+  ConsoleStatsIndexes1764141050000,
 ];
