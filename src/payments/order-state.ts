@@ -21,7 +21,11 @@ export const ORDER_STATUSES: readonly OrderStatus[] = [
 ];
 
 /** The states of an order that was paid (a refund does not undo the payment). */
-export const PAID_STATUSES: readonly OrderStatus[] = ['SUCCEEDED', 'PARTIALLY_REFUNDED', 'REFUNDED'];
+export const PAID_STATUSES: readonly OrderStatus[] = [
+  'SUCCEEDED',
+  'PARTIALLY_REFUNDED',
+  'REFUNDED',
+];
 
 /** From which states each change may happen. */
 export const TRANSITION_FROM = {

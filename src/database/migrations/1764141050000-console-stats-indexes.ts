@@ -24,10 +24,7 @@ const INDEXES: [string, TableIndex][] = [
     'orders',
     new TableIndex({ name: 'idx_orders_channel_trade_no', columnNames: ['channel_trade_no'] }),
   ],
-  [
-    'refunds',
-    new TableIndex({ name: 'idx_refunds_completed_at', columnNames: ['completed_at'] }),
-  ],
+  ['refunds', new TableIndex({ name: 'idx_refunds_completed_at', columnNames: ['completed_at'] })],
   [
     'refunds',
     new TableIndex({
