@@ -15,7 +15,6 @@ import { AuthModule } from './auth/auth.module';
 import { ChannelsModule } from './channels/channels.module';
 import { ClearingModule } from './clearing/clearing.module';
 import { TOKEN_ENDPOINT } from './auth/auth.controller';
-import { clientCredentialsOf } from './auth/auth.service';
 import { AuthenticationGuard } from './auth/guards/authentication.guard';
 import { RolesGuard } from './auth/guards/roles.guard';
 import { KeysModule } from './common/crypto/keys.service';
@@ -31,6 +30,8 @@ import { GlobalEnhancers } from './common/http/hot-routes';
 import { RouteTable } from './common/http/route-table';
 import { RateLimitGuard, rateLimitTracker } from './common/rate-limit/rate-limit.guard';
 import { RedisRateLimitStorage } from './common/rate-limit/redis-rate-limit.storage';
+import { FailureThrottleModule } from './common/rate-limit/failure-throttles';
+import { clientAddressKey } from './common/net/client-address';
 import { createValidationPipe } from './common/validation/validation.pipe';
 import { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
@@ -62,6 +63,11 @@ export function globalEnhancers(app: INestApplicationContext): GlobalEnhancers {
 @Module({})
 export class AppModule {
   static forRoot(config: AppConfig, routes: RouteTable): DynamicModule {
+    // shared by every instance through Redis when configured, else this process's memory
+    const redisStorage =
+      config.env.REDIS_URL && config.env.RATE_LIMIT_ENABLED
+        ? new RedisRateLimitStorage(config.env.REDIS_URL, config.env.REDIS_KEY_PREFIX)
+        : undefined;
     return {
       module: AppModule,
       imports: [
@@ -72,31 +78,21 @@ export class AppModule {
         ThrottlerModule.forRoot({
           throttlers: [
             { name: 'default', ttl: 1000, limit: config.env.RATE_LIMIT_PER_SECOND },
-            // the token endpoint, against brute force: per client IP and per client_id
+            // the token endpoint, per client address; its failures are throttled by AuthService
             {
               name: 'token_ip',
               ttl: 60_000,
               limit: config.env.TOKEN_RATE_LIMIT_PER_MINUTE,
               skipIf: (context) => !isTokenEndpoint(context),
-              getTracker: (req) => `ip:${String(req.ip)}`,
-            },
-            {
-              name: 'token_client',
-              ttl: 60_000,
-              limit: config.env.TOKEN_RATE_LIMIT_PER_MINUTE,
-              skipIf: (context) => !isTokenEndpoint(context),
-              getTracker: (req) => `client:${tokenClientId(req)}`,
+              getTracker: (req) => `ip:${clientAddressKey(req.ip as string | undefined)}`,
             },
           ],
-          // shared by every instance through Redis when configured, else this process's memory
-          storage:
-            config.env.REDIS_URL && config.env.RATE_LIMIT_ENABLED
-              ? new RedisRateLimitStorage(config.env.REDIS_URL, config.env.REDIS_KEY_PREFIX)
-              : undefined,
+          storage: redisStorage,
           skipIf: () => !config.env.RATE_LIMIT_ENABLED,
           getTracker: rateLimitTracker,
           generateKey: (_context, tracker, name) => `${name}:${tracker}`,
         }),
+        FailureThrottleModule.forRoot(redisStorage?.redis),
         OpsModule,
         AdminModule,
         IdempotencyModule,
@@ -132,21 +128,4 @@ export class AppModule {
 
 function isTokenEndpoint(context: ExecutionContext): boolean {
   return Reflect.getMetadata(TOKEN_ENDPOINT, context.getHandler()) === true;
-}
-
-function tokenClientId(req: Record<string, unknown>): string {
-  const body = (req.body ?? {}) as { client_id?: unknown; grant_type?: string };
-  const headers = (req.headers ?? {}) as Record<string, string | undefined>;
-  // read before validation: a form's client_id[x]=… is an object without a prototype here
-  const clientId = typeof body.client_id === 'string' ? body.client_id : undefined;
-  try {
-    return (
-      clientCredentialsOf(
-        { grant_type: 'client_credentials', client_id: clientId },
-        headers.authorization,
-      ).clientId ?? '-'
-    );
-  } catch {
-    return '-';
-  }
 }

@@ -107,6 +107,9 @@ export const configSchema = z
     RATE_LIMIT_ENABLED: bool(true),
     RATE_LIMIT_PER_SECOND: int(100, 1, 1000000),
     TOKEN_RATE_LIMIT_PER_MINUTE: int(30, 1, 1000000),
+    TOKEN_FAILURES_PER_CLIENT_AND_ADDRESS: int(10, 1, 1000000),
+    TOKEN_FAILURES_PER_ADDRESS: int(30, 1, 1000000),
+    TOKEN_FAILURE_WINDOW_SECONDS: int(900, 1, 86400),
     REDIS_URL: z
       .string()
       .optional()
