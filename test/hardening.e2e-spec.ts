@@ -5,7 +5,9 @@ import request from 'supertest';
 import { listOperations, OpenApiDocument } from './helpers/bad-input';
 import { createOrder, createSandboxChannel } from './helpers/payments';
 import { testEngine } from './helpers/scratch-database';
-import { bearer, createMerchant, startTestApp, TestApp } from './helpers/test-app';
+import { bearer, createMerchant, startTestApp, TestApp, TestMerchant } from './helpers/test-app';
+import { routeTraitsByOperationId, RouteTraits } from '../src/docs/error-responses';
+import { operationIdFor } from '../src/docs/openapi';
 
 /**
  * Misconfiguration (TESTING.md 24, OWASP API8): no stack traces, no X-Powered-By, security
@@ -123,6 +125,104 @@ describe(`hardening on ${testEngine()}`, () => {
     expect(Object.keys(preflight.headers).filter((h) => h.startsWith('access-control-'))).toEqual(
       [],
     );
+  });
+});
+
+describe(`hardening: path-based rules decide by the route that matched, on ${testEngine()}`, () => {
+  let t: TestApp;
+  let merchant: TestMerchant;
+  let orderId: string;
+  let roles: Map<string, RouteTraits>;
+
+  beforeAll(async () => {
+    t = await startTestApp({ RATE_LIMIT_PER_SECOND: '10000' });
+    await createSandboxChannel(t);
+    merchant = await createMerchant(t);
+    orderId = (await createOrder(t, merchant)).order_id;
+    roles = routeTraitsByOperationId(t.app, operationIdFor);
+  });
+  afterAll(() => t.close());
+
+  /** The same path with its letters and digits percent-encoded in a few ways. */
+  function spellings(path: string): string[] {
+    const encode = (c: string) => `%${c.charCodeAt(0).toString(16)}`;
+    const [, first, ...rest] = path.split('/');
+    const tail = rest.length > 0 ? `/${rest.join('/')}` : '';
+    return [
+      path,
+      ...(path.endsWith('/') ? [] : [`${path}/`]),
+      `/${encode(first[0])}${first.slice(1)}${tail}`,
+      `/${first.slice(0, -1)}${encode(first.slice(-1))}${tail}`,
+      `/${[...first].map(encode).join('')}${tail}`,
+      `/${[...first].map((c) => encode(c).toUpperCase()).join('')}${tail}`,
+      ...(rest.length > 0 && /^[a-z]/.test(rest[0])
+        ? [`/${first}/${encode(rest[0][0])}${rest[0].slice(1)}${tail.slice(rest[0].length + 1)}`]
+        : []),
+    ];
+  }
+
+  it('sets the Swagger UI policy on /docs however its path is spelled', async () => {
+    for (const base of ['/docs', '/docs/', '/docs-json']) {
+      for (const path of spellings(base)) {
+        const res = await t.http.get(path);
+        expect([path, res.status]).toEqual([path, 200]);
+        expect([path, res.headers['content-security-policy']]).toEqual([
+          path,
+          expect.stringContaining("script-src 'self'"),
+        ]);
+      }
+    }
+    // a path the router does not decode to /docs is not /docs
+    expect((await t.http.get('/%2564ocs')).status).toBe(404);
+  });
+
+  it('answers 503 in maintenance on every merchant route of the document, however /v1 is spelled', async () => {
+    const admin = bearer(await t.adminToken());
+    await t.http.put('/v1/admin/maintenance').set(admin).send({ enabled: true }).expect(200);
+    try {
+      const before = await t.dataSource.query('SELECT COUNT(*) AS n FROM orders');
+      let checked = 0;
+      for (const op of OPERATIONS) {
+        const traits = roles.get(op.id);
+        const merchantMay =
+          !traits?.isPublic && (traits?.roles ?? ['merchant']).includes('merchant');
+        if (!op.path.startsWith('/v1/') || !merchantMay || traits?.allowedDuringMaintenance) {
+          continue;
+        }
+        const path = op.path.replace(/\{order_id\}/g, orderId).replace(/\{\w+\}/g, 'x');
+        for (const spelled of spellings(path)) {
+          const method = op.method.toLowerCase() as 'get' | 'post' | 'put' | 'patch' | 'delete';
+          const body =
+            method === 'get' || method === 'delete'
+              ? undefined
+              : { source_id: merchant.sourceId, product_id: 'p', product_name: 'n', amount: 100 };
+          const send = request(t.url)[method](spelled);
+          const res = await send.set(bearer(merchant.token)).send(body);
+          expect([op.id, spelled, res.status, res.body.reason]).toEqual([
+            op.id,
+            spelled,
+            503,
+            'maintenance',
+          ]);
+          checked++;
+        }
+      }
+      expect(checked).toBeGreaterThan(100);
+      const after = await t.dataSource.query('SELECT COUNT(*) AS n FROM orders');
+      expect(Number(after[0].n)).toBe(Number(before[0].n));
+      // the token endpoint stays up however it is spelled, and admins get through
+      for (const spelled of spellings('/v1/auth/token')) {
+        const res = await t.http.post(spelled).send({
+          grant_type: 'client_credentials',
+          client_id: merchant.clientId,
+          client_secret: merchant.clientSecret,
+        });
+        expect([spelled, res.status]).toEqual([spelled, 200]);
+      }
+      await t.http.get('/%761/merchants').set(admin).expect(200);
+    } finally {
+      await t.http.put('/v1/admin/maintenance').set(admin).send({ enabled: false }).expect(200);
+    }
   });
 });
 
