@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { connect } from 'node:net';
+import { connect, Socket } from 'node:net';
 import { join } from 'node:path';
 import request from 'supertest';
 import { listOperations, OpenApiDocument } from './helpers/bad-input';
@@ -226,6 +226,101 @@ describe(`hardening: path-based rules decide by the route that matched, on ${tes
   });
 });
 
+describe(`hardening: slow and hoarding clients, on ${testEngine()}`, () => {
+  const REQUEST_TIMEOUT_MS = 1000;
+  const MAX_CONNECTIONS = 4;
+  let t: TestApp;
+  let merchant: TestMerchant;
+  beforeAll(async () => {
+    t = await startTestApp({
+      REQUEST_TIMEOUT_MS: String(REQUEST_TIMEOUT_MS),
+      CONNECTION_TIMEOUT_MS: '2500',
+      MAX_CONNECTIONS_PER_ADDRESS: String(MAX_CONNECTIONS),
+    });
+    merchant = await createMerchant(t);
+  });
+  afterAll(() => t.close());
+
+  const create = (length: number) =>
+    `POST /v1/payments/create HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${merchant.token}\r\n` +
+    `Content-Type: application/json\r\nContent-Length: ${length}\r\nConnection: close\r\n\r\n`;
+
+  it('answers 408 and closes a body that trickles in, within the request timeout', async () => {
+    const started = Date.now();
+    const results = await Promise.all(
+      [0, 1, 2].map(() => slowClient(t.url, create(60_000), 'x', { everyMs: 100, forMs: 4000 })),
+    );
+    for (const result of results) {
+      expect(result.response).toMatch(/^HTTP\/1\.1 408 /);
+      expect(result.response).toContain('"reason":"request_timeout"');
+      expect(result.closedAfterMs).toBeGreaterThanOrEqual(REQUEST_TIMEOUT_MS - 50);
+      expect(result.closedAfterMs).toBeLessThan(REQUEST_TIMEOUT_MS + 1500);
+    }
+    expect(Date.now() - started).toBeLessThan(4000);
+  });
+
+  it('closes headers that trickle in, and a connection that sends nothing', async () => {
+    const headers = await slowClient(
+      t.url,
+      'POST /v1/payments/create HTTP/1.1\r\nHost: x\r\n',
+      'X-Slow: y\r\n',
+      {
+        everyMs: 100,
+        forMs: 4000,
+      },
+    );
+    expect(headers.response).toMatch(/^HTTP\/1\.1 408 /);
+    expect(headers.closedAfterMs).toBeLessThan(REQUEST_TIMEOUT_MS + 1500);
+    const silent = await slowClient(t.url, '', '', { everyMs: 100, forMs: 4000 });
+    expect(silent.closedAfterMs).toBeLessThan(REQUEST_TIMEOUT_MS + 1500);
+  });
+
+  it('takes a body sent at an ordinary pace', async () => {
+    const body = JSON.stringify({
+      source_id: merchant.sourceId,
+      product_id: 'p',
+      product_name: 'n',
+      amount: 100,
+    });
+    const result = await slowClient(t.url, create(Buffer.byteLength(body)), body, {
+      everyMs: 0,
+      forMs: 0,
+    });
+    expect(result.response).toMatch(/^HTTP\/1\.1 (201|422) /);
+  });
+
+  it(`refuses a connection beyond ${MAX_CONNECTIONS} from one address with 429, and takes one again once another closes`, async () => {
+    const held = await Promise.all(
+      Array.from({ length: MAX_CONNECTIONS }, () => openConnection(t.url)),
+    );
+    try {
+      // each held connection works
+      for (const socket of held)
+        expect(await exchange(socket, 'GET /health/live HTTP/1.1\r\nHost: x\r\n\r\n')).toMatch(
+          /^HTTP\/1\.1 200 /,
+        );
+      const refused = await slowClient(t.url, 'GET /health/live HTTP/1.1\r\nHost: x\r\n\r\n', '', {
+        everyMs: 0,
+        forMs: 0,
+      });
+      expect(refused.response).toMatch(/^HTTP\/1\.1 429 /);
+      expect(refused.response).toContain('"reason":"too_many_connections"');
+      expect(refused.response).toMatch(/retry-after: 1/i);
+      expect(refused.closedAfterMs).toBeLessThan(500);
+      await closeConnection(held.pop() as Socket);
+      const again = await openConnection(t.url);
+      held.push(again);
+      expect(await exchange(again, 'GET /health/live HTTP/1.1\r\nHost: x\r\n\r\n')).toMatch(
+        /^HTTP\/1\.1 200 /,
+      );
+    } finally {
+      await Promise.all(held.map((socket) => closeConnection(socket)));
+    }
+    const metrics = await t.http.get('/metrics');
+    expect(metrics.text).toMatch(/paygate_connections_refused_total [1-9]/);
+  });
+});
+
 describe(`hardening: CORS when configured, on ${testEngine()}`, () => {
   let t: TestApp;
   beforeAll(async () => {
@@ -328,4 +423,66 @@ function rawRequest(base: string, text: string): Promise<string> {
     socket.on('close', () => resolve(Buffer.concat(parts).toString()));
     socket.on('error', reject);
   });
+}
+
+/**
+ * A client that connects, writes `head`, then `drip` every `everyMs` for at most `forMs`: the
+ * answer it got and when the server closed the connection (or the end of the drip).
+ */
+function slowClient(
+  base: string,
+  head: string,
+  drip: string,
+  { everyMs, forMs }: { everyMs: number; forMs: number },
+): Promise<{ response: string; closedAfterMs: number }> {
+  const url = new URL(base);
+  return new Promise((resolve, reject) => {
+    const started = Date.now();
+    const parts: Buffer[] = [];
+    const socket = connect(Number(url.port), url.hostname, () => {
+      if (head) socket.write(head);
+      if (drip && everyMs === 0) socket.write(drip);
+    });
+    const timer =
+      drip && everyMs > 0
+        ? setInterval(() => {
+            if (!socket.destroyed) socket.write(drip);
+          }, everyMs)
+        : undefined;
+    const give = setTimeout(() => socket.destroy(), Math.max(forMs, 2000));
+    socket.on('data', (part: Buffer) => parts.push(part));
+    socket.on('error', () => undefined);
+    socket.on('close', () => {
+      clearInterval(timer);
+      clearTimeout(give);
+      resolve({ response: Buffer.concat(parts).toString(), closedAfterMs: Date.now() - started });
+    });
+    socket.on('timeout', reject);
+  });
+}
+
+function openConnection(base: string): Promise<Socket> {
+  const url = new URL(base);
+  return new Promise((resolve, reject) => {
+    const socket = connect(Number(url.port), url.hostname, () => resolve(socket));
+    socket.once('error', reject);
+  });
+}
+
+/** Writes one keep-alive request and resolves with the first chunk of its answer. */
+function exchange(socket: Socket, text: string): Promise<string> {
+  return new Promise((resolve) => {
+    socket.once('data', (part: Buffer) => resolve(part.toString()));
+    socket.write(text);
+  });
+}
+
+/** Closes a connection and waits until the server has seen it close too. */
+async function closeConnection(socket: Socket): Promise<void> {
+  await new Promise<void>((resolve) => {
+    socket.once('close', () => resolve());
+    socket.end();
+  });
+  // the server's side closes a moment later
+  await new Promise((r) => setTimeout(r, 50));
 }

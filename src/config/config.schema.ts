@@ -103,6 +103,15 @@ export const configSchema = z
     TRUST_PROXY: bool(false),
     CORS_ORIGINS: z.string().default(''),
     SHUTDOWN_TIMEOUT_MS: int(10000, 0, 600000),
+    REQUEST_TIMEOUT_MS: int(30000, 100, 600000),
+    CONNECTION_TIMEOUT_MS: int(120000, 100, 3600000),
+    MAX_CONNECTIONS_PER_ADDRESS: z
+      .string()
+      .optional()
+      .refine((v) => v === undefined || v === '' || (/^\d+$/.test(v) && Number(v) <= 100000), {
+        message: 'must be an integer from 0 (no cap) to 100000',
+      })
+      .transform((v) => (v === undefined || v === '' ? undefined : Number(v))),
     DOCS_ENABLED: bool(true),
     RATE_LIMIT_ENABLED: bool(true),
     RATE_LIMIT_PER_SECOND: int(100, 1, 1000000),

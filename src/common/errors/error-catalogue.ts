@@ -251,6 +251,11 @@ export const ERROR_CATALOGUE = {
     en: 'The request line and headers are larger than {limit} bytes',
     zh: '请求行与请求头超过 {limit} 字节上限',
   },
+  too_many_connections: {
+    status: 429,
+    en: 'Too many open connections from this address (at most {limit}); reuse or close some and retry',
+    zh: '来自该地址的并发连接过多（最多 {limit} 个），请复用或关闭部分连接后重试',
+  },
 
   // --- server ---
   internal_error: {
