@@ -141,6 +141,7 @@ export const configSchema = z
         message: 'must be 32 bytes, written as 64 hex characters or base64',
       }),
     TOKEN_TTL_SECONDS: int(7200, 60, 86400 * 30),
+    MAX_ACTIVE_CREDENTIALS_PER_MERCHANT: int(5, 1, 1000),
     BOOTSTRAP_ADMIN_CLIENT_ID: z.string().optional(),
     BOOTSTRAP_ADMIN_CLIENT_SECRET: optionalSecret(16),
     CHANNEL_TIMEOUT_MS: int(3000, 1, 120000),

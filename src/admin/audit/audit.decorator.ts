@@ -9,6 +9,8 @@ export interface AuditSpec {
   param?: string;
   /** Field of the response naming the target when the action creates it. */
   resultField?: string;
+  /** Fields of the response kept with the request's in the row's detail (e.g. a new client_id). */
+  resultDetail?: string[];
 }
 
 /**
@@ -18,5 +20,5 @@ export interface AuditSpec {
 export const Audit = (
   action: string,
   targetType: string,
-  target: { param?: string; resultField?: string } = {},
+  target: { param?: string; resultField?: string; resultDetail?: string[] } = {},
 ) => SetMetadata(AUDIT, { action, targetType, ...target } satisfies AuditSpec);

@@ -45,6 +45,9 @@ export class AuditInterceptor extends AroundInterceptor {
         ...base,
         targetId: targetId === undefined ? null : String(targetId),
         result: 'success',
+        ...(spec.resultDetail
+          ? { detail: withResultFields(base.detail, data, spec.resultDetail) }
+          : {}),
       });
       return result;
     } catch (error) {
@@ -57,4 +60,17 @@ export class AuditInterceptor extends AroundInterceptor {
       throw error;
     }
   }
+}
+
+/** The request's fields with the named fields of the result added (the request's win). */
+function withResultFields(
+  request: unknown,
+  result: Record<string, unknown> | undefined,
+  fields: readonly string[],
+): Record<string, unknown> {
+  const picked = Object.fromEntries(
+    fields.filter((f) => result?.[f] !== undefined).map((f) => [f, result?.[f]]),
+  );
+  const own = Object.prototype.toString.call(request) === '[object Object]' ? request : {};
+  return { ...picked, ...(own as Record<string, unknown>) };
 }

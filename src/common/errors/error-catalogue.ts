@@ -91,6 +91,11 @@ export const ERROR_CATALOGUE = {
   },
   merchant_not_found: { status: 404, en: 'No such merchant', zh: '商户不存在' },
   credential_not_found: { status: 404, en: 'No such credential', zh: '凭证不存在' },
+  credential_limit_reached: {
+    status: 422,
+    en: 'The merchant already has {limit} active credentials; revoke one before adding another',
+    zh: '该商户已有 {limit} 个有效凭证，请先吊销一个再新增',
+  },
 
   // --- channels ---
   channel_not_found: { status: 404, en: 'No such channel', zh: '渠道不存在' },

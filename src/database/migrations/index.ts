@@ -4,6 +4,7 @@ import { Channels1764140200000 } from './1764140200000-channels';
 import { Payments1764140300000 } from './1764140300000-payments';
 import { Webhooks1764140400000 } from './1764140400000-webhooks';
 import { Clearing1764140500000 } from './1764140500000-clearing';
+import { CredentialCreatedBy1764141400000 } from './1764141400000-credential-created-by';
 
 /** The single migration history, run in this order on SQLite and on PostgreSQL. */
 export const MIGRATIONS = [
@@ -13,4 +14,5 @@ export const MIGRATIONS = [
   Payments1764140300000,
   Webhooks1764140400000,
   Clearing1764140500000,
+  CredentialCreatedBy1764141400000,
 ];
