@@ -41,12 +41,16 @@ import { OpsModule } from './ops/ops.module';
 /** The validation pipe every body, query and path parameter goes through. */
 export const REQUEST_PIPE = Symbol('paygate.requestPipe');
 
-/** Who is calling, maintenance, may they, how often: the guards of every route, in this order. */
+/**
+ * Who is calling, how often, maintenance, may they: the guards of every route, in this order.
+ * Refused attempts count against the caller's rate limit too, which also bounds the audit rows
+ * they write.
+ */
 export const GLOBAL_GUARDS = [
   AuthenticationGuard,
+  RateLimitGuard,
   MaintenanceGuard,
   RolesGuard,
-  RateLimitGuard,
 ] as const;
 
 /** The enhancers Nest applies to every route, for the hot routes that call them directly. */

@@ -1,3 +1,4 @@
+import { createOrder, createSandboxChannel, payOrder, waitForStatus } from './helpers/payments';
 import { testEngine } from './helpers/scratch-database';
 import {
   bearer,
@@ -126,6 +127,88 @@ describe(`merchants, roles and audit on ${testEngine()}`, () => {
     }
     const head = await t.http.head('/v1/merchants').set(m);
     expect(head.status).toBe(403);
+  });
+
+  it('writes down every refused attempt on an admin route, by the route that matched', async () => {
+    const m = bearer(a.token);
+    const attempts: [string, string, string, string][] = [
+      ['get', '/v1/merchants', 'access.denied', 'GET /v1/merchants'],
+      ['get', '/%761/merchants/', 'access.denied', 'GET /v1/merchants'],
+      ['get', '/v1/admin/audit-logs?limit=1', 'access.denied', 'GET /v1/admin/audit-logs'],
+      ['post', '/v1/channels', 'channel.create', ''],
+      ['put', '/v1/admin/maintenance', 'maintenance.set', ''],
+      ['post', '/v1/clearing/runs', 'clearing.run', ''],
+    ];
+    for (const [method, path, action, target] of attempts) {
+      const call = (t.http as unknown as Record<string, (p: string) => import('supertest').Test>)[
+        method
+      ];
+      const res = await call(path)
+        .set(m)
+        .send(method === 'get' ? undefined : { probe: path });
+      expect([path, res.status]).toEqual([path, 403]);
+      const logs = await t.http.get('/v1/admin/audit-logs?limit=1').set(admin).expect(200);
+      expect([path, logs.body.data.items[0]]).toEqual([
+        path,
+        expect.objectContaining({
+          action,
+          actor_client_id: a.clientId,
+          actor_role: 'merchant',
+          result: 'failure',
+          reason: 'forbidden',
+          target_id: target || null,
+          request_id: res.headers['x-request-id'],
+          ...(method === 'get' ? {} : { detail: { probe: path } }),
+        }),
+      ]);
+    }
+  });
+
+  it('audits an admin closing or refunding a merchant order, not the merchant doing it', async () => {
+    await createSandboxChannel(t);
+    const ownClose = await createOrder(t, a);
+    await t.http.post(`/v1/payments/${ownClose.order_id}/close`).set(bearer(a.token)).expect(200);
+    const closed = await createOrder(t, a);
+    await t.http.post(`/v1/payments/${closed.order_id}/close`).set(admin).expect(200);
+    const paid = await createOrder(t, a, { amount: 500 });
+    await payOrder(t, paid).expect(200);
+    await waitForStatus(t, a.token, paid.order_id, 'SUCCEEDED');
+    const refund = await t.http
+      .post(`/v1/payments/${paid.order_id}/refunds`)
+      .set(admin)
+      .send({ amount: 200, reason: 'goodwill' })
+      .expect(201);
+    const tooMuch = await t.http
+      .post(`/v1/payments/${paid.order_id}/refunds`)
+      .set(admin)
+      .send({ amount: 999 });
+    expect(tooMuch.status).toBe(422);
+    const logs = await t.http.get('/v1/admin/audit-logs?target_type=order&limit=10').set(admin);
+    const rows = (logs.body.data.items as Record<string, unknown>[]).map((r) => [
+      r.action,
+      r.target_id,
+      r.actor_role,
+      r.result,
+      r.reason,
+      r.detail,
+    ]);
+    expect(rows).toEqual([
+      ['order.refund', paid.order_id, 'admin', 'failure', 'refund_exceeds_amount', { amount: 999 }],
+      [
+        'order.refund',
+        paid.order_id,
+        'admin',
+        'success',
+        null,
+        {
+          amount: 200,
+          reason: 'goodwill',
+          refund_id: refund.body.data.refund_id,
+          status: refund.body.data.status,
+        },
+      ],
+      ['order.close', closed.order_id, 'admin', 'success', null, null],
+    ]);
   });
 
   it('lets a merchant change only its own notify_url', async () => {
@@ -359,7 +442,11 @@ describe(`merchants, roles and audit on ${testEngine()}`, () => {
       .get('/v1/admin/audit-logs?action=maintenance.set')
       .set(admin)
       .expect(200);
-    expect(audit.body.data.items).toHaveLength(2);
+    // the admin's two switches; the merchant's refused attempts are written down too
+    const byAdmin = (audit.body.data.items as { actor_role: string; result: string }[]).filter(
+      (r) => r.actor_role === 'admin',
+    );
+    expect(byAdmin.map((r) => r.result)).toEqual(['success', 'success']);
   });
 });
 

@@ -21,6 +21,9 @@ export class AuditInterceptor extends AroundInterceptor {
     const spec = this.reflector.get<AuditSpec | undefined>(AUDIT, context.getHandler());
     if (!spec) return next();
     const request = context.switchToHttp().getRequest<FastifyRequest>();
+    if (spec.roles && !(request.principal && spec.roles.includes(request.principal.role))) {
+      return next();
+    }
     const reply = context.switchToHttp().getResponse<FastifyReply>();
     const params = (request.params ?? {}) as Record<string, string>;
     const base = {
