@@ -17,7 +17,6 @@ import { ClearingModule } from './clearing/clearing.module';
 import { ConsoleModule } from './console/console.module';
 import { StatsModule } from './stats/stats.module';
 import { TOKEN_ENDPOINT } from './auth/auth.controller';
-import { clientCredentialsOf } from './auth/auth.service';
 import { AuthenticationGuard } from './auth/guards/authentication.guard';
 import { PermissionsGuard } from './auth/guards/permissions.guard';
 import { KeysModule } from './common/crypto/keys.service';
@@ -33,6 +32,8 @@ import { GlobalEnhancers } from './common/http/hot-routes';
 import { RouteTable } from './common/http/route-table';
 import { RateLimitGuard, rateLimitTracker } from './common/rate-limit/rate-limit.guard';
 import { RedisRateLimitStorage } from './common/rate-limit/redis-rate-limit.storage';
+import { FailureThrottleModule } from './common/rate-limit/failure-throttles';
+import { clientAddressKey } from './common/net/client-address';
 import { createValidationPipe } from './common/validation/validation.pipe';
 import { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
@@ -42,12 +43,16 @@ import { OpsModule } from './ops/ops.module';
 /** The validation pipe every body, query and path parameter goes through. */
 export const REQUEST_PIPE = Symbol('paygate.requestPipe');
 
-/** Who is calling, maintenance, may they, how often: the guards of every route, in this order. */
+/**
+ * Who is calling, how often, maintenance, may they: the guards of every route, in this order.
+ * Refused attempts count against the caller's rate limit too, which also bounds the audit rows
+ * they write.
+ */
 export const GLOBAL_GUARDS = [
   AuthenticationGuard,
+  RateLimitGuard,
   MaintenanceGuard,
   PermissionsGuard,
-  RateLimitGuard,
 ] as const;
 
 /** The enhancers Nest applies to every route, for the hot routes that call them directly. */
@@ -64,6 +69,11 @@ export function globalEnhancers(app: INestApplicationContext): GlobalEnhancers {
 @Module({})
 export class AppModule {
   static forRoot(config: AppConfig, routes: RouteTable): DynamicModule {
+    // shared by every instance through Redis when configured, else this process's memory
+    const redisStorage =
+      config.env.REDIS_URL && config.env.RATE_LIMIT_ENABLED
+        ? new RedisRateLimitStorage(config.env.REDIS_URL, config.env.REDIS_KEY_PREFIX)
+        : undefined;
     return {
       module: AppModule,
       imports: [
@@ -74,31 +84,21 @@ export class AppModule {
         ThrottlerModule.forRoot({
           throttlers: [
             { name: 'default', ttl: 1000, limit: config.env.RATE_LIMIT_PER_SECOND },
-            // the token endpoint, against brute force: per client IP and per client_id
+            // the token endpoint, per client address; its failures are throttled by AuthService
             {
               name: 'token_ip',
               ttl: 60_000,
               limit: config.env.TOKEN_RATE_LIMIT_PER_MINUTE,
               skipIf: (context) => !isTokenEndpoint(context),
-              getTracker: (req) => `ip:${String(req.ip)}`,
-            },
-            {
-              name: 'token_client',
-              ttl: 60_000,
-              limit: config.env.TOKEN_RATE_LIMIT_PER_MINUTE,
-              skipIf: (context) => !isTokenEndpoint(context),
-              getTracker: (req) => `client:${tokenClientId(req)}`,
+              getTracker: (req) => `ip:${clientAddressKey(req.ip as string | undefined)}`,
             },
           ],
-          // shared by every instance through Redis when configured, else this process's memory
-          storage:
-            config.env.REDIS_URL && config.env.RATE_LIMIT_ENABLED
-              ? new RedisRateLimitStorage(config.env.REDIS_URL, config.env.REDIS_KEY_PREFIX)
-              : undefined,
+          storage: redisStorage,
           skipIf: () => !config.env.RATE_LIMIT_ENABLED,
           getTracker: rateLimitTracker,
           generateKey: (_context, tracker, name) => `${name}:${tracker}`,
         }),
+        FailureThrottleModule.forRoot(redisStorage?.redis),
         OpsModule,
         AdminModule,
         IdempotencyModule,
@@ -136,21 +136,4 @@ export class AppModule {
 
 function isTokenEndpoint(context: ExecutionContext): boolean {
   return Reflect.getMetadata(TOKEN_ENDPOINT, context.getHandler()) === true;
-}
-
-function tokenClientId(req: Record<string, unknown>): string {
-  const body = (req.body ?? {}) as { client_id?: unknown; grant_type?: string };
-  const headers = (req.headers ?? {}) as Record<string, string | undefined>;
-  // read before validation: a form's client_id[x]=… is an object without a prototype here
-  const clientId = typeof body.client_id === 'string' ? body.client_id : undefined;
-  try {
-    return (
-      clientCredentialsOf(
-        { grant_type: 'client_credentials', client_id: clientId },
-        headers.authorization,
-      ).clientId ?? '-'
-    );
-  } catch {
-    return '-';
-  }
 }

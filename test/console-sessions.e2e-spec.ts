@@ -177,7 +177,7 @@ describe(`console sessions on ${testEngine()}`, () => {
       newIp(),
     );
     for (const res of [locked, lockedUnknown]) {
-      expect([res.status, res.body.reason]).toEqual([429, 'login_locked']);
+      expect([res.status, res.body.reason]).toEqual([429, 'rate_limited']);
       expect(Number(res.headers['retry-after'])).toBeGreaterThan(800);
       expect(Number(res.headers['retry-after'])).toBeLessThanOrEqual(900);
     }
@@ -203,7 +203,7 @@ describe(`console sessions on ${testEngine()}`, () => {
       { email: CONSOLE_OWNER_EMAIL, password: CONSOLE_OWNER_PASSWORD },
       ip,
     );
-    expect([locked.status, locked.body.reason]).toEqual([429, 'login_locked']);
+    expect([locked.status, locked.body.reason]).toEqual([429, 'rate_limited']);
     await login(t, CONSOLE_OWNER_EMAIL, CONSOLE_OWNER_PASSWORD, { ip: newIp() });
   });
 

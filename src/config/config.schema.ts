@@ -103,10 +103,22 @@ export const configSchema = z
     TRUST_PROXY: bool(false),
     CORS_ORIGINS: z.string().default(''),
     SHUTDOWN_TIMEOUT_MS: int(10000, 0, 600000),
+    REQUEST_TIMEOUT_MS: int(30000, 100, 600000),
+    CONNECTION_TIMEOUT_MS: int(120000, 100, 3600000),
+    MAX_CONNECTIONS_PER_ADDRESS: z
+      .string()
+      .optional()
+      .refine((v) => v === undefined || v === '' || (/^\d+$/.test(v) && Number(v) <= 100000), {
+        message: 'must be an integer from 0 (no cap) to 100000',
+      })
+      .transform((v) => (v === undefined || v === '' ? undefined : Number(v))),
     DOCS_ENABLED: bool(true),
     RATE_LIMIT_ENABLED: bool(true),
     RATE_LIMIT_PER_SECOND: int(100, 1, 1000000),
     TOKEN_RATE_LIMIT_PER_MINUTE: int(30, 1, 1000000),
+    TOKEN_FAILURES_PER_CLIENT_AND_ADDRESS: int(10, 1, 1000000),
+    TOKEN_FAILURES_PER_ADDRESS: int(30, 1, 1000000),
+    TOKEN_FAILURE_WINDOW_SECONDS: int(900, 1, 86400),
     REDIS_URL: z
       .string()
       .optional()
@@ -129,6 +141,7 @@ export const configSchema = z
         message: 'must be 32 bytes, written as 64 hex characters or base64',
       }),
     TOKEN_TTL_SECONDS: int(7200, 60, 86400 * 30),
+    MAX_ACTIVE_CREDENTIALS_PER_MERCHANT: int(5, 1, 1000),
     BOOTSTRAP_ADMIN_CLIENT_ID: z.string().optional(),
     BOOTSTRAP_ADMIN_CLIENT_SECRET: optionalSecret(16),
     BOOTSTRAP_CONSOLE_EMAIL: z

@@ -38,7 +38,7 @@ export class ConsoleSessionController {
     'totp_required',
     'invalid_totp',
     'merchant_suspended',
-    'login_locked',
+    'rate_limited',
   )
   @ApiOperation({
     summary: '登录 Log in to the console',
@@ -47,7 +47,7 @@ export class ConsoleSessionController {
       'PUBLIC_BASE_URL is plain http) and the readable `paygate_csrf` cookie, whose value every ' +
       'change made with the session must send back in `X-CSRF-Token`. A wrong password and an ' +
       'unknown email both answer 401 `invalid_credentials`; repeated failures lock the email ' +
-      'and the client address out for a while (429 `login_locked`), whether the account exists ' +
+      'and the client address out for a while (429 `rate_limited` with Retry-After), whether the account exists ' +
       'or not. With two-factor authentication on, send `totp` (a code or a recovery code).',
   })
   async login(
@@ -88,7 +88,7 @@ export class ConsoleSessionController {
   @Put('password')
   @Permission('session.self')
   @Audit('console.password_change', 'console_user')
-  @ApiErrors('weak_password', 'login_locked')
+  @ApiErrors('weak_password', 'rate_limited')
   @ApiOperation({
     summary: '修改密码 Change your password',
     description:
@@ -110,7 +110,7 @@ export class ConsoleSessionController {
   @HttpCode(200)
   @Permission('session.self')
   @Audit('console.totp_begin', 'console_user')
-  @ApiErrors('invalid_state', 'login_locked')
+  @ApiErrors('invalid_state', 'rate_limited')
   @ApiOperation({
     summary: '启用双因素认证 Start two-factor enrolment',
     description:
@@ -144,7 +144,7 @@ export class ConsoleSessionController {
   @Delete('totp')
   @Permission('session.self')
   @Audit('console.totp_disable', 'console_user')
-  @ApiErrors('invalid_state', 'login_locked')
+  @ApiErrors('invalid_state', 'rate_limited')
   @ApiOperation({ summary: '关闭双因素认证 Turn two-factor authentication off' })
   disableTotp(
     @CurrentPrincipal() principal: Principal,

@@ -7,7 +7,9 @@ import { AccessRole, permissionsOf } from '../auth/permissions';
 import { Principal } from '../auth/principal';
 import { KeysService } from '../common/crypto/keys.service';
 import { AppError } from '../common/errors/app-error';
-import { FailureLimit, FailureThrottle } from '../common/rate-limit/failure-throttle';
+import { clientAddressKey } from '../common/net/client-address';
+import { Attempt, FailureThrottle } from '../common/rate-limit/failure-throttle';
+import { FailureThrottles } from '../common/rate-limit/failure-throttles';
 import { iso } from '../common/time';
 import { AppConfig } from '../config/app-config';
 import { Database } from '../database/database.service';
@@ -49,12 +51,15 @@ export interface OpenedSession {
  *
  * A wrong password and an unknown email are the same answer (401 `invalid_credentials`) after
  * the same work (one scrypt check, against a decoy hash for an unknown email). Failures are
- * counted per email and per client IP; past CONSOLE_LOGIN_MAX_FAILURES (per IP:
- * CONSOLE_LOGIN_IP_MAX_FAILURES) within CONSOLE_LOGIN_LOCKOUT_MINUTES every login of that email
- * or address is 429 `login_locked` until the window ends, whether the account exists or not.
+ * counted per email and per client address, with the token endpoint's failure throttle; past
+ * CONSOLE_LOGIN_MAX_FAILURES (per address: CONSOLE_LOGIN_IP_MAX_FAILURES) within
+ * CONSOLE_LOGIN_LOCKOUT_MINUTES every login of that email or from that address is 429
+ * `rate_limited` with Retry-After until the lockout ends, whether the account exists or not.
  */
 @Injectable()
 export class ConsoleSessionsService {
+  private readonly failures: FailureThrottle<'email' | 'address'>;
+
   constructor(
     private readonly db: Database,
     private readonly users: ConsoleUsersRepository,
@@ -62,15 +67,39 @@ export class ConsoleSessionsService {
     private readonly merchants: MerchantsRepository,
     private readonly authenticator: SessionAuthenticator,
     private readonly cache: CredentialStateCache,
-    private readonly throttle: FailureThrottle,
+    throttles: FailureThrottles,
     private readonly audit: AuditService,
     private readonly keys: KeysService,
     private readonly config: AppConfig,
-  ) {}
+  ) {
+    const env = config.env;
+    const window = env.CONSOLE_LOGIN_LOCKOUT_MINUTES * 60;
+    this.failures = throttles.create(
+      'console_login',
+      [
+        {
+          name: 'email',
+          by: ['email'],
+          failures: env.CONSOLE_LOGIN_MAX_FAILURES,
+          windowSeconds: window,
+          lockoutSeconds: window,
+          clearedBySuccess: true,
+        },
+        {
+          name: 'address',
+          by: ['address'],
+          failures: env.CONSOLE_LOGIN_IP_MAX_FAILURES,
+          windowSeconds: window,
+          lockoutSeconds: window,
+        },
+      ],
+      { privateDimensions: ['email'] },
+    );
+  }
 
   async login(dto: LoginDto, client: ClientContext): Promise<OpenedSession> {
     const email = dto.email.trim().toLowerCase();
-    const limits = this.loginLimits(email, client.ip);
+    const attempt = loginAttempt(email, client.ip);
     const audit = (
       result: 'success' | 'failure',
       user: ConsoleUserEntity | null,
@@ -87,16 +116,16 @@ export class ConsoleSessionsService {
         ip: client.ip,
         requestId: client.requestId,
       });
-    const wait = await this.throttle.lockedFor(limits);
-    if (wait > 0) {
-      await audit('failure', null, 'login_locked');
-      throw ConsoleError.loginLocked(wait);
+    const lockout = await this.failures.check(attempt);
+    if (lockout) {
+      await audit('failure', null, 'rate_limited');
+      throw this.failures.refusal(lockout);
     }
     const user = await this.db.run((em) => this.users.findByEmail(em, email));
     // always one full check, against a decoy for an unknown email: same answer, same time
     const matches = await verifyPassword(dto.password, user?.passwordHash);
     if (!user || !matches || user.status !== 'active') {
-      await this.throttle.failed(limits);
+      await this.failures.failed(attempt);
       await audit('failure', user, 'invalid_credentials');
       throw ConsoleError.invalidCredentials();
     }
@@ -113,12 +142,12 @@ export class ConsoleSessionsService {
         throw ConsoleError.totpRequired();
       }
       if (!(await this.secondFactor(user, dto.totp))) {
-        await this.throttle.failed(limits);
+        await this.failures.failed(attempt);
         await audit('failure', user, 'invalid_totp');
         throw ConsoleError.invalidTotp();
       }
     }
-    await this.throttle.reset(limits[0].key);
+    await this.failures.succeeded(attempt);
     const now = Date.now();
     const rehashed = needsRehash(user.passwordHash) ? await hashPassword(dto.password) : undefined;
     const opened = await this.db.transaction(async (em) => {
@@ -258,11 +287,11 @@ export class ConsoleSessionsService {
     ip: string,
   ): Promise<ConsoleUserEntity> {
     const user = await this.userOf(principal);
-    const limits = this.loginLimits(user.emailKey, ip);
-    const wait = await this.throttle.lockedFor(limits);
-    if (wait > 0) throw ConsoleError.loginLocked(wait);
+    const attempt = loginAttempt(user.emailKey, ip);
+    const lockout = await this.failures.check(attempt);
+    if (lockout) throw this.failures.refusal(lockout);
     if (!(await verifyPassword(password, user.passwordHash))) {
-      await this.throttle.failed(limits);
+      await this.failures.failed(attempt);
       throw AppError.validation([
         {
           field: 'current_password',
@@ -338,18 +367,14 @@ export class ConsoleSessionsService {
     };
   }
 
-  private loginLimits(email: string, ip: string): FailureLimit[] {
-    const windowMs = this.config.env.CONSOLE_LOGIN_LOCKOUT_MINUTES * 60_000;
-    return [
-      { key: `login:email:${email}`, max: this.config.env.CONSOLE_LOGIN_MAX_FAILURES, windowMs },
-      { key: `login:ip:${ip}`, max: this.config.env.CONSOLE_LOGIN_IP_MAX_FAILURES, windowMs },
-    ];
-  }
-
   /** Secure cookies, unless the service is reached over plain http (PUBLIC_BASE_URL). */
   private get secureCookies(): boolean {
     return !this.config.publicBaseUrl.startsWith('http:');
   }
+}
+
+function loginAttempt(email: string, ip: string): Attempt<'email' | 'address'> {
+  return { email, address: clientAddressKey(ip) };
 }
 
 function accessOf(user: ConsoleUserEntity): AccessRole {

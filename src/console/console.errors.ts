@@ -10,11 +10,6 @@ export class ConsoleError extends AppError {
   static invalidTotp(): ConsoleError {
     return new ConsoleError('invalid_totp');
   }
-  static loginLocked(retryAfterSeconds: number): ConsoleError {
-    return new ConsoleError('login_locked', { retry_after: retryAfterSeconds }, undefined, {
-      'retry-after': String(retryAfterSeconds),
-    });
-  }
   static sessionExpired(): ConsoleError {
     return new ConsoleError('session_expired');
   }

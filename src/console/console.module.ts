@@ -1,6 +1,5 @@
 import { Global, Module } from '@nestjs/common';
 import { AuthModule } from '../auth/auth.module';
-import { FailureThrottle } from '../common/rate-limit/failure-throttle';
 import { MerchantsModule } from '../merchants/merchants.module';
 import { BootstrapConsoleService } from './bootstrap-console.service';
 import { ConsoleSessionController } from './console-session.controller';
@@ -28,7 +27,6 @@ import { SessionAuthenticator } from './session-authenticator';
     SessionAuthenticator,
     BootstrapConsoleService,
     ConsoleSessionsCleanupJob,
-    FailureThrottle,
   ],
   exports: [SessionAuthenticator],
 })

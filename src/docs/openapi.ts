@@ -7,7 +7,7 @@ import {
   ResponseObject,
   SchemaObject,
 } from '@nestjs/swagger/dist/interfaces/open-api-spec.interface';
-import { FastifyInstance } from 'fastify';
+import { FastifyInstance, onRequestHookHandler } from 'fastify';
 import { stringify } from 'safe-stable-stringify';
 import { Permission, rolesWith } from '../auth/permissions';
 import { ERROR_CATALOGUE } from '../common/errors/error-catalogue';
@@ -208,11 +208,16 @@ const SWAGGER_UI_CSP = [
 
 export function setupSwaggerUi(app: INestApplication, document: OpenAPIObject): void {
   const fastify = app.getHttpAdapter().getInstance() as FastifyInstance;
-  fastify.addHook('onRequest', (request, reply, done) => {
-    if (/^\/docs(?:[/?-]|$)/.test(request.url)) {
-      reply.header('content-security-policy', SWAGGER_UI_CSP);
-    }
+  // on the routes themselves (decided by the route, never by the request's URL, which may
+  // spell the path encoded: `/%64ocs/` reaches `/docs/`), before SwaggerModule adds them
+  const setPolicy: onRequestHookHandler = (_request, reply, done) => {
+    reply.header('content-security-policy', SWAGGER_UI_CSP);
     done();
+  };
+  fastify.addHook('onRoute', (route) => {
+    if (!/^\/docs(?:[/-]|$)/.test(route.url)) return;
+    const hooks = route.onRequest;
+    route.onRequest = [...(hooks ? (Array.isArray(hooks) ? hooks : [hooks]) : []), setPolicy];
   });
   SwaggerModule.setup('docs', app, document, {
     jsonDocumentUrl: 'docs-json',

@@ -8,11 +8,12 @@ import {
   CreatedCredentialDto,
   CreatedMerchantDto,
   CreateMerchantDto,
-  CredentialDto,
   CredentialListDto,
   ListMerchantsQueryDto,
   MerchantDto,
   MerchantPageDto,
+  RevokeCredentialQueryDto,
+  RevokedCredentialDto,
   UpdateMerchantDto,
   WebhookSecretDto,
 } from './dto/merchant.dto';
@@ -36,8 +37,11 @@ export class MerchantsController {
     description:
       'Returns the merchant code (`source_id`) and its first credential; `client_secret` and `webhook_secret` are shown only here.',
   })
-  create(@Body() body: CreateMerchantDto): Promise<CreatedMerchantDto> {
-    return this.merchants.createMerchant(body);
+  create(
+    @CurrentPrincipal() principal: Principal,
+    @Body() body: CreateMerchantDto,
+  ): Promise<CreatedMerchantDto> {
+    return this.merchants.createMerchant(principal, body);
   }
 
   @Get()
@@ -89,11 +93,15 @@ export class MerchantsController {
   @Post(':source_id/credentials')
   @Permission('credentials.manage')
   @Idempotent()
-  @Audit('credential.create', 'merchant', { param: 'source_id' })
-  @ApiErrors('merchant_not_found')
+  @Audit('credential.create', 'merchant', { param: 'source_id', resultDetail: ['client_id'] })
+  @ApiErrors('merchant_not_found', 'credential_limit_reached')
   @ApiOperation({
     summary: '新增凭证 Add a credential',
-    description: 'A further client_id/client_secret for rotation; the secret is shown only here.',
+    description:
+      'A further client_id/client_secret for rotation; the secret is shown only here. Admins, ' +
+      'or the merchant itself; at most MAX_ACTIVE_CREDENTIALS_PER_MERCHANT (default 5) active ' +
+      'credentials per merchant (422 `credential_limit_reached`). The new credential records ' +
+      'its creator (`created_by`).',
   })
   addCredential(
     @CurrentPrincipal() principal: Principal,
@@ -134,17 +142,21 @@ export class MerchantsController {
 
   @Delete(':source_id/credentials/:client_id')
   @Permission('credentials.manage')
-  @Audit('credential.revoke', 'credential', { param: 'client_id' })
+  @Audit('credential.revoke', 'credential', { param: 'client_id', resultDetail: ['also_revoked'] })
   @ApiErrors('merchant_not_found', 'credential_not_found')
   @ApiOperation({
     summary: '吊销凭证 Revoke a credential',
-    description: 'Its tokens are refused (401) from this moment.',
+    description:
+      'Its tokens are refused (401) from this moment. `cascade=true` also revokes the ' +
+      'credentials it created, theirs, and so on (`also_revoked`), even if it was revoked ' +
+      'before: what a stolen token may have made.',
   })
   revokeCredential(
     @CurrentPrincipal() principal: Principal,
     @Param('source_id', SourceIdPipe) sourceId: number,
     @Param('client_id') clientId: string,
-  ): Promise<CredentialDto> {
-    return this.merchants.revokeCredential(principal, sourceId, clientId);
+    @Query() query: RevokeCredentialQueryDto,
+  ): Promise<RevokedCredentialDto> {
+    return this.merchants.revokeCredential(principal, sourceId, clientId, query.cascade);
   }
 }

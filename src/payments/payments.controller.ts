@@ -33,6 +33,7 @@ import { CreateRefundDto, RefundDto, RefundListDto } from './dto/refund.dto';
 import { PaymentsService } from './payments.service';
 import { RefundsService } from './refunds.service';
 import { ApiErrors } from '../docs/api-errors.decorator';
+import { Audit } from '../admin/audit/audit.decorator';
 
 const CREATE_DESCRIPTION =
   'Creates a payment order and routes it to a channel; `pay_url` is where the payer pays. ' +
@@ -150,6 +151,7 @@ export class PaymentsController {
   @Post(':order_id/close')
   @Permission('payments.close')
   @HttpCode(200)
+  @Audit('order.close', 'order', { param: 'order_id', roles: ['admin'] })
   @ApiErrors('order_not_found', 'invalid_state', 'channel_unavailable')
   @ApiOperation({
     summary: '关闭订单 Close a payment order',
@@ -172,6 +174,11 @@ export class PaymentsController {
       'The existing refund: its merchant_refund_no was sent before with the same amount.',
   })
   @Idempotent()
+  @Audit('order.refund', 'order', {
+    param: 'order_id',
+    resultDetail: ['refund_id', 'status'],
+    roles: ['admin'],
+  })
   @ApiErrors(
     'invalid_amount',
     'order_not_found',

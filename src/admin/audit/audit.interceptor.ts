@@ -30,6 +30,11 @@ export class AuditInterceptor extends AroundInterceptor {
       this.reflector.get<AuditSpec | undefined>(AUDIT, context.getHandler()) ??
       consoleChange(request, context);
     if (!spec) return next();
+    // a route audited for some roles only is audited for every person in the console
+    const principal = request.principal;
+    if (spec.roles && !principal?.user && !(principal && spec.roles.includes(principal.role))) {
+      return next();
+    }
     const reply = context.switchToHttp().getResponse<FastifyReply>();
     const params = (request.params ?? {}) as Record<string, string>;
     const base = {
@@ -54,6 +59,9 @@ export class AuditInterceptor extends AroundInterceptor {
         ...base,
         targetId: targetId === undefined ? null : String(targetId),
         result: 'success',
+        ...(spec.resultDetail
+          ? { detail: withResultFields(base.detail, data, spec.resultDetail) }
+          : {}),
       });
       return result;
     } catch (error) {
@@ -76,4 +84,17 @@ function consoleChange(request: FastifyRequest, context: ExecutionContext): Audi
   if (!permission) return undefined;
   const param = Object.keys((request.params ?? {}) as object)[0];
   return { action: permission, targetType: permission.split('.')[0], param };
+}
+
+/** The request's fields with the named fields of the result added (the request's win). */
+function withResultFields(
+  request: unknown,
+  result: Record<string, unknown> | undefined,
+  fields: readonly string[],
+): Record<string, unknown> {
+  const picked = Object.fromEntries(
+    fields.filter((f) => result?.[f] !== undefined).map((f) => [f, result?.[f]]),
+  );
+  const own = Object.prototype.toString.call(request) === '[object Object]' ? request : {};
+  return { ...picked, ...(own as Record<string, unknown>) };
 }

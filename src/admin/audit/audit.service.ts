@@ -1,10 +1,14 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { ExecutionContext, Injectable, Logger } from '@nestjs/common';
+import { FastifyRequest } from 'fastify';
 import { Principal } from '../../auth/principal';
+import { ErrorReason } from '../../common/errors/error-catalogue';
+import { routePatterns } from '../../common/http/route-metadata';
 import { newId } from '../../common/ids';
 import { scrubSecrets } from '../../common/logging/logging';
 import { Page, toPage } from '../../common/pagination/pagination';
 import { iso } from '../../common/time';
 import { Database } from '../../database/database.service';
+import { AUDIT, AuditSpec } from './audit.decorator';
 import { AuditRepository } from './audit.repository';
 import { AuditLogDto, ListAuditLogsQueryDto } from './dto/audit-log.dto';
 import { AuditLogEntity } from './entities/audit-log.entity';
@@ -64,6 +68,28 @@ export class AuditService {
         'audit row could not be written',
       );
     }
+  }
+
+  /**
+   * A request refused before its handler ran (a merchant credential on an admin route): the
+   * route's audit action when it has one, else `access.denied` naming the route that matched.
+   */
+  async recordRefusal(context: ExecutionContext, reason: ErrorReason): Promise<void> {
+    const request = context.switchToHttp().getRequest<FastifyRequest>();
+    const spec = Reflect.getMetadata(AUDIT, context.getHandler()) as AuditSpec | undefined;
+    const params = (request.params ?? {}) as Record<string, string>;
+    const route = `${request.method} ${routePatterns(context)[0] ?? ''}`;
+    await this.record({
+      principal: request.principal,
+      action: spec?.action ?? 'access.denied',
+      targetType: spec?.targetType ?? 'route',
+      targetId: spec ? (spec.param ? (params[spec.param] ?? null) : null) : route,
+      result: 'failure',
+      reason,
+      ip: request.ip,
+      requestId: request.id,
+      detail: request.body ?? undefined,
+    });
   }
 
   async list(query: ListAuditLogsQueryDto): Promise<Page<AuditLogDto>> {

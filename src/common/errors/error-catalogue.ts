@@ -99,11 +99,6 @@ export const ERROR_CATALOGUE = {
     en: 'The two-factor code is wrong, expired or already used',
     zh: '双因素动态码错误、已过期或已被使用',
   },
-  login_locked: {
-    status: 429,
-    en: 'Too many failed logins; retry after {retry_after} seconds',
-    zh: '登录失败次数过多，请 {retry_after} 秒后重试',
-  },
   session_expired: {
     status: 401,
     en: 'The console session has ended (logged out, timed out, or the account changed); log in again',
@@ -149,6 +144,11 @@ export const ERROR_CATALOGUE = {
   },
   merchant_not_found: { status: 404, en: 'No such merchant', zh: '商户不存在' },
   credential_not_found: { status: 404, en: 'No such credential', zh: '凭证不存在' },
+  credential_limit_reached: {
+    status: 422,
+    en: 'The merchant already has {limit} active credentials; revoke one before adding another',
+    zh: '该商户已有 {limit} 个有效凭证，请先吊销一个再新增',
+  },
 
   // --- channels ---
   channel_not_found: { status: 404, en: 'No such channel', zh: '渠道不存在' },
@@ -308,6 +308,11 @@ export const ERROR_CATALOGUE = {
     status: 431,
     en: 'The request line and headers are larger than {limit} bytes',
     zh: '请求行与请求头超过 {limit} 字节上限',
+  },
+  too_many_connections: {
+    status: 429,
+    en: 'Too many open connections from this address (at most {limit}); reuse or close some and retry',
+    zh: '来自该地址的并发连接过多（最多 {limit} 个），请复用或关闭部分连接后重试',
   },
 
   // --- server ---

@@ -6,6 +6,7 @@ import { Webhooks1764140400000 } from './1764140400000-webhooks';
 import { Clearing1764140500000 } from './1764140500000-clearing';
 import { ConsoleUsers1764141000000 } from './1764141000000-console-users';
 import { ConsoleStatsIndexes1764141050000 } from './1764141050000-console-stats-indexes';
+import { CredentialCreatedBy1764141400000 } from './1764141400000-credential-created-by';
 
 /** The single migration history, run in this order on SQLite and on PostgreSQL. */
 export const MIGRATIONS = [
@@ -17,4 +18,5 @@ export const MIGRATIONS = [
   Clearing1764140500000,
   ConsoleUsers1764141000000,
   ConsoleStatsIndexes1764141050000,
+  CredentialCreatedBy1764141400000,
 ];
