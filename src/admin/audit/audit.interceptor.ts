@@ -43,7 +43,8 @@ export class AuditInterceptor extends AroundInterceptor {
       targetType: spec.targetType,
       ip: request.ip,
       requestId: request.id,
-      detail: request.body ?? undefined,
+      // a read that is audited (an export) is described by its query
+      detail: request.body ?? (READS.has(request.method) ? request.query : undefined),
     };
     try {
       const result = await next();
