@@ -184,11 +184,10 @@ async function explainAll(ds: DataSource, now: number): Promise<void> {
        AND completed_at >= ${from} AND completed_at < ${now} GROUP BY currency`,
     ],
     [
-      'channels: latency percentiles',
-      `WITH l AS (SELECT channel_code, latency_ms, ROW_NUMBER() OVER (PARTITION BY channel_code ORDER BY latency_ms) rn,
-         COUNT(*) OVER (PARTITION BY channel_code) total FROM payment_attempts
-         WHERE event IN ('succeeded','failed') AND latency_ms IS NOT NULL AND created_at >= ${from} AND created_at < ${now})
-       SELECT channel_code, MAX(CASE WHEN rn = (total * 95 + 99) / 100 THEN latency_ms END) FROM l GROUP BY channel_code`,
+      'channels: attempts by outcome, reason and latency (one pass)',
+      `SELECT channel_code, event, failure_reason, latency_ms, COUNT(*) FROM payment_attempts
+       WHERE created_at >= ${from} AND created_at < ${now}
+       GROUP BY channel_code, event, failure_reason, latency_ms`,
     ],
     [
       'search: the search box',

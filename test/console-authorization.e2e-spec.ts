@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import request from 'supertest';
 import { ACCESS_ROLES, AccessRole, isGranted, Permission } from '../src/auth/permissions';
-import { CONSOLE_ENV, ConsoleBrowser, consolePerson, login } from './helpers/console';
+import { CONSOLE_ENV, ConsoleBrowser, consolePerson, login, merchantTeam } from './helpers/console';
 import { createOrder, createSandboxChannel, payOrder, waitForStatus } from './helpers/payments';
 import { testEngine } from './helpers/scratch-database';
 import { bearer, createMerchant, startTestApp, TestApp, TestMerchant } from './helpers/test-app';
@@ -51,27 +51,18 @@ describe(`every route, every role, as the role table says, on ${testEngine()}`, 
     t = await startTestApp({ ...CONSOLE_ENV, RATE_LIMIT_PER_SECOND: '100000' });
     merchant = await createMerchant(t);
     const adminToken = await t.adminToken();
-    const byToken = (token: string) => (method: string, path: string) =>
-      (request(t.url) as unknown as Record<string, (p: string) => request.Test>)
-        [method](path)
-        .set(bearer(token));
+    const byToken = (token: string) => (method: string, path: string) => {
+      const agent = request(t.url) as unknown as Record<string, (p: string) => request.Test>;
+      return agent[method](path).set(bearer(token));
+    };
     const byBrowser = (browser: ConsoleBrowser) => (method: string, path: string) =>
       browser.call(method as 'get', path);
     callers.set('admin', byToken(adminToken));
     callers.set('merchant', byToken(merchant.token));
-    const owner = await consolePerson(t, {
-      scope: 'merchant',
-      role: 'owner',
-      source_id: merchant.sourceId,
-    });
-    callers.set('merchant_owner', byBrowser(owner.browser));
+    const team = await merchantTeam(t, merchant.sourceId, ['finance', 'developer', 'viewer']);
+    callers.set('merchant_owner', byBrowser(team.owner.browser));
     for (const role of ['finance', 'developer', 'viewer'] as const) {
-      const person = await consolePerson(
-        t,
-        { scope: 'merchant', role, source_id: merchant.sourceId },
-        owner.browser,
-      );
-      callers.set(`merchant_${role}`, byBrowser(person.browser));
+      callers.set(`merchant_${role}`, byBrowser(team[role]!.browser));
     }
     for (const role of ['owner', 'admin', 'viewer'] as const) {
       const person = await consolePerson(t, { scope: 'operator', role });

@@ -1,5 +1,5 @@
 import request from 'supertest';
-import { CONSOLE_ENV, ConsolePerson, consolePerson } from './helpers/console';
+import { CONSOLE_ENV, ConsolePerson, consolePerson, merchantTeam } from './helpers/console';
 import {
   createOrder,
   createSandboxChannel,
@@ -68,16 +68,7 @@ describe(`order search and CSV export on ${testEngine()}`, () => {
       await payOrder(t, order).expect(200);
       await waitForStatus(t, a.token, order.order_id, 'SUCCEEDED');
     }
-    const owner = await consolePerson(t, {
-      scope: 'merchant',
-      role: 'owner',
-      source_id: a.sourceId,
-    });
-    finance = await consolePerson(
-      t,
-      { scope: 'merchant', role: 'finance', source_id: a.sourceId },
-      owner.browser,
-    );
+    finance = (await merchantTeam(t, a.sourceId, ['finance'])).finance!;
     operator = await consolePerson(t, { scope: 'operator', role: 'admin' });
   });
   afterAll(() => t.close());

@@ -1,6 +1,6 @@
 import request from 'supertest';
 import { settlementDate } from '../src/common/time';
-import { CONSOLE_ENV, consolePerson, ConsolePerson } from './helpers/console';
+import { CONSOLE_ENV, consolePerson, ConsolePerson, merchantTeam } from './helpers/console';
 import {
   createOrder,
   createSandboxChannel,
@@ -96,16 +96,7 @@ describe(`statistics on ${testEngine()}`, () => {
       return Number(rows[0].n) >= 7;
     });
     operator = await consolePerson(t, { scope: 'operator', role: 'viewer' });
-    const owner = await consolePerson(t, {
-      scope: 'merchant',
-      role: 'owner',
-      source_id: a.sourceId,
-    });
-    finance = await consolePerson(
-      t,
-      { scope: 'merchant', role: 'finance', source_id: a.sourceId },
-      owner.browser,
-    );
+    finance = (await merchantTeam(t, a.sourceId, ['finance'])).finance!;
   });
   afterAll(async () => {
     await t.close();

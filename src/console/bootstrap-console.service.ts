@@ -6,7 +6,7 @@ import { AppSettingsService } from '../database/app-settings.service';
 import { isUniqueViolation } from '../database/database-errors';
 import { Database } from '../database/database.service';
 import { ConsoleUsersRepository } from './console-users.repository';
-import { ConsoleUserEntity } from './entities/console-user.entity';
+import { newConsoleUser } from './entities/console-user.entity';
 import { checkPasswordPolicy, hashPassword } from './passwords';
 
 export const GENERATED_OWNER_EMAIL = 'owner@paygate.local';
@@ -60,26 +60,19 @@ export class BootstrapConsoleService implements OnApplicationBootstrap {
 
   private async create(email: string, password: string, mustChange: boolean): Promise<boolean> {
     const now = Date.now();
-    const user: ConsoleUserEntity = {
-      userId: newId('usr'),
-      email,
-      emailKey: email.toLowerCase(),
-      name: 'Owner',
-      scope: 'operator',
-      sourceId: null,
-      role: 'owner',
-      status: 'active',
-      passwordHash: await hashPassword(password),
-      mustChangePassword: mustChange,
-      passwordChangedAt: now,
-      totpSecret: null,
-      totpPendingSecret: null,
-      totpEnabledAt: null,
-      totpLastStep: null,
-      lastLoginAt: null,
-      createdAt: now,
-      updatedAt: now,
-    };
+    const user = newConsoleUser(
+      {
+        userId: newId('usr'),
+        email,
+        name: 'Owner',
+        scope: 'operator',
+        sourceId: null,
+        role: 'owner',
+        passwordHash: await hashPassword(password),
+        mustChangePassword: mustChange,
+      },
+      now,
+    );
     try {
       await this.db.run((em) => this.users.insert(em, user));
       return true;

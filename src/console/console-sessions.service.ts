@@ -17,6 +17,7 @@ import { MerchantsRepository } from '../merchants/merchants.repository';
 import { ConsoleError } from './console.errors';
 import { ConsoleSessionsRepository } from './console-sessions.repository';
 import { ConsoleUsersRepository } from './console-users.repository';
+import { toConsoleUserDto } from './console-users.service';
 import {
   ChangePasswordDto,
   ConfirmTotpDto,
@@ -349,18 +350,14 @@ export class ConsoleSessionsService {
   }
 
   private describe(user: ConsoleUserEntity, expiresAt: number): ConsoleSessionDto {
+    const {
+      status: _status,
+      created_at: _created,
+      updated_at: _updated,
+      ...shown
+    } = toConsoleUserDto(user);
     return {
-      user: {
-        user_id: user.userId,
-        email: user.email,
-        name: user.name,
-        scope: user.scope,
-        role: user.role,
-        source_id: user.sourceId,
-        must_change_password: user.mustChangePassword,
-        totp_enabled: user.totpEnabledAt !== null,
-        last_login_at: iso(user.lastLoginAt),
-      },
+      user: shown,
       permissions: user.mustChangePassword ? ['session.self'] : permissionsOf(accessOf(user)),
       expires_at: iso(expiresAt),
       idle_timeout_minutes: this.config.env.CONSOLE_SESSION_IDLE_MINUTES,

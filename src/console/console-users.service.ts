@@ -25,6 +25,7 @@ import {
   ConsoleScope,
   ConsoleUserEntity,
   MERCHANT_ROLES,
+  newConsoleUser,
   OPERATOR_ROLES,
 } from './entities/console-user.entity';
 import { checkPasswordPolicy, hashPassword } from './passwords';
@@ -59,26 +60,19 @@ export class ConsoleUsersService {
     checkPasswordPolicy(dto.password, dto.email);
     const passwordHash = await hashPassword(dto.password);
     const now = Date.now();
-    const user: ConsoleUserEntity = {
-      userId: newId('usr'),
-      email: dto.email,
-      emailKey: dto.email.toLowerCase(),
-      name: dto.name,
-      scope: dto.scope,
-      sourceId,
-      role: dto.role,
-      status: 'active',
-      passwordHash,
-      mustChangePassword: true,
-      passwordChangedAt: now,
-      totpSecret: null,
-      totpPendingSecret: null,
-      totpEnabledAt: null,
-      totpLastStep: null,
-      lastLoginAt: null,
-      createdAt: now,
-      updatedAt: now,
-    };
+    const user = newConsoleUser(
+      {
+        userId: newId('usr'),
+        email: dto.email,
+        name: dto.name,
+        scope: dto.scope,
+        sourceId,
+        role: dto.role,
+        passwordHash,
+        mustChangePassword: true,
+      },
+      now,
+    );
     try {
       await this.db.transaction(async (em) => {
         if (sourceId !== null && !(await this.merchants.findBySourceId(em, sourceId)))

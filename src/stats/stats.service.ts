@@ -77,32 +77,38 @@ export class StatsService {
   async channels(principal: Principal, query: StatsQueryDto): Promise<StatsChannelsDto> {
     const sourceId = this.scope(principal, query.source_id);
     const span = parseRange(query.from, query.to, this.timeZone);
-    const { figures, reasons, latencies, circuits } = await this.db.run(async (em) => ({
-      figures: await this.stats.channelFigures(em, span, sourceId),
-      reasons: await this.stats.channelFailureReasons(em, span, sourceId),
-      latencies: await this.stats.channelLatencies(em, span, sourceId),
+    const { counts, circuits } = await this.db.run(async (em) => ({
+      counts: await this.stats.channelAttempts(em, span, sourceId),
       circuits: await this.stats.liveCircuits(em),
     }));
     const now = Date.now();
     const codes = [
-      ...new Set([...circuits.map((c) => c.code), ...figures.map((f) => f.channelCode)]),
+      ...new Set([...circuits.map((c) => c.code), ...counts.map((c) => c.channelCode)]),
     ];
     const items: ChannelStatsDto[] = codes.sort().map((code) => {
-      const f = figures.find((x) => x.channelCode === code);
-      const latency = latencies.find((x) => x.channelCode === code);
+      const mine = counts.filter((c) => c.channelCode === code);
+      const total = (event: string) =>
+        mine.filter((c) => c.event === event).reduce((sum, c) => sum + c.count, 0);
+      const successes = total('succeeded');
+      const failures = total('failed');
+      const reasons = new Map<string, number>();
+      for (const c of mine.filter((x) => x.event === 'failed')) {
+        const reason = c.reason ?? 'unknown';
+        reasons.set(reason, (reasons.get(reason) ?? 0) + c.count);
+      }
+      const latencies = mine.filter((c) => c.event !== 'started' && c.latencyMs !== null);
       const circuit = circuits.find((c) => c.code === code);
-      const finished = (f?.successes ?? 0) + (f?.failures ?? 0);
       return {
         channel: code,
-        attempts: f?.attempts ?? 0,
-        successes: f?.successes ?? 0,
-        failures: f?.failures ?? 0,
-        success_rate: rate(f?.successes ?? 0, finished),
-        failures_by_reason: reasons
-          .filter((r) => r.channelCode === code)
-          .map((r) => ({ reason: r.reason, count: r.count })),
-        latency_p50_ms: latency?.p50 ?? null,
-        latency_p95_ms: latency?.p95 ?? null,
+        attempts: total('started'),
+        successes,
+        failures,
+        success_rate: rate(successes, successes + failures),
+        failures_by_reason: [...reasons]
+          .sort(([ra, a], [rb, b]) => b - a || ra.localeCompare(rb))
+          .map(([reason, count]) => ({ reason, count })),
+        latency_p50_ms: percentile(latencies, 50),
+        latency_p95_ms: percentile(latencies, 95),
         circuit: circuit
           ? circuitState(
               {
@@ -202,6 +208,23 @@ export class StatsService {
   private get timeZone(): string {
     return this.config.env.SETTLEMENT_TZ;
   }
+}
+
+/** The nearest-rank percentile (the ⌈p·n/100⌉-th smallest) of a latency histogram. */
+function percentile(
+  histogram: { latencyMs: number | null; count: number }[],
+  p: number,
+): number | null {
+  const sorted = [...histogram].sort((a, b) => a.latencyMs! - b.latencyMs!);
+  const n = sorted.reduce((sum, h) => sum + h.count, 0);
+  if (n === 0) return null;
+  const rank = Math.ceil((p * n) / 100);
+  let seen = 0;
+  for (const h of sorted) {
+    seen += h.count;
+    if (seen >= rank) return h.latencyMs;
+  }
+  return null;
 }
 
 function rate(part: number, whole: number): number | null {

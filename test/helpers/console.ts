@@ -146,3 +146,21 @@ export async function consolePerson(
     browser,
   };
 }
+
+/** A merchant's owner (made by the admin credential), and people of `roles` made by that owner. */
+export async function merchantTeam(
+  t: TestApp,
+  sourceId: number,
+  roles: readonly ('finance' | 'developer' | 'viewer')[],
+): Promise<{ owner: ConsolePerson } & Partial<Record<(typeof roles)[number], ConsolePerson>>> {
+  const owner = await consolePerson(t, { scope: 'merchant', role: 'owner', source_id: sourceId });
+  const team: { owner: ConsolePerson } & Partial<Record<string, ConsolePerson>> = { owner };
+  for (const role of roles) {
+    team[role] = await consolePerson(
+      t,
+      { scope: 'merchant', role, source_id: sourceId },
+      owner.browser,
+    );
+  }
+  return team;
+}

@@ -1,8 +1,8 @@
-import { ApiProperty } from '@nestjs/swagger';
+import { ApiProperty, PickType } from '@nestjs/swagger';
 import { IsString, Length, MaxLength } from 'class-validator';
 import { Permission, PERMISSIONS } from '../../auth/permissions';
 import { IfPresent } from '../../common/validation/decorators';
-import { ConsoleRole, ConsoleScope } from '../entities/console-user.entity';
+import { ConsoleUserDto } from './console-user.dto';
 
 /** Log in to the console. */
 export class LoginDto {
@@ -47,23 +47,18 @@ export class ConfirmTotpDto {
   totp!: string;
 }
 
-export class SessionUserDto {
-  /** @example usr_0193a1f2c3d47e5f8a9b0c1d2e3f4a5b */
-  user_id!: string;
-  /** @example ops@example.com */
-  email!: string;
-  name!: string;
-  /** `operator` (the gateway's operators) or `merchant` (one merchant's staff). */
-  scope!: ConsoleScope;
-  /** Operators: owner, admin, viewer. Merchants: owner, finance, developer, viewer. */
-  role!: ConsoleRole;
-  /** The merchant of a merchant user; null for operators. */
-  source_id!: number | null;
-  /** Set for a new account or after a reset: until the password is changed the session may do nothing else. */
-  must_change_password!: boolean;
-  totp_enabled!: boolean;
-  last_login_at!: string | null;
-}
+/** The logged-in user, as the users list shows them (less status and times of the record). */
+export class SessionUserDto extends PickType(ConsoleUserDto, [
+  'user_id',
+  'email',
+  'name',
+  'scope',
+  'role',
+  'source_id',
+  'must_change_password',
+  'totp_enabled',
+  'last_login_at',
+] as const) {}
 
 export class ConsoleSessionDto {
   user!: SessionUserDto;

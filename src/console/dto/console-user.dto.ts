@@ -100,12 +100,17 @@ export class ListConsoleUsersQueryDto extends PageQueryDto {
 export class ConsoleUserDto {
   /** @example usr_0193a1f2c3d47e5f8a9b0c1d2e3f4a5b */
   user_id!: string;
+  /** @example ops@example.com */
   email!: string;
   name!: string;
+  /** `operator` (the gateway's operators) or `merchant` (one merchant's staff). */
   scope!: ConsoleScope;
+  /** Operators: owner, admin, viewer. Merchants: owner, finance, developer, viewer. */
   role!: ConsoleRole;
+  /** The merchant of a merchant user; null for operators. */
   source_id!: number | null;
   status!: ConsoleUserStatus;
+  /** Set for a new account or after a reset: until the password is changed, its sessions may do nothing else. */
   must_change_password!: boolean;
   totp_enabled!: boolean;
   last_login_at!: string | null;

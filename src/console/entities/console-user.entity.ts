@@ -7,6 +7,36 @@ export const OPERATOR_ROLES = ['owner', 'admin', 'viewer'] as const;
 export const MERCHANT_ROLES = ['owner', 'finance', 'developer', 'viewer'] as const;
 export type ConsoleRole = (typeof OPERATOR_ROLES)[number] | (typeof MERCHANT_ROLES)[number];
 
+/** A new active account; `mustChangePassword` when someone else chose the password. */
+export function newConsoleUser(
+  fields: Pick<
+    ConsoleUserEntity,
+    | 'userId'
+    | 'email'
+    | 'name'
+    | 'scope'
+    | 'sourceId'
+    | 'role'
+    | 'passwordHash'
+    | 'mustChangePassword'
+  >,
+  now: number,
+): ConsoleUserEntity {
+  return {
+    ...fields,
+    emailKey: fields.email.toLowerCase(),
+    status: 'active',
+    passwordChangedAt: now,
+    totpSecret: null,
+    totpPendingSecret: null,
+    totpEnabledAt: null,
+    totpLastStep: null,
+    lastLoginAt: null,
+    createdAt: now,
+    updatedAt: now,
+  };
+}
+
 /** A person who logs in to the web console: an operator, or one merchant's staff. */
 @Entity('console_users')
 export class ConsoleUserEntity {

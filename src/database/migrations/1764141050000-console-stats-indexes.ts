@@ -4,8 +4,9 @@ import { MigrationInterface, QueryRunner, TableIndex } from 'typeorm';
  * Indexes for the console: statistics over time ranges (every merchant, or one) and the order
  * search box. Chosen from PostgreSQL's plans on a million orders (docs/console.md): each
  * statistics query is one range scan of the time column, with the merchant first when the
- * query names one. Narrow on purpose: none holds a column a payment's status change writes, so
- * those updates stay heap-only where they were.
+ * query names one. Narrow on purpose: none holds the status or an amount, which payments'
+ * updates write; only the channel trade number (the search box needs it) is written by them,
+ * once, when the channel answers.
  */
 const INDEXES: [string, TableIndex][] = [
   ['orders', new TableIndex({ name: 'idx_orders_created_at', columnNames: ['created_at'] })],

@@ -1,40 +1,20 @@
-import {
-  IsIn,
-  IsInt,
-  IsISO8601,
-  IsOptional,
-  IsString,
-  Length,
-  Max,
-  MaxLength,
-  Min,
-} from 'class-validator';
+import { IntersectionType, PickType } from '@nestjs/swagger';
+import { IsInt, IsOptional, IsString, Length, Max, Min } from 'class-validator';
+import { PageQueryDto } from '../../common/pagination/pagination';
 import { IsCurrencyCode, MAX_AMOUNT, QueryInt } from '../../common/validation/decorators';
-import { ORDER_STATUSES, OrderStatus } from '../order-state';
 import { OrderDto } from './order.dto';
+import { QueryPaymentsDto } from './query-payments.dto';
 
-/** The filters of the console's order search, shared by the search and its CSV export. */
-export class OrderFilterDto {
-  /** ISO 8601 time, inclusive. @example 2026-11-01T00:00:00.000+08:00 */
-  @IsOptional()
-  @IsISO8601({ strict: true })
-  created_from?: string;
-
-  /** ISO 8601 time, exclusive. @example 2026-12-01T00:00:00.000+08:00 */
-  @IsOptional()
-  @IsISO8601({ strict: true })
-  created_to?: string;
-
-  @IsOptional()
-  @IsIn(ORDER_STATUSES)
-  status?: OrderStatus;
-
-  /** A channel code. */
-  @IsOptional()
-  @IsString()
-  @MaxLength(32)
-  channel?: string;
-
+/**
+ * The filters of the console's order search, shared by the search and its CSV export: those of
+ * 订单查询's list, and more.
+ */
+export class OrderFilterDto extends PickType(QueryPaymentsDto, [
+  'created_from',
+  'created_to',
+  'status',
+  'channel',
+] as const) {
   /** Operators: one merchant. A merchant may only name itself. */
   @IsOptional()
   @QueryInt()
@@ -69,21 +49,7 @@ export class OrderFilterDto {
   currency?: string;
 }
 
-export class SearchPaymentsDto extends OrderFilterDto {
-  /** Items per page, 1 to 100 (default 20). */
-  @IsOptional()
-  @QueryInt()
-  @IsInt()
-  @Min(1)
-  @Max(100)
-  limit?: number;
-
-  /** Opaque cursor from the previous page's `next_cursor`. */
-  @IsOptional()
-  @IsString()
-  @MaxLength(200)
-  cursor?: string;
-}
+export class SearchPaymentsDto extends IntersectionType(OrderFilterDto, PageQueryDto) {}
 
 export class OrderSearchPageDto {
   items!: OrderDto[];
