@@ -2,7 +2,14 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import request from 'supertest';
 import { ACCESS_ROLES, AccessRole, isGranted, Permission } from '../src/auth/permissions';
-import { CONSOLE_ENV, ConsoleBrowser, consolePerson, login, merchantTeam } from './helpers/console';
+import {
+  CONSOLE_ENV,
+  ConsoleBrowser,
+  consolePerson,
+  login,
+  merchantTeam,
+  SETUP_TIMEOUT_MS,
+} from './helpers/console';
 import { createOrder, createSandboxChannel, payOrder, waitForStatus } from './helpers/payments';
 import { testEngine } from './helpers/scratch-database';
 import { bearer, createMerchant, startTestApp, TestApp, TestMerchant } from './helpers/test-app';
@@ -68,7 +75,7 @@ describe(`every route, every role, as the role table says, on ${testEngine()}`, 
       const person = await consolePerson(t, { scope: 'operator', role });
       callers.set(`operator_${role}`, byBrowser(person.browser));
     }
-  });
+  }, SETUP_TIMEOUT_MS);
   afterAll(() => t.close());
 
   it('covers every role of the table and every operation that needs a permission', () => {

@@ -9,6 +9,7 @@ import {
   login,
   loginRequest,
   parseSetCookies,
+  SETUP_TIMEOUT_MS,
 } from './helpers/console';
 import { testEngine } from './helpers/scratch-database';
 import { bearer, createMerchant, startTestApp, TestApp } from './helpers/test-app';
@@ -41,7 +42,7 @@ describe(`console sessions on ${testEngine()}`, () => {
       RATE_LIMIT_PER_SECOND: '1000',
       CONSOLE_LOGIN_IP_MAX_FAILURES: '8',
     });
-  });
+  }, SETUP_TIMEOUT_MS);
   afterAll(async () => {
     await t.close();
     await https.close();

@@ -10,6 +10,7 @@ import {
   login,
   loginRequest,
   merchantTeam,
+  SETUP_TIMEOUT_MS,
 } from './helpers/console';
 import { testEngine } from './helpers/scratch-database';
 import { bearer, createMerchant, startTestApp, TestApp, TestMerchant } from './helpers/test-app';
@@ -23,7 +24,7 @@ describe(`console users on ${testEngine()}`, () => {
     t = await startTestApp({ ...CONSOLE_ENV, RATE_LIMIT_PER_SECOND: '1000' });
     merchant = await createMerchant(t);
     owner = await login(t, CONSOLE_OWNER_EMAIL, CONSOLE_OWNER_PASSWORD);
-  });
+  }, SETUP_TIMEOUT_MS);
   afterAll(() => t.close());
 
   const user = (overrides: Record<string, unknown> = {}) => ({

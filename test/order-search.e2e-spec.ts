@@ -1,5 +1,11 @@
 import request from 'supertest';
-import { CONSOLE_ENV, ConsolePerson, consolePerson, merchantTeam } from './helpers/console';
+import {
+  CONSOLE_ENV,
+  ConsolePerson,
+  consolePerson,
+  merchantTeam,
+  SETUP_TIMEOUT_MS,
+} from './helpers/console';
 import {
   createOrder,
   createSandboxChannel,
@@ -70,7 +76,7 @@ describe(`order search and CSV export on ${testEngine()}`, () => {
     }
     finance = (await merchantTeam(t, a.sourceId, ['finance'])).finance!;
     operator = await consolePerson(t, { scope: 'operator', role: 'admin' });
-  });
+  }, SETUP_TIMEOUT_MS);
   afterAll(() => t.close());
 
   /** Every page of a search, following next_cursor. */

@@ -1,6 +1,12 @@
 import request from 'supertest';
 import { settlementDate } from '../src/common/time';
-import { CONSOLE_ENV, consolePerson, ConsolePerson, merchantTeam } from './helpers/console';
+import {
+  CONSOLE_ENV,
+  consolePerson,
+  ConsolePerson,
+  merchantTeam,
+  SETUP_TIMEOUT_MS,
+} from './helpers/console';
 import {
   createOrder,
   createSandboxChannel,
@@ -97,7 +103,7 @@ describe(`statistics on ${testEngine()}`, () => {
     });
     operator = await consolePerson(t, { scope: 'operator', role: 'viewer' });
     finance = (await merchantTeam(t, a.sourceId, ['finance'])).finance!;
-  });
+  }, SETUP_TIMEOUT_MS);
   afterAll(async () => {
     await t.close();
     await okHook.close();

@@ -10,6 +10,12 @@ export const CONSOLE_ENV = {
   BOOTSTRAP_CONSOLE_PASSWORD: CONSOLE_OWNER_PASSWORD,
 };
 
+/**
+ * A file's set-up makes several console people, each costing a few deliberately slow password
+ * hashes (scrypt, 32 MiB): on a loaded machine that takes longer than a test's default minute.
+ */
+export const SETUP_TIMEOUT_MS = 300_000;
+
 type Method = 'get' | 'post' | 'put' | 'patch' | 'delete' | 'head';
 
 /** A browser logged in to the console: its cookies, and the CSRF token its page would read. */
