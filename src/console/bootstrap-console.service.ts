@@ -32,8 +32,14 @@ export class BootstrapConsoleService implements OnApplicationBootstrap {
   async onApplicationBootstrap(): Promise<void> {
     const { BOOTSTRAP_CONSOLE_EMAIL: email, BOOTSTRAP_CONSOLE_PASSWORD: password } =
       this.config.env;
-    if (email && password) await this.ensure(email, password);
-    else await this.generateIfNone();
+    if (email && password) {
+      await this.ensure(email, password);
+      return;
+    }
+    // a deliberately slow password hash: it need not hold up readiness, only the first login
+    void this.generateIfNone().catch((error: unknown) =>
+      this.logger.error({ err: error }, 'the console owner could not be generated'),
+    );
   }
 
   private async ensure(email: string, password: string): Promise<void> {
