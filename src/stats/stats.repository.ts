@@ -57,6 +57,15 @@ export interface WebhookFigures {
 
 const n = toSafeIntegerOrZero;
 const PAID = `o.status IN (${PAID_STATUSES.map((s) => `'${s}'`).join(', ')})`;
+/** The figures of a set of orders `o` by outcome, for the overview and for each bucket. */
+const ORDER_AGGREGATES = `SUM(CASE WHEN ${PAID} THEN 1 ELSE 0 END) AS succeeded,
+  SUM(CASE WHEN o.status = 'FAILED' THEN 1 ELSE 0 END) AS failed,
+  SUM(CASE WHEN o.status = 'CLOSED' THEN 1 ELSE 0 END) AS closed,
+  SUM(o.amount) AS created_amount,
+  SUM(CASE WHEN ${PAID} THEN o.amount ELSE 0 END) AS paid_amount,
+  SUM(CASE WHEN o.status = 'FAILED' THEN o.amount ELSE 0 END) AS failed_amount,
+  SUM(CASE WHEN o.status = 'CLOSED' THEN o.amount ELSE 0 END) AS closed_amount,
+  SUM(CASE WHEN ${PAID} THEN o.fee_amount ELSE 0 END) AS fee_amount`;
 
 /**
  * The dashboards' figures, each one SQL statement of aggregates over a time range, the same on
@@ -71,14 +80,7 @@ export class StatsRepository {
     const { rows } = await Database.sql<Record<string, unknown>>(
       em,
       `SELECT o.currency AS currency, COUNT(*) AS created,
-         SUM(CASE WHEN ${PAID} THEN 1 ELSE 0 END) AS succeeded,
-         SUM(CASE WHEN o.status = 'FAILED' THEN 1 ELSE 0 END) AS failed,
-         SUM(CASE WHEN o.status = 'CLOSED' THEN 1 ELSE 0 END) AS closed,
-         SUM(o.amount) AS created_amount,
-         SUM(CASE WHEN ${PAID} THEN o.amount ELSE 0 END) AS paid_amount,
-         SUM(CASE WHEN o.status = 'FAILED' THEN o.amount ELSE 0 END) AS failed_amount,
-         SUM(CASE WHEN o.status = 'CLOSED' THEN o.amount ELSE 0 END) AS closed_amount,
-         SUM(CASE WHEN ${PAID} THEN o.fee_amount ELSE 0 END) AS fee_amount
+         ${ORDER_AGGREGATES}
        FROM orders o
        WHERE o.created_at >= :from AND o.created_at < :to${merchant('o', sourceId)}
        GROUP BY o.currency ORDER BY o.currency`,
@@ -130,12 +132,7 @@ export class StatsRepository {
       em,
       `WITH buckets (i, lo, hi) AS (${table})
        SELECT b.i AS i, COUNT(o.order_id) AS created,
-         SUM(CASE WHEN ${PAID} THEN 1 ELSE 0 END) AS succeeded,
-         SUM(CASE WHEN o.status = 'FAILED' THEN 1 ELSE 0 END) AS failed,
-         SUM(CASE WHEN o.status = 'CLOSED' THEN 1 ELSE 0 END) AS closed,
-         SUM(o.amount) AS created_amount,
-         SUM(CASE WHEN ${PAID} THEN o.amount ELSE 0 END) AS paid_amount,
-         SUM(CASE WHEN ${PAID} THEN o.fee_amount ELSE 0 END) AS fee_amount
+         ${ORDER_AGGREGATES}
        FROM buckets b LEFT JOIN orders o
          ON o.created_at >= b.lo AND o.created_at < b.hi${merchant('o', options.sourceId)}${currency}
        GROUP BY b.i ORDER BY b.i`,
