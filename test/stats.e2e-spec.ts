@@ -49,6 +49,9 @@ describe(`statistics on ${testEngine()}`, () => {
       SETTLEMENT_TZ: ZONE,
       JOBS_ENABLED: 'true',
       WEBHOOK_RETRY_SCHEDULE: '600',
+      // the flaky channel's circuit must still be open when the figures are read, however
+      // slowly the set-up ran
+      CIRCUIT_OPEN_SECONDS: '3600',
       WEBHOOK_POLL_INTERVAL_MS: '100',
       RATE_LIMIT_PER_SECOND: '10000',
     });
