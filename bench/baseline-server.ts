@@ -29,14 +29,26 @@ app.post<{ Body: CreateBody }>('/orders', async (request, reply) => {
     `INSERT INTO orders (order_id, source_id, merchant_order_no, idempotency_key, product_id, product_name, amount, currency,
        status, routing, expires_at, created_at, updated_at)
      VALUES ($1, $2, $3, $4, $5, $6, $7, 'CNY', 'PENDING', '{}', $8, $9, $9) RETURNING *`,
-    [orderId, b.source_id, b.merchant_order_no ?? null, request.headers['idempotency-key'] ?? null, b.product_id, b.product_name, b.amount, now + 1800_000, now],
+    [
+      orderId,
+      b.source_id,
+      b.merchant_order_no ?? null,
+      request.headers['idempotency-key'] ?? null,
+      b.product_id,
+      b.product_name,
+      b.amount,
+      now + 1800_000,
+      now,
+    ],
   );
   reply.code(201);
   return rows[0];
 });
 
 app.get<{ Params: { id: string } }>('/orders/:id', async (request, reply) => {
-  const { rows } = await pool.query('SELECT * FROM orders WHERE order_id = $1', [request.params.id]);
+  const { rows } = await pool.query('SELECT * FROM orders WHERE order_id = $1', [
+    request.params.id,
+  ]);
   if (!rows[0]) return reply.code(404).send({ error: 'not found' });
   return rows[0];
 });
@@ -45,4 +57,12 @@ app.listen({ port, host: '127.0.0.1' }).then((address) => {
   process.stdout.write(`listening ${address}\n`);
 });
 
-for (const signal of ['SIGTERM', 'SIGINT']) process.once(signal, () => void app.close().then(() => pool.end()).then(() => process.exit(0)));
+for (const signal of ['SIGTERM', 'SIGINT'])
+  process.once(
+    signal,
+    () =>
+      void app
+        .close()
+        .then(() => pool.end())
+        .then(() => process.exit(0)),
+  );

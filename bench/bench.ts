@@ -7,7 +7,14 @@
  */
 import { ChildProcess, execSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { AddressInfo, createServer } from 'node:net';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -79,8 +86,10 @@ async function main(): Promise<void> {
       duration_s: DURATION,
       warmup_s: WARMUP,
       rounds: ROUNDS,
-      rate_limits: 'RATE_LIMIT_ENABLED=false for the run (the limits would otherwise cap the load at 100/s per credential)',
-      background_jobs: 'JOBS_ENABLED=false (expiry sweep and status sync would query the sandbox mid-run)',
+      rate_limits:
+        'RATE_LIMIT_ENABLED=false for the run (the limits would otherwise cap the load at 100/s per credential)',
+      background_jobs:
+        'JOBS_ENABLED=false (expiry sweep and status sync would query the sandbox mid-run)',
       logging: 'LOG_LEVEL=warn',
       node_options: `${productionNodeFlags(ROOT).join(' ')} (npm run start:prod)`,
     },
@@ -92,9 +101,18 @@ async function main(): Promise<void> {
   await migrate(baselineDb.url);
   const baseline = await startBaseline(baselineDb.url);
   const paygate = await startPaygate(paygateDb.url);
-  const pg: Record<string, ScenarioResult[]> = { baseline_create: [], paygate_create: [], baseline_query: [], paygate_query: [] };
+  const pg: Record<string, ScenarioResult[]> = {
+    baseline_create: [],
+    paygate_create: [],
+    baseline_query: [],
+    paygate_query: [],
+  };
   const earlier = AGAINST ? await startEarlierBuild(AGAINST) : undefined;
-  if (earlier) Object.assign(pg, { [`${earlier.target.name}_create`]: [], [`${earlier.target.name}_query`]: [] });
+  if (earlier)
+    Object.assign(pg, {
+      [`${earlier.target.name}_create`]: [],
+      [`${earlier.target.name}_query`]: [],
+    });
   let peakRss = 0;
   try {
     for (let round = 1; round <= ROUNDS; round++) {
@@ -117,14 +135,21 @@ async function main(): Promise<void> {
     await baselineDb.drop();
     await paygateDb.drop();
   }
-  const best = (runs: ScenarioResult[]) => runs.reduce((a, b) => (b.requests_per_second > a.requests_per_second ? b : a));
+  const best = (runs: ScenarioResult[]) =>
+    runs.reduce((a, b) => (b.requests_per_second > a.requests_per_second ? b : a));
   const ratio = (a: number, b: number) => Math.round((a / b) * 1000) / 1000;
   const postgres = {
     runs: pg,
     best: Object.fromEntries(Object.entries(pg).map(([k, v]) => [k, best(v)])),
     ratios: {
-      create_rps: ratio(best(pg.paygate_create).requests_per_second, best(pg.baseline_create).requests_per_second),
-      query_rps: ratio(best(pg.paygate_query).requests_per_second, best(pg.baseline_query).requests_per_second),
+      create_rps: ratio(
+        best(pg.paygate_create).requests_per_second,
+        best(pg.baseline_create).requests_per_second,
+      ),
+      query_rps: ratio(
+        best(pg.paygate_query).requests_per_second,
+        best(pg.baseline_query).requests_per_second,
+      ),
       create_p99: ratio(best(pg.paygate_create).p99_ms, best(pg.baseline_create).p99_ms),
       query_p99: ratio(best(pg.paygate_query).p99_ms, best(pg.baseline_query).p99_ms),
     },
@@ -159,28 +184,59 @@ async function main(): Promise<void> {
   }
   results.sqlite = {
     runs: sqlite,
-    best: { paygate_create: best(sqlite.paygate_create), paygate_query: best(sqlite.paygate_query) },
+    best: {
+      paygate_create: best(sqlite.paygate_create),
+      paygate_query: best(sqlite.paygate_query),
+    },
     paygate_peak_rss_mb: sqliteRss,
   };
-  results.targets = { create_ratio: '>= 0.5', query_ratio: '>= 0.7', p99: '<= 2 x baseline', peak_rss_mb: '<= 300' };
+  results.targets = {
+    create_ratio: '>= 0.5',
+    query_ratio: '>= 0.7',
+    p99: '<= 2 x baseline',
+    peak_rss_mb: '<= 300',
+  };
   results.finished_at = new Date().toISOString();
   writeFileSync(join(__dirname, 'results', 'latest.json'), `${JSON.stringify(results, null, 2)}\n`);
-  printSummary(postgres, results.sqlite as { best: Record<string, ScenarioResult>; paygate_peak_rss_mb: number });
+  printSummary(
+    postgres,
+    results.sqlite as { best: Record<string, ScenarioResult>; paygate_peak_rss_mb: number },
+  );
 }
 
 async function runCreate(target: Target): Promise<ScenarioResult> {
   let n = 0;
   const body = () =>
-    JSON.stringify({ source_id: target.sourceId, product_id: `p${n}`, product_name: 'apple', amount: 1000 + (n % 1000), merchant_order_no: `b${Date.now().toString(36)}${(n++).toString(36)}${randomBytes(3).toString('hex')}` });
-  await load(target, WARMUP, () => ({ method: 'POST', path: target.createPath, body: body(), key: true }), true);
-  return load(target, DURATION, () => ({ method: 'POST', path: target.createPath, body: body(), key: true }), true);
+    JSON.stringify({
+      source_id: target.sourceId,
+      product_id: `p${n}`,
+      product_name: 'apple',
+      amount: 1000 + (n % 1000),
+      merchant_order_no: `b${Date.now().toString(36)}${(n++).toString(36)}${randomBytes(3).toString('hex')}`,
+    });
+  await load(
+    target,
+    WARMUP,
+    () => ({ method: 'POST', path: target.createPath, body: body(), key: true }),
+    true,
+  );
+  return load(
+    target,
+    DURATION,
+    () => ({ method: 'POST', path: target.createPath, body: body(), key: true }),
+    true,
+  );
 }
 
 async function runQuery(target: Target): Promise<ScenarioResult> {
   const ids = target.createdIds;
   if (ids.length === 0) throw new Error(`${target.name}: no orders to query`);
   let i = 0;
-  const next = () => ({ method: 'GET' as const, path: target.queryPath(ids[i++ % ids.length]), key: false });
+  const next = () => ({
+    method: 'GET' as const,
+    path: target.queryPath(ids[i++ % ids.length]),
+    key: false,
+  });
   await load(target, WARMUP, next, false);
   return load(target, DURATION, next, false);
 }
@@ -230,7 +286,8 @@ async function load(
           (context as { current?: PendingRequest }).current = undefined;
           if (status < 200 || status >= 300) return;
           target.created2xx++;
-          if (target.createdIds.length < 20000) target.createdIds.push(target.idOf(JSON.parse(body)));
+          if (target.createdIds.length < 20000)
+            target.createdIds.push(target.idOf(JSON.parse(body)));
         },
       },
     ],
@@ -246,14 +303,20 @@ async function load(
     }
     const res = await fetch(`${target.url}${pending.path}`, {
       method: 'POST',
-      headers: { ...target.headers, 'content-type': 'application/json', 'idempotency-key': pending.key },
+      headers: {
+        ...target.headers,
+        'content-type': 'application/json',
+        'idempotency-key': pending.key,
+      },
       body: pending.body,
     });
     if (res.ok) {
       target.created2xx++;
       target.createdIds.push(target.idOf(await res.json()));
     } else {
-      throw new Error(`${target.name}: retry of an unanswered create got ${res.status}: ${await res.text()}`);
+      throw new Error(
+        `${target.name}: retry of an unanswered create got ${res.status}: ${await res.text()}`,
+      );
     }
   }
   return {
@@ -273,10 +336,16 @@ async function load(
  * each paygate request, as a ratio to the baseline. A ratio target above it cannot be met on
  * this machine by making paygate's code faster; only by asking less of the database.
  */
-function ceiling(paygate: ScenarioResult, baseline: ScenarioResult): { requests_per_second: number; ratio: number } {
+function ceiling(
+  paygate: ScenarioResult,
+  baseline: ScenarioResult,
+): { requests_per_second: number; ratio: number } {
   const others = paygate.cpu_us_per_request.postgres + paygate.cpu_us_per_request.load_generator;
   const rps = others > 0 ? Math.round((cpus().length * 1e6) / others) : 0;
-  return { requests_per_second: rps, ratio: Math.round((rps / baseline.requests_per_second) * 1000) / 1000 };
+  return {
+    requests_per_second: rps,
+    ratio: Math.round((rps / baseline.requests_per_second) * 1000) / 1000,
+  };
 }
 
 const CLOCK_TICKS = Number(execSync('getconf CLK_TCK').toString().trim()) || 100;
@@ -312,7 +381,12 @@ function postgresCpu(): Map<string, number> {
 
 function cpuNow(pid: number): CpuReading {
   const own = process.cpuUsage();
-  return { pid, server: processCpu(pid), postgres: postgresCpu(), loadGenerator: (own.user + own.system) / 1e6 };
+  return {
+    pid,
+    server: processCpu(pid),
+    postgres: postgresCpu(),
+    loadGenerator: (own.user + own.system) / 1e6,
+  };
 }
 
 function cpuSince(before: CpuReading, requests: number): ScenarioResult['cpu_us_per_request'] {
@@ -321,17 +395,32 @@ function cpuSince(before: CpuReading, requests: number): ScenarioResult['cpu_us_
   return {
     server: per(now.server - before.server),
     // the processes alive at the end (one that ended during the run is not counted)
-    postgres: per([...now.postgres].reduce((sum, [pid, cpu]) => sum + cpu - (before.postgres.get(pid) ?? 0), 0)),
+    postgres: per(
+      [...now.postgres].reduce((sum, [pid, cpu]) => sum + cpu - (before.postgres.get(pid) ?? 0), 0),
+    ),
     load_generator: per(now.loadGenerator - before.loadGenerator),
   };
 }
 
 async function startBaseline(url: string): Promise<Target> {
   const port = await freePort();
-  const child = spawn(process.execPath, ['-r', require.resolve('ts-node/register/transpile-only'), join(__dirname, 'baseline-server.ts')], {
-    env: { ...process.env, PORT: String(port), BASELINE_DATABASE_URL: url, DATABASE_POOL_SIZE: '10' },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const child = spawn(
+    process.execPath,
+    [
+      '-r',
+      require.resolve('ts-node/register/transpile-only'),
+      join(__dirname, 'baseline-server.ts'),
+    ],
+    {
+      env: {
+        ...process.env,
+        PORT: String(port),
+        BASELINE_DATABASE_URL: url,
+        DATABASE_POOL_SIZE: '10',
+      },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   await waitFor(`http://127.0.0.1:${port}/orders/none`, 404);
   return {
     name: 'baseline',
@@ -351,32 +440,45 @@ async function startBaseline(url: string): Promise<Target> {
 
 async function startPaygate(databaseUrl: string, root = ROOT, name = 'paygate'): Promise<Target> {
   const port = await freePort();
-  const child = spawn(process.execPath, [...productionNodeFlags(root), join(root, 'dist', 'main.js')], {
-    cwd: root,
-    env: {
-      PATH: process.env.PATH ?? '',
-      NODE_ENV: 'production',
-      LOG_LEVEL: 'warn',
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      DATABASE_URL: databaseUrl,
-      DATABASE_POOL_SIZE: '10',
-      JWT_SECRET: randomBytes(32).toString('hex'),
-      CHANNEL_CONFIG_KEY: randomBytes(32).toString('hex'),
-      BOOTSTRAP_ADMIN_CLIENT_ID: ADMIN_ID,
-      BOOTSTRAP_ADMIN_CLIENT_SECRET: ADMIN_SECRET,
-      RATE_LIMIT_ENABLED: 'false',
-      JOBS_ENABLED: 'false',
-      DOCS_ENABLED: 'false',
+  const child = spawn(
+    process.execPath,
+    [...productionNodeFlags(root), join(root, 'dist', 'main.js')],
+    {
+      cwd: root,
+      env: {
+        PATH: process.env.PATH ?? '',
+        NODE_ENV: 'production',
+        LOG_LEVEL: 'warn',
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        DATABASE_URL: databaseUrl,
+        DATABASE_POOL_SIZE: '10',
+        JWT_SECRET: randomBytes(32).toString('hex'),
+        CHANNEL_CONFIG_KEY: randomBytes(32).toString('hex'),
+        BOOTSTRAP_ADMIN_CLIENT_ID: ADMIN_ID,
+        BOOTSTRAP_ADMIN_CLIENT_SECRET: ADMIN_SECRET,
+        RATE_LIMIT_ENABLED: 'false',
+        JOBS_ENABLED: 'false',
+        DOCS_ENABLED: 'false',
+      },
+      stdio: ['ignore', 'inherit', 'inherit'],
     },
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
+  );
   const url = `http://127.0.0.1:${port}`;
   await waitFor(`${url}/health/ready`, 200);
   const admin = await token(url, ADMIN_ID, ADMIN_SECRET);
   const merchant = await api(url, 'POST', '/v1/merchants', admin, { name: 'Bench Shop' });
-  await api(url, 'POST', '/v1/channels', admin, { code: 'sandbox_bench', name: 'Bench sandbox', provider: 'sandbox', config: { latency_ms: 0, create_error_rate: 0 } });
-  const merchantToken = await token(url, merchant.client_id as string, merchant.client_secret as string);
+  await api(url, 'POST', '/v1/channels', admin, {
+    code: 'sandbox_bench',
+    name: 'Bench sandbox',
+    provider: 'sandbox',
+    config: { latency_ms: 0, create_error_rate: 0 },
+  });
+  const merchantToken = await token(
+    url,
+    merchant.client_id as string,
+    merchant.client_secret as string,
+  );
   return {
     name,
     url,
@@ -398,9 +500,14 @@ async function startPaygate(databaseUrl: string, root = ROOT, name = 'paygate'):
  * package.json (the Dockerfile runs the same), so each build is measured as it is deployed.
  */
 function productionNodeFlags(root: string): string[] {
-  const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+  const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
+    scripts: Record<string, string>;
+  };
   const [command, ...args] = pkg.scripts['start:prod'].trim().split(/\s+/);
-  if (command !== 'node' || args[args.length - 1] !== 'dist/main.js') throw new Error(`start:prod is not "node [options] dist/main.js": ${pkg.scripts['start:prod']}`);
+  if (command !== 'node' || args[args.length - 1] !== 'dist/main.js')
+    throw new Error(
+      `start:prod is not "node [options] dist/main.js": ${pkg.scripts['start:prod']}`,
+    );
   return args.slice(0, -1);
 }
 
@@ -409,15 +516,24 @@ function productionNodeFlags(root: string): string[] {
  * ones were retried with their key). The baseline cannot retry safely, so its unanswered
  * creates may or may not have landed.
  */
-async function checkCounts(target: Target, databaseUrl: string, engine: 'postgres' | 'sqlite'): Promise<void> {
+async function checkCounts(
+  target: Target,
+  databaseUrl: string,
+  engine: 'postgres' | 'sqlite',
+): Promise<void> {
   const ds = new DataSource(buildDataSourceOptions(loadConfig({ DATABASE_URL: databaseUrl })));
   await ds.initialize();
   try {
     const [row] = await ds.query('SELECT COUNT(*) AS n FROM orders');
     const count = Number(row.n);
-    log(`${target.name} on ${engine}: ${count} orders in the database, ${target.created2xx} creates answered 2xx, ${target.unanswered} unanswered`);
+    log(
+      `${target.name} on ${engine}: ${count} orders in the database, ${target.created2xx} creates answered 2xx, ${target.unanswered} unanswered`,
+    );
     const ok = count >= target.created2xx && count <= target.created2xx + target.unanswered;
-    if (!ok) throw new Error(`${target.name} on ${engine}: ${count} orders but ${target.created2xx} 2xx creates`);
+    if (!ok)
+      throw new Error(
+        `${target.name} on ${engine}: ${count} orders but ${target.created2xx} 2xx creates`,
+      );
   } finally {
     await ds.destroy();
   }
@@ -435,7 +551,13 @@ async function scratchDatabase(): Promise<{ url: string; drop: () => Promise<voi
   await withClient((c) => c.query(`CREATE DATABASE ${name}`));
   const url = new URL(ADMIN_URL);
   url.pathname = `/${name}`;
-  return { url: url.toString(), drop: () => withClient((c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)).then(() => undefined) };
+  return {
+    url: url.toString(),
+    drop: () =>
+      withClient((c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)).then(
+        () => undefined,
+      ),
+  };
 }
 
 async function withClient<T>(work: (c: Client) => Promise<T>): Promise<T> {
@@ -449,14 +571,27 @@ async function withClient<T>(work: (c: Client) => Promise<T>): Promise<T> {
 }
 
 async function token(url: string, clientId: string, secret: string): Promise<string> {
-  const data = await api(url, 'POST', '/v1/auth/token', undefined, { grant_type: 'client_credentials', client_id: clientId, client_secret: secret });
+  const data = await api(url, 'POST', '/v1/auth/token', undefined, {
+    grant_type: 'client_credentials',
+    client_id: clientId,
+    client_secret: secret,
+  });
   return data.access_token as string;
 }
 
-async function api(url: string, method: string, path: string, bearer: string | undefined, body: unknown): Promise<Record<string, unknown>> {
+async function api(
+  url: string,
+  method: string,
+  path: string,
+  bearer: string | undefined,
+  body: unknown,
+): Promise<Record<string, unknown>> {
   const res = await fetch(`${url}${path}`, {
     method,
-    headers: { 'content-type': 'application/json', ...(bearer ? { authorization: `Bearer ${bearer}` } : {}) },
+    headers: {
+      'content-type': 'application/json',
+      ...(bearer ? { authorization: `Bearer ${bearer}` } : {}),
+    },
     body: JSON.stringify(body),
   });
   const json = (await res.json()) as { data: Record<string, unknown> };
@@ -494,7 +629,9 @@ function peakRssMb(pid: number): number {
 }
 
 function exited(child: ChildProcess): Promise<void> {
-  return new Promise((resolve) => (child.exitCode !== null ? resolve() : child.once('exit', () => resolve())));
+  return new Promise((resolve) =>
+    child.exitCode !== null ? resolve() : child.once('exit', () => resolve()),
+  );
 }
 
 function log(message: string): void {
@@ -506,11 +643,20 @@ function log(message: string): void {
  * run in the same rounds, so a change is measured against what it replaced on the same machine
  * in the same minutes (requests/s swing 20-40 % between runs here; CPU per request much less).
  */
-async function startEarlierBuild(ref: string): Promise<{ target: Target; databaseUrl: string; stop: () => Promise<void> }> {
-  const commit = execSync(`git rev-parse --verify ${JSON.stringify(`${ref}^{commit}`)}`, { cwd: ROOT }).toString().trim();
+async function startEarlierBuild(
+  ref: string,
+): Promise<{ target: Target; databaseUrl: string; stop: () => Promise<void> }> {
+  const commit = execSync(`git rev-parse --verify ${JSON.stringify(`${ref}^{commit}`)}`, {
+    cwd: ROOT,
+  })
+    .toString()
+    .trim();
   const dir = mkdtempSync(join(tmpdir(), 'paygate-bench-against-'));
   log(`building ${ref} (${commit.slice(0, 10)}) in ${dir}`);
-  execSync(`git worktree add --detach ${JSON.stringify(dir)} ${commit}`, { cwd: ROOT, stdio: 'ignore' });
+  execSync(`git worktree add --detach ${JSON.stringify(dir)} ${commit}`, {
+    cwd: ROOT,
+    stdio: 'ignore',
+  });
   symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'));
   execSync('npm run build', { cwd: dir, stdio: 'ignore' });
   const db = await scratchDatabase();
@@ -522,21 +668,33 @@ async function startEarlierBuild(ref: string): Promise<{ target: Target; databas
       target.process.kill('SIGTERM');
       await exited(target.process);
       await db.drop();
-      execSync(`git worktree remove --force ${JSON.stringify(dir)}`, { cwd: ROOT, stdio: 'ignore' });
+      execSync(`git worktree remove --force ${JSON.stringify(dir)}`, {
+        cwd: ROOT,
+        stdio: 'ignore',
+      });
     },
   };
 }
 
 /** This build against the earlier one: means over the rounds, CPU per request first. */
-function againstSummary(name: string, pg: Record<string, ScenarioResult[]>): Record<string, unknown> {
+function againstSummary(
+  name: string,
+  pg: Record<string, ScenarioResult[]>,
+): Record<string, unknown> {
   const mean = (runs: ScenarioResult[], pick: (r: ScenarioResult) => number) =>
     Math.round(runs.reduce((sum, r) => sum + pick(r), 0) / runs.length);
   const compare = (scenario: 'create' | 'query') => {
     const now = pg[`paygate_${scenario}`];
     const before = pg[`${name}_${scenario}`];
     return {
-      server_cpu_us_per_request: { before: mean(before, (r) => r.cpu_us_per_request.server), now: mean(now, (r) => r.cpu_us_per_request.server) },
-      requests_per_second: { before: mean(before, (r) => r.requests_per_second), now: mean(now, (r) => r.requests_per_second) },
+      server_cpu_us_per_request: {
+        before: mean(before, (r) => r.cpu_us_per_request.server),
+        now: mean(now, (r) => r.cpu_us_per_request.server),
+      },
+      requests_per_second: {
+        before: mean(before, (r) => r.requests_per_second),
+        now: mean(now, (r) => r.requests_per_second),
+      },
     };
   };
   return { build: name, create: compare('create'), query: compare('query') };
@@ -564,7 +722,9 @@ function printSummary(
       `create ${postgres.ceilings.create.requests_per_second} req/s = ${postgres.ceilings.create.ratio} of the baseline, ` +
       `query ${postgres.ceilings.query.requests_per_second} req/s = ${postgres.ceilings.query.ratio}`,
     `paygate peak RSS ${postgres.paygate_peak_rss_mb} MB (target <= 300)`,
-    ...(postgres.against ? [`against an earlier build (means of the rounds): ${JSON.stringify(postgres.against)}`] : []),
+    ...(postgres.against
+      ? [`against an earlier build (means of the rounds): ${JSON.stringify(postgres.against)}`]
+      : []),
     '',
     'SQLite (paygate alone)',
     ...Object.entries(sqlite.best).map(([k, v]) => row(k, v)),
@@ -573,7 +733,9 @@ function printSummary(
     'written to bench/results/latest.json',
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
-  const failures = [...Object.values(postgres.best), ...Object.values(sqlite.best)].filter((r) => r.errors > 0 || r.non_2xx > 0);
+  const failures = [...Object.values(postgres.best), ...Object.values(sqlite.best)].filter(
+    (r) => r.errors > 0 || r.non_2xx > 0,
+  );
   if (failures.length > 0) {
     process.stderr.write('bench: some requests failed (errors or non-2xx): see above\n');
     process.exitCode = 1;

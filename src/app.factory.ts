@@ -9,6 +9,7 @@ import { HotRoutes } from './common/http/hot-routes';
 import { registerBodyParsers } from './common/http/body-parsers';
 import { registerStatusOverride } from './common/http/envelope';
 import { clientErrorHandler, frameworkErrors } from './common/http/framework-errors';
+import { limitConnectionsPerAddress } from './common/http/connection-limits';
 import { AppLogger, createPino, scrubUrl } from './common/logging/logging';
 import { requestIdFor } from './common/http/request-id';
 import { RouteTable } from './common/http/route-table';
@@ -68,6 +69,15 @@ export async function createApp(
     clientErrorHandler,
     return503OnClosing: true,
     forceCloseConnections: 'idle',
+    // the whole request (headers and body) must arrive within REQUEST_TIMEOUT_MS, else 408 and
+    // the connection is closed; a connection idle for CONNECTION_TIMEOUT_MS is closed
+    requestTimeout: config.env.REQUEST_TIMEOUT_MS,
+    connectionTimeout: config.env.CONNECTION_TIMEOUT_MS,
+    http: {
+      headersTimeout: config.env.REQUEST_TIMEOUT_MS,
+      // how often Node looks for requests past their time (its default is every 30 s)
+      connectionsCheckingInterval: Math.min(1000, Math.max(25, config.env.REQUEST_TIMEOUT_MS / 4)),
+    },
     routerOptions: { maxParamLength: 256, ignoreTrailingSlash: true },
   });
   const fastify = adapter.getInstance();
@@ -91,6 +101,7 @@ export async function createApp(
 
   errorPages.adopt(app);
   const metrics = app.get(MetricsService);
+  limitConnectionsPerAddress(fastify.server, config.maxConnectionsPerAddress, metrics.registry);
   fastify.addHook('onRequest', (request, reply, done) => {
     reply.header('x-request-id', request.id);
     // Lines about a request carry its request id because they are written with it: Fastify's

@@ -15,10 +15,11 @@ import { AuthModule } from './auth/auth.module';
 import { CashierModule } from './cashier/cashier.module';
 import { ChannelsModule } from './channels/channels.module';
 import { ClearingModule } from './clearing/clearing.module';
+import { ConsoleModule } from './console/console.module';
+import { StatsModule } from './stats/stats.module';
 import { TOKEN_ENDPOINT } from './auth/auth.controller';
-import { clientCredentialsOf } from './auth/auth.service';
 import { AuthenticationGuard } from './auth/guards/authentication.guard';
-import { RolesGuard } from './auth/guards/roles.guard';
+import { PermissionsGuard } from './auth/guards/permissions.guard';
 import { KeysModule } from './common/crypto/keys.service';
 import { IdempotencyModule } from './common/idempotency/idempotency.module';
 import { MerchantsModule } from './merchants/merchants.module';
@@ -37,6 +38,8 @@ import {
   rateLimitTracker,
 } from './common/rate-limit/rate-limit.guard';
 import { RedisRateLimitStorage } from './common/rate-limit/redis-rate-limit.storage';
+import { FailureThrottleModule } from './common/rate-limit/failure-throttles';
+import { clientAddressKey } from './common/net/client-address';
 import { createValidationPipe } from './common/validation/validation.pipe';
 import { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
@@ -46,12 +49,16 @@ import { OpsModule } from './ops/ops.module';
 /** The validation pipe every body, query and path parameter goes through. */
 export const REQUEST_PIPE = Symbol('paygate.requestPipe');
 
-/** Who is calling, maintenance, may they, how often: the guards of every route, in this order. */
+/**
+ * Who is calling, how often, maintenance, may they: the guards of every route, in this order.
+ * Refused attempts count against the caller's rate limit too, which also bounds the audit rows
+ * they write.
+ */
 export const GLOBAL_GUARDS = [
   AuthenticationGuard,
-  MaintenanceGuard,
-  RolesGuard,
   RateLimitGuard,
+  MaintenanceGuard,
+  PermissionsGuard,
 ] as const;
 
 /** The enhancers Nest applies to every route, for the hot routes that call them directly. */
@@ -68,6 +75,11 @@ export function globalEnhancers(app: INestApplicationContext): GlobalEnhancers {
 @Module({})
 export class AppModule {
   static forRoot(config: AppConfig, routes: RouteTable, pages: ErrorPages): DynamicModule {
+    // shared by every instance through Redis when configured, else this process's memory
+    const redisStorage =
+      config.env.REDIS_URL && config.env.RATE_LIMIT_ENABLED
+        ? new RedisRateLimitStorage(config.env.REDIS_URL, config.env.REDIS_KEY_PREFIX)
+        : undefined;
     return {
       module: AppModule,
       imports: [
@@ -78,20 +90,13 @@ export class AppModule {
         ThrottlerModule.forRoot({
           throttlers: [
             { name: 'default', ttl: 1000, limit: config.env.RATE_LIMIT_PER_SECOND },
-            // the token endpoint, against brute force: per client IP and per client_id
+            // the token endpoint, per client address; its failures are throttled by AuthService
             {
               name: 'token_ip',
               ttl: 60_000,
               limit: config.env.TOKEN_RATE_LIMIT_PER_MINUTE,
               skipIf: (context) => !isTokenEndpoint(context),
-              getTracker: (req) => `ip:${String(req.ip)}`,
-            },
-            {
-              name: 'token_client',
-              ttl: 60_000,
-              limit: config.env.TOKEN_RATE_LIMIT_PER_MINUTE,
-              skipIf: (context) => !isTokenEndpoint(context),
-              getTracker: (req) => `client:${tokenClientId(req)}`,
+              getTracker: (req) => `ip:${clientAddressKey(req.ip as string | undefined)}`,
             },
             // the hosted cashier's POSTs (they start provider trades and make orders): per IP
             {
@@ -99,28 +104,27 @@ export class AppModule {
               ttl: 60_000,
               limit: config.env.PAYER_RATE_LIMIT_PER_MINUTE,
               skipIf: (context) => !isPayerRateLimited(context),
-              getTracker: (req) => `ip:${String(req.ip)}`,
+              getTracker: (req) => `ip:${clientAddressKey(req.ip as string | undefined)}`,
             },
           ],
-          // shared by every instance through Redis when configured, else this process's memory
-          storage:
-            config.env.REDIS_URL && config.env.RATE_LIMIT_ENABLED
-              ? new RedisRateLimitStorage(config.env.REDIS_URL, config.env.REDIS_KEY_PREFIX)
-              : undefined,
+          storage: redisStorage,
           skipIf: () => !config.env.RATE_LIMIT_ENABLED,
           getTracker: rateLimitTracker,
           generateKey: (_context, tracker, name) => `${name}:${tracker}`,
         }),
+        FailureThrottleModule.forRoot(redisStorage?.redis),
         OpsModule,
         AdminModule,
         IdempotencyModule,
         AuthModule,
+        ConsoleModule,
         MerchantsModule,
         ChannelsModule,
         PaymentsModule,
         CashierModule,
         WebhooksModule,
         ClearingModule,
+        StatsModule,
       ],
       providers: [
         { provide: RouteTable, useValue: routes },
@@ -151,21 +155,4 @@ function isTokenEndpoint(context: ExecutionContext): boolean {
 
 function isPayerRateLimited(context: ExecutionContext): boolean {
   return Reflect.getMetadata(PAYER_RATE_LIMITED, context.getHandler()) === true;
-}
-
-function tokenClientId(req: Record<string, unknown>): string {
-  const body = (req.body ?? {}) as { client_id?: unknown; grant_type?: string };
-  const headers = (req.headers ?? {}) as Record<string, string | undefined>;
-  // read before validation: a form's client_id[x]=… is an object without a prototype here
-  const clientId = typeof body.client_id === 'string' ? body.client_id : undefined;
-  try {
-    return (
-      clientCredentialsOf(
-        { grant_type: 'client_credentials', client_id: clientId },
-        headers.authorization,
-      ).clientId ?? '-'
-    );
-  } catch {
-    return '-';
-  }
 }

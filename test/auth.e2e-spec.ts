@@ -1,4 +1,5 @@
 import { sign } from 'jsonwebtoken';
+import request from 'supertest';
 import { KeysService } from '../src/common/crypto/keys.service';
 import { testEngine } from './helpers/scratch-database';
 import { LogCapture } from './helpers/log-capture';
@@ -249,7 +250,7 @@ describe(`token endpoint brute-force limits on ${testEngine()}`, () => {
       .set('x-forwarded-for', ip)
       .send({ grant_type: 'client_credentials', client_id: clientId, client_secret: 'guess' });
 
-  it('limits one IP trying many client ids', async () => {
+  it('limits the requests of one address, whatever the client ids', async () => {
     const statuses = [];
     for (let i = 0; i < 4; i++)
       statuses.push((await attempt('203.0.113.1', `cli_guess_${i}`)).status);
@@ -259,17 +260,199 @@ describe(`token endpoint brute-force limits on ${testEngine()}`, () => {
     expect(limited.body.reason).toBe('rate_limited');
   });
 
-  it('limits one client id tried from many IPs', async () => {
-    const statuses = [];
-    for (let i = 0; i < 4; i++)
-      statuses.push((await attempt(`198.51.100.${i + 1}`, 'cli_target')).status);
-    expect(statuses).toEqual([401, 401, 401, 429]);
+  it('counts an IPv6 /64 as one address, and an IPv4-mapped address as the IPv4 one', async () => {
+    const v6 = [];
+    for (let i = 1; i <= 4; i++) v6.push((await attempt(`2001:db8:7:9::${i}`, 'cli_x')).status);
+    expect(v6).toEqual([401, 401, 401, 429]);
+    expect((await attempt('2001:db8:7:a::1', 'cli_x')).status).toBe(401);
+    const mapped = [];
+    for (const ip of ['192.0.2.50', '::ffff:192.0.2.50', '::ffff:c000:232', '192.0.2.50']) {
+      mapped.push((await attempt(ip, 'cli_x')).status);
+    }
+    expect(mapped).toEqual([401, 401, 401, 429]);
   });
 
-  it('leaves other IPs and client ids alone', async () => {
+  it('leaves other addresses alone', async () => {
     expect((await attempt('192.0.2.77', 'cli_other')).status).toBe(401);
   });
 });
+
+describe(`token endpoint lockouts after wrong secrets on ${testEngine()}`, () => {
+  const logs = new LogCapture();
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp(
+      {
+        TRUST_PROXY: 'true',
+        TOKEN_RATE_LIMIT_PER_MINUTE: '1000',
+        TOKEN_FAILURES_PER_CLIENT_AND_ADDRESS: '3',
+        TOKEN_FAILURES_PER_ADDRESS: '6',
+        TOKEN_FAILURE_WINDOW_SECONDS: '600',
+        LOG_LEVEL: 'warn',
+      },
+      undefined,
+      { logDestination: logs },
+    );
+  });
+  afterAll(() => t.close());
+
+  type Send = (ip: string, clientId: string, secret: string) => request.Test;
+  const json: Send = (ip, clientId, secret) =>
+    t.http
+      .post('/v1/auth/token')
+      .set('x-forwarded-for', ip)
+      .send({ grant_type: 'client_credentials', client_id: clientId, client_secret: secret });
+  const form: Send = (ip, clientId, secret) =>
+    t.http
+      .post('/v1/auth/token')
+      .set('x-forwarded-for', ip)
+      .type('form')
+      .send(
+        `grant_type=client_credentials&client_id=${encodeURIComponent(clientId)}` +
+          `&client_secret=${encodeURIComponent(secret)}`,
+      );
+  const basic: Send = (ip, clientId, secret) =>
+    t.http
+      .post('/v1/auth/token')
+      .set('x-forwarded-for', ip)
+      .set('authorization', `Basic ${Buffer.from(`${clientId}:${secret}`).toString('base64')}`)
+      .send({ grant_type: 'client_credentials' });
+
+  it('never locks a merchant out when its client_id is guessed from 30 addresses', async () => {
+    const m = await createMerchant(t);
+    for (let i = 1; i <= 30; i++) {
+      const res = await json(`198.51.100.${i}`, m.clientId, `wrong-${i}`);
+      expect([i, res.status]).toEqual([i, 401]);
+    }
+    // the real merchant, from an address of its own
+    const ok = await json('192.0.2.10', m.clientId, m.clientSecret);
+    expect(ok.status).toBe(200);
+    // reported though: many failures for one client_id, from anywhere
+    await waitForLog(logs, /many failed attempts/);
+  });
+
+  it('locks the client_id out from the address that fails, in JSON, form and Basic alike', async () => {
+    const m = await createMerchant(t);
+    const ip = '203.0.113.20';
+    const statuses = [
+      (await json(ip, m.clientId, 'wrong')).status,
+      (await form(ip, m.clientId, 'wrong')).status,
+      (await basic(ip, m.clientId, 'wrong')).status,
+    ];
+    expect(statuses).toEqual([401, 401, 401]);
+    // locked from there, the right secret included, in every form
+    for (const send of [json, form, basic]) {
+      const locked = await send(ip, m.clientId, m.clientSecret);
+      expect(locked.status).toBe(429);
+      expect(locked.body).toEqual(expect.objectContaining({ code: '429', reason: 'rate_limited' }));
+      expect(Number(locked.headers['retry-after'])).toBeGreaterThan(590);
+      expect(locked.headers['ratelimit-remaining']).toBe('0');
+      expect(locked.headers['ratelimit-limit']).toBe('3');
+    }
+    // not anywhere else
+    expect((await json('203.0.113.21', m.clientId, m.clientSecret)).status).toBe(200);
+    await waitForLog(logs, /failed attempts reached the limit; locked out/);
+    const line = logs.lines.find((l) => l.includes(m.clientId) && l.includes('locked out'));
+    expect(JSON.parse(line ?? '{}')).toEqual(
+      expect.objectContaining({ rule: 'client_address', address: ip, client_id: m.clientId }),
+    );
+    expect(logs.text()).not.toContain(m.clientSecret);
+    const metrics = await t.http.get('/metrics');
+    expect(metrics.text).toMatch(
+      /paygate_failure_lockouts_total\{throttle="token",rule="client_address"\} [1-9]/,
+    );
+    expect(metrics.text).toMatch(
+      /paygate_failure_lockout_refusals_total\{throttle="token",rule="client_address"\} [3-9]/,
+    );
+  });
+
+  it('answers a locked-out unknown client_id exactly like a known one', async () => {
+    const m = await createMerchant(t);
+    const answers = [];
+    for (const [ip, clientId] of [
+      ['203.0.113.30', m.clientId],
+      ['203.0.113.31', 'cli_does_not_exist'],
+    ]) {
+      for (let i = 0; i < 3; i++) await json(ip, clientId, 'wrong');
+      const locked = await json(ip, clientId, 'wrong');
+      answers.push([locked.status, locked.body.reason, locked.body.message]);
+    }
+    expect(answers[0]).toEqual([429, 'rate_limited', expect.any(String)]);
+    expect(answers[1]).toEqual(answers[0]);
+  });
+
+  it('clears the count of a client_id from an address when its secret is right', async () => {
+    const m = await createMerchant(t);
+    const ip = '203.0.113.40';
+    for (let round = 0; round < 2; round++) {
+      expect((await json(ip, m.clientId, 'wrong')).status).toBe(401);
+      expect((await json(ip, m.clientId, 'wrong')).status).toBe(401);
+      expect((await json(ip, m.clientId, m.clientSecret)).status).toBe(200);
+    }
+  });
+
+  it('locks out an address that fails for many client ids, and only that address', async () => {
+    const m = await createMerchant(t);
+    const ip = '203.0.113.50';
+    for (let i = 0; i < 6; i++) {
+      expect((await json(ip, `cli_guess_${i}`, 'wrong')).status).toBe(401);
+    }
+    const locked = await json(ip, m.clientId, m.clientSecret);
+    expect([locked.status, locked.headers['ratelimit-limit']]).toEqual([429, '6']);
+    expect((await json('203.0.113.51', m.clientId, m.clientSecret)).status).toBe(200);
+  });
+
+  it('counts one IPv6 /64 as one address', async () => {
+    const m = await createMerchant(t);
+    for (let i = 1; i <= 3; i++) await json(`2001:db8:5:5::${i}`, m.clientId, 'wrong');
+    expect((await json('2001:db8:5:5::99', m.clientId, m.clientSecret)).status).toBe(429);
+    expect((await json('2001:db8:5:6::1', m.clientId, m.clientSecret)).status).toBe(200);
+  });
+});
+
+describe(`RATE_LIMIT_ENABLED=false turns the token endpoint's limits off too, on ${testEngine()}`, () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp({
+      RATE_LIMIT_ENABLED: 'false',
+      RATE_LIMIT_PER_SECOND: '1',
+      TOKEN_RATE_LIMIT_PER_MINUTE: '1',
+      TOKEN_FAILURES_PER_CLIENT_AND_ADDRESS: '1',
+      TOKEN_FAILURES_PER_ADDRESS: '1',
+    });
+  });
+  afterAll(() => t.close());
+
+  it('never answers 429: not per address, not after failures, not per credential', async () => {
+    const m = await createMerchant(t);
+    const statuses = new Set<number>();
+    for (let i = 0; i < 4; i++) {
+      const wrong = await t.http.post('/v1/auth/token').send({
+        grant_type: 'client_credentials',
+        client_id: m.clientId,
+        client_secret: 'wrong',
+      });
+      statuses.add(wrong.status);
+      const right = await t.http.post('/v1/auth/token').send({
+        grant_type: 'client_credentials',
+        client_id: m.clientId,
+        client_secret: m.clientSecret,
+      });
+      statuses.add(right.status);
+      statuses.add((await t.http.get('/v1/merchants/me').set(bearer(m.token))).status);
+    }
+    expect([...statuses].sort()).toEqual([200, 401]);
+  });
+});
+
+/** Lock-out lines are written as the failure is counted, a moment after the answer. */
+async function waitForLog(logs: LogCapture, pattern: RegExp): Promise<void> {
+  const deadline = Date.now() + 2000;
+  while (!pattern.test(logs.text())) {
+    if (Date.now() > deadline) throw new Error(`no log line matching ${pattern}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
 
 describe(`JWT secret in development on ${testEngine()}`, () => {
   it('is generated once and kept in the database, so a restart accepts earlier tokens', async () => {

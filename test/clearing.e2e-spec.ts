@@ -51,7 +51,7 @@ describe(`清算 bills on ${testEngine()}`, () => {
     // (fee back round_half_up(16 × 1000 / 2575) = 6.21→6); 125 (fee 1 + 0.75→1 = 2)
     const c1 = await paidOrder(t, m, { amount: 1000, merchant_order_no: 'C-1' });
     const c2 = await paidOrder(t, m, { amount: 2575, merchant_order_no: '=C,2"' });
-    await paidOrder(t, m, { amount: 125 });
+    await paidOrder(t, m, { amount: 125, merchant_order_no: 'C3;@SUM(A1)' });
     expect([c1.fee_amount, c2.fee_amount]).toEqual([7, 16]);
     expect((await refundOrder(t, m, c1.order_id, 1000)).fee_amount).toBe(7);
     expect((await refundOrder(t, m, c2.order_id, 1000)).fee_amount).toBe(6);
@@ -226,6 +226,10 @@ describe(`清算 bills on ${testEngine()}`, () => {
   });
 
   it('downloads a bill as CSV that matches it line for line, with no totals row', async () => {
+    const NEUTRALISED: Record<string, string> = {
+      '=C,2"': `'=C,2"`,
+      'C3;@SUM(A1)': `C3;'@SUM(A1)`,
+    };
     const res = await t.http.get(`/v1/clearing/bills/${cny.bill_id}/download`).set(bearer(m.token));
     expect(res.status).toBe(200);
     expect(res.headers['content-type']).toBe('text/csv; charset=utf-8');
@@ -254,10 +258,9 @@ describe(`清算 bills on ${testEngine()}`, () => {
         l.type,
         l.order_id,
         l.refund_id ?? '',
-        // a merchant's text is kept from being read as a spreadsheet formula
-        l.merchant_order_no?.startsWith('=')
-          ? `'${l.merchant_order_no}`
-          : (l.merchant_order_no ?? ''),
+        // a merchant's text is kept from being read as a spreadsheet formula, also after a
+        // semicolon, on which spreadsheets in some locales split
+        NEUTRALISED[l.merchant_order_no ?? ''] ?? l.merchant_order_no ?? '',
         l.channel,
         l.occurred_at,
         'CNY',
@@ -275,6 +278,7 @@ describe(`清算 bills on ${testEngine()}`, () => {
     expect(sum(column('fee'))).toBe(cny.fee_amount);
     expect(rows[1][4]).toBe(`'=C,2"`);
     expect(res.text).toContain(`"'=C,2"""`);
+    expect(res.text).toContain(`"C3;'@SUM(A1)"`);
     const refused = await t.http
       .get(`/v1/clearing/bills/${cny.bill_id}/download`)
       .set(bearer(m.token))

@@ -1,11 +1,13 @@
 import { readFileSync } from 'node:fs';
-import { connect } from 'node:net';
+import { connect, Socket } from 'node:net';
 import { join } from 'node:path';
 import request from 'supertest';
 import { listOperations, OpenApiDocument } from './helpers/bad-input';
 import { createOrder, createSandboxChannel } from './helpers/payments';
 import { testEngine } from './helpers/scratch-database';
-import { bearer, createMerchant, startTestApp, TestApp } from './helpers/test-app';
+import { bearer, createMerchant, startTestApp, TestApp, TestMerchant } from './helpers/test-app';
+import { routeTraitsByOperationId, RouteTraits } from '../src/docs/error-responses';
+import { operationIdFor } from '../src/docs/openapi';
 
 /**
  * Misconfiguration (TESTING.md 24, OWASP API8): no stack traces, no X-Powered-By, security
@@ -126,6 +128,199 @@ describe(`hardening on ${testEngine()}`, () => {
   });
 });
 
+describe(`hardening: path-based rules decide by the route that matched, on ${testEngine()}`, () => {
+  let t: TestApp;
+  let merchant: TestMerchant;
+  let orderId: string;
+  let roles: Map<string, RouteTraits>;
+
+  beforeAll(async () => {
+    t = await startTestApp({ RATE_LIMIT_PER_SECOND: '10000' });
+    await createSandboxChannel(t);
+    merchant = await createMerchant(t);
+    orderId = (await createOrder(t, merchant)).order_id;
+    roles = routeTraitsByOperationId(t.app, operationIdFor);
+  });
+  afterAll(() => t.close());
+
+  /** The same path with its letters and digits percent-encoded in a few ways. */
+  function spellings(path: string): string[] {
+    const encode = (c: string) => `%${c.charCodeAt(0).toString(16)}`;
+    const [, first, ...rest] = path.split('/');
+    const tail = rest.length > 0 ? `/${rest.join('/')}` : '';
+    return [
+      path,
+      ...(path.endsWith('/') ? [] : [`${path}/`]),
+      `/${encode(first[0])}${first.slice(1)}${tail}`,
+      `/${first.slice(0, -1)}${encode(first.slice(-1))}${tail}`,
+      `/${[...first].map(encode).join('')}${tail}`,
+      `/${[...first].map((c) => encode(c).toUpperCase()).join('')}${tail}`,
+      ...(rest.length > 0 && /^[a-z]/.test(rest[0])
+        ? [`/${first}/${encode(rest[0][0])}${rest[0].slice(1)}${tail.slice(rest[0].length + 1)}`]
+        : []),
+    ];
+  }
+
+  it('sets the Swagger UI policy on /docs however its path is spelled', async () => {
+    for (const base of ['/docs', '/docs/', '/docs-json']) {
+      for (const path of spellings(base)) {
+        const res = await t.http.get(path);
+        expect([path, res.status]).toEqual([path, 200]);
+        expect([path, res.headers['content-security-policy']]).toEqual([
+          path,
+          expect.stringContaining("script-src 'self'"),
+        ]);
+      }
+    }
+    // a path the router does not decode to /docs is not /docs
+    expect((await t.http.get('/%2564ocs')).status).toBe(404);
+  });
+
+  it('answers 503 in maintenance on every merchant route of the document, however /v1 is spelled', async () => {
+    const admin = bearer(await t.adminToken());
+    await t.http.put('/v1/admin/maintenance').set(admin).send({ enabled: true }).expect(200);
+    try {
+      const before = await t.dataSource.query('SELECT COUNT(*) AS n FROM orders');
+      let checked = 0;
+      for (const op of OPERATIONS) {
+        const traits = roles.get(op.id);
+        const merchantMay =
+          !traits?.isPublic && (traits?.roles ?? ['merchant']).includes('merchant');
+        if (!op.path.startsWith('/v1/') || !merchantMay || traits?.allowedDuringMaintenance) {
+          continue;
+        }
+        const path = op.path.replace(/\{order_id\}/g, orderId).replace(/\{\w+\}/g, 'x');
+        for (const spelled of spellings(path)) {
+          const method = op.method.toLowerCase() as 'get' | 'post' | 'put' | 'patch' | 'delete';
+          const body =
+            method === 'get' || method === 'delete'
+              ? undefined
+              : { source_id: merchant.sourceId, product_id: 'p', product_name: 'n', amount: 100 };
+          const send = request(t.url)[method](spelled);
+          const res = await send.set(bearer(merchant.token)).send(body);
+          expect([op.id, spelled, res.status, res.body.reason]).toEqual([
+            op.id,
+            spelled,
+            503,
+            'maintenance',
+          ]);
+          checked++;
+        }
+      }
+      expect(checked).toBeGreaterThan(100);
+      const after = await t.dataSource.query('SELECT COUNT(*) AS n FROM orders');
+      expect(Number(after[0].n)).toBe(Number(before[0].n));
+      // the token endpoint stays up however it is spelled, and admins get through
+      for (const spelled of spellings('/v1/auth/token')) {
+        const res = await t.http.post(spelled).send({
+          grant_type: 'client_credentials',
+          client_id: merchant.clientId,
+          client_secret: merchant.clientSecret,
+        });
+        expect([spelled, res.status]).toEqual([spelled, 200]);
+      }
+      await t.http.get('/%761/merchants').set(admin).expect(200);
+    } finally {
+      await t.http.put('/v1/admin/maintenance').set(admin).send({ enabled: false }).expect(200);
+    }
+  });
+});
+
+describe(`hardening: slow and hoarding clients, on ${testEngine()}`, () => {
+  const REQUEST_TIMEOUT_MS = 1000;
+  const MAX_CONNECTIONS = 4;
+  let t: TestApp;
+  let merchant: TestMerchant;
+  beforeAll(async () => {
+    t = await startTestApp({
+      REQUEST_TIMEOUT_MS: String(REQUEST_TIMEOUT_MS),
+      CONNECTION_TIMEOUT_MS: '2500',
+      MAX_CONNECTIONS_PER_ADDRESS: String(MAX_CONNECTIONS),
+    });
+    merchant = await createMerchant(t);
+  });
+  afterAll(() => t.close());
+
+  const create = (length: number) =>
+    `POST /v1/payments/create HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${merchant.token}\r\n` +
+    `Content-Type: application/json\r\nContent-Length: ${length}\r\nConnection: close\r\n\r\n`;
+
+  it('answers 408 and closes a body that trickles in, within the request timeout', async () => {
+    const started = Date.now();
+    const results = await Promise.all(
+      [0, 1, 2].map(() => slowClient(t.url, create(60_000), 'x', { everyMs: 100, forMs: 4000 })),
+    );
+    for (const result of results) {
+      expect(result.response).toMatch(/^HTTP\/1\.1 408 /);
+      expect(result.response).toContain('"reason":"request_timeout"');
+      expect(result.closedAfterMs).toBeGreaterThanOrEqual(REQUEST_TIMEOUT_MS - 50);
+      expect(result.closedAfterMs).toBeLessThan(REQUEST_TIMEOUT_MS + 1500);
+    }
+    expect(Date.now() - started).toBeLessThan(4000);
+  });
+
+  it('closes headers that trickle in, and a connection that sends nothing', async () => {
+    const headers = await slowClient(
+      t.url,
+      'POST /v1/payments/create HTTP/1.1\r\nHost: x\r\n',
+      'X-Slow: y\r\n',
+      {
+        everyMs: 100,
+        forMs: 4000,
+      },
+    );
+    expect(headers.response).toMatch(/^HTTP\/1\.1 408 /);
+    expect(headers.closedAfterMs).toBeLessThan(REQUEST_TIMEOUT_MS + 1500);
+    const silent = await slowClient(t.url, '', '', { everyMs: 100, forMs: 4000 });
+    expect(silent.closedAfterMs).toBeLessThan(REQUEST_TIMEOUT_MS + 1500);
+  });
+
+  it('takes a body sent at an ordinary pace', async () => {
+    const body = JSON.stringify({
+      source_id: merchant.sourceId,
+      product_id: 'p',
+      product_name: 'n',
+      amount: 100,
+    });
+    const result = await slowClient(t.url, create(Buffer.byteLength(body)), body, {
+      everyMs: 0,
+      forMs: 0,
+    });
+    expect(result.response).toMatch(/^HTTP\/1\.1 (201|422) /);
+  });
+
+  it(`refuses a connection beyond ${MAX_CONNECTIONS} from one address with 429, and takes one again once another closes`, async () => {
+    const held = await Promise.all(
+      Array.from({ length: MAX_CONNECTIONS }, () => openConnection(t.url)),
+    );
+    try {
+      // each held connection works
+      for (const socket of held)
+        expect(await exchange(socket, 'GET /health/live HTTP/1.1\r\nHost: x\r\n\r\n')).toMatch(
+          /^HTTP\/1\.1 200 /,
+        );
+      const refused = await slowClient(t.url, 'GET /health/live HTTP/1.1\r\nHost: x\r\n\r\n', '', {
+        everyMs: 0,
+        forMs: 0,
+      });
+      expect(refused.response).toMatch(/^HTTP\/1\.1 429 /);
+      expect(refused.response).toContain('"reason":"too_many_connections"');
+      expect(refused.response).toMatch(/retry-after: 1/i);
+      expect(refused.closedAfterMs).toBeLessThan(500);
+      await closeConnection(held.pop() as Socket);
+      const again = await openConnection(t.url);
+      held.push(again);
+      expect(await exchange(again, 'GET /health/live HTTP/1.1\r\nHost: x\r\n\r\n')).toMatch(
+        /^HTTP\/1\.1 200 /,
+      );
+    } finally {
+      await Promise.all(held.map((socket) => closeConnection(socket)));
+    }
+    const metrics = await t.http.get('/metrics');
+    expect(metrics.text).toMatch(/paygate_connections_refused_total [1-9]/);
+  });
+});
+
 describe(`hardening: CORS when configured, on ${testEngine()}`, () => {
   let t: TestApp;
   beforeAll(async () => {
@@ -228,4 +423,66 @@ function rawRequest(base: string, text: string): Promise<string> {
     socket.on('close', () => resolve(Buffer.concat(parts).toString()));
     socket.on('error', reject);
   });
+}
+
+/**
+ * A client that connects, writes `head`, then `drip` every `everyMs` for at most `forMs`: the
+ * answer it got and when the server closed the connection (or the end of the drip).
+ */
+function slowClient(
+  base: string,
+  head: string,
+  drip: string,
+  { everyMs, forMs }: { everyMs: number; forMs: number },
+): Promise<{ response: string; closedAfterMs: number }> {
+  const url = new URL(base);
+  return new Promise((resolve, reject) => {
+    const started = Date.now();
+    const parts: Buffer[] = [];
+    const socket = connect(Number(url.port), url.hostname, () => {
+      if (head) socket.write(head);
+      if (drip && everyMs === 0) socket.write(drip);
+    });
+    const timer =
+      drip && everyMs > 0
+        ? setInterval(() => {
+            if (!socket.destroyed) socket.write(drip);
+          }, everyMs)
+        : undefined;
+    const give = setTimeout(() => socket.destroy(), Math.max(forMs, 2000));
+    socket.on('data', (part: Buffer) => parts.push(part));
+    socket.on('error', () => undefined);
+    socket.on('close', () => {
+      clearInterval(timer);
+      clearTimeout(give);
+      resolve({ response: Buffer.concat(parts).toString(), closedAfterMs: Date.now() - started });
+    });
+    socket.on('timeout', reject);
+  });
+}
+
+function openConnection(base: string): Promise<Socket> {
+  const url = new URL(base);
+  return new Promise((resolve, reject) => {
+    const socket = connect(Number(url.port), url.hostname, () => resolve(socket));
+    socket.once('error', reject);
+  });
+}
+
+/** Writes one keep-alive request and resolves with the first chunk of its answer. */
+function exchange(socket: Socket, text: string): Promise<string> {
+  return new Promise((resolve) => {
+    socket.once('data', (part: Buffer) => resolve(part.toString()));
+    socket.write(text);
+  });
+}
+
+/** Closes a connection and waits until the server has seen it close too. */
+async function closeConnection(socket: Socket): Promise<void> {
+  await new Promise<void>((resolve) => {
+    socket.once('close', () => resolve());
+    socket.end();
+  });
+  // the server's side closes a moment later
+  await new Promise((r) => setTimeout(r, 50));
 }

@@ -1,5 +1,13 @@
+import { createOrder, createSandboxChannel, payOrder, waitForStatus } from './helpers/payments';
 import { testEngine } from './helpers/scratch-database';
-import { bearer, createMerchant, startTestApp, TestApp, TestMerchant } from './helpers/test-app';
+import {
+  bearer,
+  createMerchant,
+  getToken,
+  startTestApp,
+  TestApp,
+  TestMerchant,
+} from './helpers/test-app';
 
 describe(`merchants, roles and audit on ${testEngine()}`, () => {
   let t: TestApp;
@@ -119,6 +127,88 @@ describe(`merchants, roles and audit on ${testEngine()}`, () => {
     }
     const head = await t.http.head('/v1/merchants').set(m);
     expect(head.status).toBe(403);
+  });
+
+  it('writes down every refused attempt on an admin route, by the route that matched', async () => {
+    const m = bearer(a.token);
+    const attempts: [string, string, string, string][] = [
+      ['get', '/v1/merchants', 'access.denied', 'GET /v1/merchants'],
+      ['get', '/%761/merchants/', 'access.denied', 'GET /v1/merchants'],
+      ['get', '/v1/admin/audit-logs?limit=1', 'access.denied', 'GET /v1/admin/audit-logs'],
+      ['post', '/v1/channels', 'channel.create', ''],
+      ['put', '/v1/admin/maintenance', 'maintenance.set', ''],
+      ['post', '/v1/clearing/runs', 'clearing.run', ''],
+    ];
+    for (const [method, path, action, target] of attempts) {
+      const call = (t.http as unknown as Record<string, (p: string) => import('supertest').Test>)[
+        method
+      ];
+      const res = await call(path)
+        .set(m)
+        .send(method === 'get' ? undefined : { probe: path });
+      expect([path, res.status]).toEqual([path, 403]);
+      const logs = await t.http.get('/v1/admin/audit-logs?limit=1').set(admin).expect(200);
+      expect([path, logs.body.data.items[0]]).toEqual([
+        path,
+        expect.objectContaining({
+          action,
+          actor_client_id: a.clientId,
+          actor_role: 'merchant',
+          result: 'failure',
+          reason: 'forbidden',
+          target_id: target || null,
+          request_id: res.headers['x-request-id'],
+          ...(method === 'get' ? {} : { detail: { probe: path } }),
+        }),
+      ]);
+    }
+  });
+
+  it('audits an admin closing or refunding a merchant order, not the merchant doing it', async () => {
+    await createSandboxChannel(t);
+    const ownClose = await createOrder(t, a);
+    await t.http.post(`/v1/payments/${ownClose.order_id}/close`).set(bearer(a.token)).expect(200);
+    const closed = await createOrder(t, a);
+    await t.http.post(`/v1/payments/${closed.order_id}/close`).set(admin).expect(200);
+    const paid = await createOrder(t, a, { amount: 500 });
+    await payOrder(t, paid).expect(200);
+    await waitForStatus(t, a.token, paid.order_id, 'SUCCEEDED');
+    const refund = await t.http
+      .post(`/v1/payments/${paid.order_id}/refunds`)
+      .set(admin)
+      .send({ amount: 200, reason: 'goodwill' })
+      .expect(201);
+    const tooMuch = await t.http
+      .post(`/v1/payments/${paid.order_id}/refunds`)
+      .set(admin)
+      .send({ amount: 999 });
+    expect(tooMuch.status).toBe(422);
+    const logs = await t.http.get('/v1/admin/audit-logs?target_type=order&limit=10').set(admin);
+    const rows = (logs.body.data.items as Record<string, unknown>[]).map((r) => [
+      r.action,
+      r.target_id,
+      r.actor_role,
+      r.result,
+      r.reason,
+      r.detail,
+    ]);
+    expect(rows).toEqual([
+      ['order.refund', paid.order_id, 'admin', 'failure', 'refund_exceeds_amount', { amount: 999 }],
+      [
+        'order.refund',
+        paid.order_id,
+        'admin',
+        'success',
+        null,
+        {
+          amount: 200,
+          reason: 'goodwill',
+          refund_id: refund.body.data.refund_id,
+          status: refund.body.data.status,
+        },
+      ],
+      ['order.close', closed.order_id, 'admin', 'success', null, null],
+    ]);
   });
 
   it('lets a merchant change only its own notify_url', async () => {
@@ -352,7 +442,130 @@ describe(`merchants, roles and audit on ${testEngine()}`, () => {
       .get('/v1/admin/audit-logs?action=maintenance.set')
       .set(admin)
       .expect(200);
-    expect(audit.body.data.items).toHaveLength(2);
+    // the admin's two switches; the merchant's refused attempts are written down too
+    const byAdmin = (audit.body.data.items as { actor_role: string; result: string }[]).filter(
+      (r) => r.actor_role === 'admin',
+    );
+    expect(byAdmin.map((r) => r.result)).toEqual(['success', 'success']);
+  });
+});
+
+describe(`who may create credentials, how many, and what revoking takes along, on ${testEngine()}`, () => {
+  let t: TestApp;
+  let admin: { authorization: string };
+  beforeAll(async () => {
+    t = await startTestApp({
+      RATE_LIMIT_PER_SECOND: '1000',
+      MAX_ACTIVE_CREDENTIALS_PER_MERCHANT: '3',
+    });
+    admin = bearer(await t.adminToken());
+  });
+  afterAll(() => t.close());
+
+  const addCredential = (sourceId: number, token: string) =>
+    t.http.post(`/v1/merchants/${sourceId}/credentials`).set(bearer(token));
+  const activeCount = async (sourceId: number) => {
+    const list = await t.http.get(`/v1/merchants/${sourceId}/credentials`).set(admin).expect(200);
+    return (list.body.data.items as { status: string }[]).filter((c) => c.status === 'active')
+      .length;
+  };
+  const tokenOf = (created: { body: { data: { client_id: string; client_secret: string } } }) =>
+    getToken(t.url, created.body.data.client_id, created.body.data.client_secret);
+
+  it('lets admins and the merchant itself create, up to the cap, and records who did', async () => {
+    const m = await createMerchant(t, { name: 'Capped' });
+    const other = await createMerchant(t, { name: 'Neighbour' });
+    const first = await t.http.get(`/v1/merchants/${m.sourceId}/credentials`).set(admin);
+    expect(first.body.data.items[0].created_by).toBe('adm_test_bootstrap');
+    const byMerchant = await addCredential(m.sourceId, m.token).expect(201);
+    expect(byMerchant.body.data.created_by).toBe(m.clientId);
+    const byAdmin = await addCredential(m.sourceId, await t.adminToken()).expect(201);
+    expect(byAdmin.body.data.created_by).toBe('adm_test_bootstrap');
+    for (const token of [m.token, await t.adminToken()]) {
+      const refused = await addCredential(m.sourceId, token);
+      expect([refused.status, refused.body.reason]).toEqual([422, 'credential_limit_reached']);
+      expect(refused.body.message).toContain('3');
+    }
+    expect(await activeCount(m.sourceId)).toBe(3);
+    // another merchant may not, and does not learn the merchant exists
+    const foreign = await addCredential(m.sourceId, other.token);
+    expect([foreign.status, foreign.body.reason]).toEqual([404, 'merchant_not_found']);
+    // every creation is audited with the new client_id, refusals too
+    const logs = await t.http
+      .get(`/v1/admin/audit-logs?action=credential.create&target_id=${m.sourceId}&limit=20`)
+      .set(admin)
+      .expect(200);
+    const rows = logs.body.data.items as Record<string, unknown>[];
+    expect(rows).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          actor_client_id: m.clientId,
+          result: 'success',
+          detail: { client_id: byMerchant.body.data.client_id },
+        }),
+        expect.objectContaining({
+          actor_client_id: m.clientId,
+          result: 'failure',
+          reason: 'credential_limit_reached',
+        }),
+      ]),
+    );
+    expect(JSON.stringify(rows)).not.toContain(byMerchant.body.data.client_secret);
+  });
+
+  it('never passes the cap under concurrent creations', async () => {
+    const m = await createMerchant(t, { name: 'Raced' });
+    const results = await Promise.all(
+      Array.from({ length: 6 }, () => addCredential(m.sourceId, m.token)),
+    );
+    expect(results.map((r) => r.status).sort()).toEqual([201, 201, 422, 422, 422, 422]);
+    expect(await activeCount(m.sourceId)).toBe(3);
+  });
+
+  it('revokes what a stolen credential made, and what that made, with cascade=true', async () => {
+    const m = await createMerchant(t, { name: 'Stolen' });
+    // the thief's token makes a credential, whose token makes another
+    const made = await addCredential(m.sourceId, m.token).expect(201);
+    const madeByMade = await addCredential(m.sourceId, await tokenOf(made)).expect(201);
+    const tokens = [m.token, await tokenOf(made), await tokenOf(madeByMade)];
+    // revoked without cascade first: what it made survives
+    const plain = await t.http
+      .delete(`/v1/merchants/${m.sourceId}/credentials/${m.clientId}`)
+      .set(admin)
+      .expect(200);
+    expect(plain.body.data.also_revoked).toEqual([]);
+    await t.http.get('/v1/merchants/me').set(bearer(tokens[1])).expect(200);
+    // the operator makes the merchant a fresh one, then revokes again with cascade
+    const fresh = await addCredential(m.sourceId, await t.adminToken()).expect(201);
+    for (const spelled of ['cascade=true', 'cascade=TRUE']) {
+      const bad = await t.http
+        .delete(`/v1/merchants/${m.sourceId}/credentials/${m.clientId}?${spelled}&x=1`)
+        .set(admin);
+      expect(bad.status).toBe(400);
+    }
+    const cascaded = await t.http
+      .delete(`/v1/merchants/${m.sourceId}/credentials/${m.clientId}?cascade=true`)
+      .set(admin)
+      .expect(200);
+    expect(cascaded.body.data.also_revoked).toEqual(
+      [made.body.data.client_id, madeByMade.body.data.client_id].sort(),
+    );
+    for (const token of tokens) {
+      const res = await t.http.get('/v1/merchants/me').set(bearer(token));
+      expect([res.status, res.body.reason]).toEqual([401, 'token_revoked']);
+    }
+    // the operator's credential was not made by the stolen one
+    await t.http
+      .get('/v1/merchants/me')
+      .set(bearer(await tokenOf(fresh)))
+      .expect(200);
+    const logs = await t.http
+      .get(`/v1/admin/audit-logs?action=credential.revoke&target_id=${m.clientId}&limit=5`)
+      .set(admin)
+      .expect(200);
+    expect(logs.body.data.items[0].detail).toEqual({
+      also_revoked: cascaded.body.data.also_revoked,
+    });
   });
 });
 

@@ -68,6 +68,30 @@ describe(`rate limits across two instances sharing Redis on ${testEngine()}`, ()
     }
   });
 
+  it('shares lockouts after wrong secrets between both instances', async () => {
+    const pair = await twoInstances({
+      ...sharedStore(),
+      TOKEN_FAILURES_PER_CLIENT_AND_ADDRESS: '2',
+      TRUST_PROXY: 'true',
+    });
+    try {
+      const m = await createMerchant(pair.a);
+      const send = (t: TestApp, ip: string, secret: string) =>
+        t.http
+          .post('/v1/auth/token')
+          .set('x-forwarded-for', ip)
+          .send({ grant_type: 'client_credentials', client_id: m.clientId, client_secret: secret });
+      expect((await send(pair.a, '203.0.113.8', 'wrong')).status).toBe(401);
+      expect((await send(pair.b, '203.0.113.8', 'wrong')).status).toBe(401);
+      for (const t of [pair.a, pair.b]) {
+        expect((await send(t, '203.0.113.8', m.clientSecret)).status).toBe(429);
+        expect((await send(t, '203.0.113.9', m.clientSecret)).status).toBe(200);
+      }
+    } finally {
+      await pair.close();
+    }
+  });
+
   it('without Redis each instance counts alone (the reason for REDIS_URL)', async () => {
     const pair = await twoInstances({ TOKEN_RATE_LIMIT_PER_MINUTE: '3', TRUST_PROXY: 'true' });
     try {

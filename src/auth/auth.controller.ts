@@ -4,6 +4,7 @@ import {
   createParamDecorator,
   ExecutionContext,
   HttpCode,
+  Ip,
   Post,
   SetMetadata,
 } from '@nestjs/common';
@@ -52,12 +53,15 @@ export class AuthController {
     summary: '获取Token Get an access token',
     description:
       'OAuth 2.0 client credentials grant. Send `client_id` and `client_secret` in a JSON or form ' +
-      'body, or as HTTP Basic credentials. Rate limited per IP and per client_id.',
+      'body, or as HTTP Basic credentials. Rate limited per client address; failed attempts ' +
+      'lock out the client_id from that address, and an address failing for many client ids, ' +
+      'for a while (429 `rate_limited` with `Retry-After`).',
   })
   issueToken(
     @Body() body: TokenRequestDto,
+    @Ip() ip: string,
     @AuthorizationHeader() authorization?: string,
   ): Promise<TokenDto> {
-    return this.auth.issueToken(body, authorization);
+    return this.auth.issueToken(body, authorization, ip);
   }
 }

@@ -6,9 +6,10 @@ import { BootstrapAdminService } from './bootstrap-admin.service';
 import { CredentialStateCache } from './credential-state-cache';
 import { CredentialsRepository } from './credentials.repository';
 import { AuthenticationGuard } from './guards/authentication.guard';
-import { RolesGuard } from './guards/roles.guard';
+import { PermissionsGuard } from './guards/permissions.guard';
 import { JwtStrategy } from './jwt.strategy';
 import { PrincipalResolver } from './principal-resolver.service';
+import { RoutePermissionsCheck } from './route-permissions.check';
 
 @Module({
   imports: [PassportModule],
@@ -21,13 +22,14 @@ import { PrincipalResolver } from './principal-resolver.service';
     JwtStrategy,
     PrincipalResolver,
     AuthenticationGuard,
-    RolesGuard,
+    PermissionsGuard,
+    RoutePermissionsCheck,
   ],
   exports: [
     CredentialsRepository,
     CredentialStateCache,
     AuthenticationGuard,
-    RolesGuard,
+    PermissionsGuard,
     PrincipalResolver,
   ],
 })

@@ -63,6 +63,7 @@ export class BootstrapAdminService implements OnApplicationBootstrap {
           status: 'active',
           createdAt: Date.now(),
           revokedAt: null,
+          createdBy: null,
         });
       }
       await this.credentialStates.changed(em, { clientId });
@@ -86,6 +87,7 @@ export class BootstrapAdminService implements OnApplicationBootstrap {
         status: 'active',
         createdAt: Date.now(),
         revokedAt: null,
+        createdBy: null,
       }),
     );
     this.logger.warn(

@@ -10,12 +10,25 @@ const CHANNEL = 'paygate_auth';
 const TTL_MS = 60_000;
 const RECONNECT_MS = 1000;
 
-export type CredentialChange = { clientId: string } | { sourceId: number };
+/**
+ * What changed: a credential, a merchant (all its credentials and console sessions), a console
+ * user (all their sessions) or one console session.
+ */
+export type CredentialChange =
+  { clientId: string } | { sourceId: number } | { userId: string } | { sessionId: string };
+
+/** What the cache keeps: a credential's or a console session's state, and whose it is. */
+export interface CachedState {
+  sourceId: number | null;
+  userId?: string;
+}
 
 interface Entry {
-  state: CredentialState | null;
+  state: CachedState | null;
   at: number;
 }
+
+const SESSION_KEY = 'session:';
 
 /**
  * Every authenticated request needs its credential's current state (revoked? merchant
@@ -30,14 +43,21 @@ interface Entry {
  *   could have missed a change for.
  *
  * On SQLite (one process) the instance that makes the change evicts the entry itself.
+ *
+ * Console sessions are principals too, and are kept here the same way: a disabled user, a
+ * changed password, a logout or a suspended merchant ends the session on every instance at once.
  */
 @Injectable()
 export class CredentialStateCache implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger(CredentialStateCache.name);
   private readonly entries = new Map<string, Entry>();
-  /** When each credential / merchant was last evicted: a read that began before it is not cached. */
-  private readonly evictedClients = new Map<string, number>();
+  /**
+   * When each credential or session / merchant / user was last evicted: a read that began
+   * before it is not cached.
+   */
+  private readonly evictedKeys = new Map<string, number>();
   private readonly evictedMerchants = new Map<number, number>();
+  private readonly evictedUsers = new Map<string, number>();
   private clearedAt = 0;
   private listener?: Client;
   private live: boolean;
@@ -63,22 +83,36 @@ export class CredentialStateCache implements OnModuleInit, OnModuleDestroy {
 
   /** The cached state, or undefined when it must be read (absent, expired, or the cache is off). */
   get(clientId: string): CredentialState | null | undefined {
+    return this.read(clientId) as CredentialState | null | undefined;
+  }
+
+  set(clientId: string, state: CredentialState | null, readAt: number): void {
+    this.write(clientId, state, readAt);
+  }
+
+  /** A console session's cached state, as `get` (keyed by the session's id). */
+  getSession<T extends CachedState>(sessionId: string): T | null | undefined {
+    return this.read(SESSION_KEY + sessionId) as T | null | undefined;
+  }
+
+  setSession<T extends CachedState>(sessionId: string, state: T | null, readAt: number): void {
+    this.write(SESSION_KEY + sessionId, state, readAt);
+  }
+
+  private read(key: string): CachedState | null | undefined {
     if (!this.live) return undefined;
-    const entry = this.entries.get(clientId);
+    const entry = this.entries.get(key);
     if (!entry || Date.now() - entry.at > TTL_MS) return undefined;
     return entry.state;
   }
 
-  set(clientId: string, state: CredentialState | null, readAt: number): void {
-    if (
-      !this.live ||
-      readAt <= this.clearedAt ||
-      readAt <= (this.evictedClients.get(clientId) ?? 0)
-    )
+  private write(key: string, state: CachedState | null, readAt: number): void {
+    if (!this.live || readAt <= this.clearedAt || readAt <= (this.evictedKeys.get(key) ?? 0))
       return;
     if (state?.sourceId != null && readAt <= (this.evictedMerchants.get(state.sourceId) ?? 0))
       return;
-    this.entries.set(clientId, { state, at: readAt });
+    if (state?.userId !== undefined && readAt <= (this.evictedUsers.get(state.userId) ?? 0)) return;
+    this.entries.set(key, { state, at: readAt });
   }
 
   /**
@@ -98,14 +132,37 @@ export class CredentialStateCache implements OnModuleInit, OnModuleDestroy {
   /** After the change committed: evict again, in case a request re-read the old state meanwhile. */
   evict(change: CredentialChange): void {
     const now = Date.now();
-    if ('clientId' in change) {
-      this.evictedClients.set(change.clientId, now);
-      this.entries.delete(change.clientId);
+    this.forgetOldEvictions(now);
+    if ('clientId' in change || 'sessionId' in change) {
+      const key = 'clientId' in change ? change.clientId : SESSION_KEY + change.sessionId;
+      this.evictedKeys.set(key, now);
+      this.entries.delete(key);
+      return;
+    }
+    if ('userId' in change) {
+      this.evictedUsers.set(change.userId, now);
+      for (const [key, entry] of this.entries) {
+        if (entry.state?.userId === change.userId) this.entries.delete(key);
+      }
       return;
     }
     this.evictedMerchants.set(change.sourceId, now);
-    for (const [clientId, entry] of this.entries) {
-      if (entry.state?.sourceId === change.sourceId) this.entries.delete(clientId);
+    for (const [key, entry] of this.entries) {
+      if (entry.state?.sourceId === change.sourceId) this.entries.delete(key);
+    }
+  }
+
+  /**
+   * An eviction only has to outlive the reads under way when it happened; logouts add one per
+   * session, so old ones are dropped rather than kept for the life of the process.
+   */
+  private forgetOldEvictions(now: number): void {
+    for (const map of [this.evictedKeys, this.evictedMerchants, this.evictedUsers] as Map<
+      unknown,
+      number
+    >[]) {
+      if (map.size < 1000) continue;
+      for (const [key, at] of map) if (now - at > TTL_MS) map.delete(key);
     }
   }
 

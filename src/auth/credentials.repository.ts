@@ -50,6 +50,37 @@ export class CredentialsRepository {
     return affected > 0;
   }
 
+  /** Active credentials of a merchant. */
+  async countActive(em: EntityManager, sourceId: number): Promise<number> {
+    return em.countBy(CredentialEntity, { sourceId, status: 'active' });
+  }
+
+  /**
+   * Revokes the active credentials of the merchant that `clientId` created, those they created,
+   * and so on; the client ids revoked.
+   */
+  async revokeCreatedBy(
+    em: EntityManager,
+    sourceId: number,
+    clientId: string,
+    now: number,
+  ): Promise<string[]> {
+    const { rows } = await Database.sql<{ client_id: string }>(
+      em,
+      `WITH RECURSIVE made(client_id) AS (
+         SELECT client_id FROM credentials WHERE created_by = :clientId AND source_id = :sourceId
+         UNION
+         SELECT c.client_id FROM credentials c JOIN made ON c.created_by = made.client_id
+         WHERE c.source_id = :sourceId
+       )
+       UPDATE credentials SET status = 'revoked', revoked_at = :now
+       WHERE client_id IN (SELECT client_id FROM made) AND status = 'active'
+       RETURNING client_id`,
+      { clientId, sourceId, now },
+    );
+    return rows.map((row) => row.client_id).sort();
+  }
+
   async state(em: EntityManager, clientId: string): Promise<CredentialState | null> {
     const { rows } = await Database.sql<{
       secret_hash: string;

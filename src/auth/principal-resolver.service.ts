@@ -29,6 +29,6 @@ export class PrincipalResolver {
     if (state.status !== 'active') throw AuthError.tokenRevoked();
     if (role === 'merchant' && state.merchantStatus !== 'active')
       throw AuthError.merchantSuspended();
-    return { clientId, role, sourceId };
+    return { clientId, role, sourceId, access: role };
   }
 }

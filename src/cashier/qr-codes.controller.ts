@@ -1,6 +1,7 @@
 import { Body, Controller, Delete, Get, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Audit } from '../admin/audit/audit.decorator';
+import { Permission } from '../auth/permissions';
 import { CurrentPrincipal, Principal } from '../auth/principal';
 import { Idempotent } from '../common/idempotency/idempotent.decorator';
 import { ApiErrors } from '../docs/api-errors.decorator';
@@ -22,6 +23,7 @@ export class QrCodesController {
   constructor(private readonly codes: QrCodesService) {}
 
   @Post()
+  @Permission('qr_codes.manage')
   @Idempotent()
   @Audit('qr_code.create', 'merchant', { param: 'source_id' })
   @ApiErrors('merchant_not_found')
@@ -39,6 +41,7 @@ export class QrCodesController {
   }
 
   @Get()
+  @Permission('qr_codes.read')
   @ApiErrors('merchant_not_found')
   @ApiOperation({ summary: '商户码列表 List static codes', description: 'Newest first.' })
   list(
@@ -50,6 +53,7 @@ export class QrCodesController {
   }
 
   @Patch(':code_id')
+  @Permission('qr_codes.manage')
   @Audit('qr_code.update', 'qr_code', { param: 'code_id' })
   @ApiErrors('merchant_not_found', 'qr_code_not_found')
   @ApiOperation({
@@ -66,6 +70,7 @@ export class QrCodesController {
   }
 
   @Delete(':code_id')
+  @Permission('qr_codes.manage')
   @Audit('qr_code.delete', 'qr_code', { param: 'code_id' })
   @ApiErrors('merchant_not_found', 'qr_code_not_found')
   @ApiOperation({

@@ -1,7 +1,7 @@
 import { Body, Controller, Delete, Get, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Audit } from '../admin/audit/audit.decorator';
-import { Roles } from '../auth/principal';
+import { Permission } from '../auth/permissions';
 import { Idempotent } from '../common/idempotency/idempotent.decorator';
 import { ChannelsService } from './channels.service';
 import {
@@ -18,11 +18,11 @@ import { ApiErrors } from '../docs/api-errors.decorator';
 @ApiTags('渠道路由')
 @ApiBearerAuth('bearer')
 @Controller('v1/channels')
-@Roles('admin')
 export class ChannelsController {
   constructor(private readonly channels: ChannelsService) {}
 
   @Post()
+  @Permission('channels.manage')
   @Idempotent()
   @Audit('channel.create', 'channel', { resultField: 'code' })
   @ApiErrors('invalid_amount', 'invalid_currency', 'channel_code_taken')
@@ -36,6 +36,7 @@ export class ChannelsController {
   }
 
   @Get()
+  @Permission('channels.read')
   @ApiOperation({
     summary: '查询渠道 List channels',
     description: 'Live channels, newest first, with their health and today’s routed volume.',
@@ -46,6 +47,7 @@ export class ChannelsController {
 
   // declared before `:code`, and `route` is refused as a channel code
   @Get('route')
+  @Permission('channels.read')
   @ApiErrors('invalid_amount', 'invalid_currency')
   @ApiOperation({
     summary: '路由解释 Explain routing',
@@ -57,6 +59,7 @@ export class ChannelsController {
   }
 
   @Get(':code')
+  @Permission('channels.read')
   @ApiErrors('channel_not_found', 'channel_deleted')
   @ApiOperation({
     summary: '查询渠道 Get a channel',
@@ -67,6 +70,7 @@ export class ChannelsController {
   }
 
   @Patch(':code')
+  @Permission('channels.manage')
   @Audit('channel.update', 'channel', { param: 'code' })
   @ApiErrors('invalid_amount', 'invalid_currency', 'channel_not_found', 'channel_deleted')
   @ApiOperation({
@@ -79,6 +83,7 @@ export class ChannelsController {
   }
 
   @Delete(':code')
+  @Permission('channels.manage')
   @Audit('channel.delete', 'channel', { param: 'code' })
   @ApiErrors('channel_not_found', 'channel_deleted')
   @ApiOperation({

@@ -48,7 +48,17 @@ describe('bill CSV', () => {
     expect(row('a,b')).toMatch(/^"a,b",/);
     expect(row('say "hi"')).toMatch(/^"say ""hi""",/);
     expect(row('=HYPERLINK("x")')).toMatch(/^"'=HYPERLINK\(""x""\)",/);
-    expect(row('-1+2')).toMatch(/^'-1\+2,/);
-    expect(row('@SUM')).toMatch(/^'@SUM,/);
+    expect(row('-1+2')).toMatch(/^"'-1\+2",/);
+    expect(row('@SUM')).toMatch(/^"'@SUM",/);
+    // a spreadsheet that splits on semicolons would start a cell after the ;
+    expect(row('SO;=1+1')).toMatch(/^"SO;'=1\+1",/);
+    expect(row('SO|@cmd')).toMatch(/^"SO\|'@cmd",/);
+  });
+
+  it('writes its own numbers, negative ones included, as numbers', () => {
+    const csv = billCsv({ ...bill, currency: 'CNY' }, [
+      line({ type: 'refund', amount: -500, fee: -3, net: -497 }),
+    ]);
+    expect(csv.split('\r\n')[1]).toMatch(/,CNY,-500,-3,-497,-5\.00,-0\.03,-4\.97$/);
   });
 });

@@ -1,3 +1,4 @@
+import { Permission } from '../auth/permissions';
 import { ApiErrors } from '../docs/api-errors.decorator';
 import { Controller, Get, Param, Query, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
@@ -15,6 +16,7 @@ export class BillsController {
   constructor(private readonly bills: BillsService) {}
 
   @Get()
+  @Permission('bills.read')
   @ApiErrors('invalid_date', 'source_id_mismatch', 'invalid_cursor')
   @ApiOperation({
     summary: '账单查询 List bills',
@@ -31,6 +33,7 @@ export class BillsController {
   }
 
   @Get(':bill_id')
+  @Permission('bills.read')
   @ApiErrors('bill_not_found', 'invalid_cursor')
   @ApiOperation({
     summary: '账单明细 Get a bill with its lines',
@@ -46,6 +49,7 @@ export class BillsController {
   }
 
   @Get(':bill_id/download')
+  @Permission('bills.download')
   @ApiErrors('bill_not_found')
   @RawResponse()
   @Produces('text/csv')

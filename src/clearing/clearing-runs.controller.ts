@@ -2,7 +2,7 @@ import { ApiErrors } from '../docs/api-errors.decorator';
 import { Body, Controller, Get, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Audit } from '../admin/audit/audit.decorator';
-import { Roles } from '../auth/principal';
+import { Permission } from '../auth/permissions';
 import { Idempotent } from '../common/idempotency/idempotent.decorator';
 import { ClearingRunsService } from './clearing-runs.service';
 import {
@@ -14,12 +14,12 @@ import {
 
 @ApiTags('清算')
 @ApiBearerAuth('bearer')
-@Roles('admin')
 @Controller('v1/clearing/runs')
 export class ClearingRunsController {
   constructor(private readonly runs: ClearingRunsService) {}
 
   @Post()
+  @Permission('clearing.manage')
   @ApiErrors('invalid_date', 'date_in_future')
   @Idempotent()
   @Audit('clearing.run', 'clearing_run', { resultField: 'run_id' })
@@ -35,6 +35,7 @@ export class ClearingRunsController {
   }
 
   @Get()
+  @Permission('clearing.read')
   @ApiErrors('invalid_date')
   @ApiOperation({
     summary: '清算记录 List clearing runs',

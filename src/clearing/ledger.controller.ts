@@ -2,7 +2,7 @@ import { ApiErrors } from '../docs/api-errors.decorator';
 import { Body, Controller, Get, Param, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Audit } from '../admin/audit/audit.decorator';
-import { Roles } from '../auth/principal';
+import { Permission } from '../auth/permissions';
 import { Idempotent } from '../common/idempotency/idempotent.decorator';
 import {
   BalancePageDto,
@@ -18,12 +18,12 @@ import { JournalService } from './journal.service';
 
 @ApiTags('清算')
 @ApiBearerAuth('bearer')
-@Roles('admin')
 @Controller('v1/clearing')
 export class LedgerController {
   constructor(private readonly journal: JournalService) {}
 
   @Get('balances')
+  @Permission('clearing.read')
   @ApiErrors('invalid_date', 'invalid_cursor')
   @ApiOperation({
     summary: '账户余额 Ledger balances',
@@ -36,6 +36,7 @@ export class LedgerController {
   }
 
   @Get('journal')
+  @Permission('clearing.read')
   @ApiErrors('invalid_date', 'invalid_cursor')
   @ApiOperation({
     summary: '会计分录 Journal entries',
@@ -48,6 +49,7 @@ export class LedgerController {
   }
 
   @Post('journal/:entry_id/reversal')
+  @Permission('clearing.manage')
   @ApiErrors('journal_entry_not_found', 'entry_already_reversed', 'entry_not_reversible')
   @Idempotent()
   @Audit('clearing.reverse', 'journal_entry', { param: 'entry_id' })
@@ -65,6 +67,7 @@ export class LedgerController {
   }
 
   @Post('journal/:entry_id/correction')
+  @Permission('clearing.manage')
   @ApiErrors('journal_entry_not_found', 'entry_already_reversed', 'entry_not_reversible')
   @Idempotent()
   @Audit('clearing.correct', 'journal_entry', { param: 'entry_id' })

@@ -2,7 +2,7 @@ import { ApiErrors } from '../docs/api-errors.decorator';
 import { Body, Controller, Get, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Audit } from '../admin/audit/audit.decorator';
-import { Roles } from '../auth/principal';
+import { Permission } from '../auth/permissions';
 import { Idempotent } from '../common/idempotency/idempotent.decorator';
 import {
   CreateReconciliationDto,
@@ -14,12 +14,12 @@ import { ReconciliationsService } from './reconciliations.service';
 
 @ApiTags('清算')
 @ApiBearerAuth('bearer')
-@Roles('admin')
 @Controller('v1/clearing/reconciliations')
 export class ReconciliationsController {
   constructor(private readonly reconciliations: ReconciliationsService) {}
 
   @Post()
+  @Permission('clearing.manage')
   @ApiErrors(
     'invalid_date',
     'date_in_future',
@@ -43,6 +43,7 @@ export class ReconciliationsController {
   }
 
   @Get()
+  @Permission('clearing.read')
   @ApiErrors('invalid_date')
   @ApiOperation({
     summary: '对账记录 List reconciliations',

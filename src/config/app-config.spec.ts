@@ -30,6 +30,9 @@ describe('loadConfig', () => {
         RATE_LIMIT_ENABLED: true,
         RATE_LIMIT_PER_SECOND: 100,
         TOKEN_RATE_LIMIT_PER_MINUTE: 30,
+        TOKEN_FAILURES_PER_CLIENT_AND_ADDRESS: 10,
+        TOKEN_FAILURES_PER_ADDRESS: 30,
+        TOKEN_FAILURE_WINDOW_SECONDS: 900,
         TOKEN_TTL_SECONDS: 7200,
         CHANNEL_TIMEOUT_MS: 3000,
         STATUS_SYNC_SCHEDULE: [60, 300, 900],
@@ -70,6 +73,9 @@ describe('loadConfig', () => {
     [{ NODE_ENV: 'production', CHANNEL_CONFIG_KEY: 'a'.repeat(64) }, 'JWT_SECRET'],
     [{ NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(32) }, 'CHANNEL_CONFIG_KEY'],
     [{ BOOTSTRAP_ADMIN_CLIENT_ID: 'admin' }, 'BOOTSTRAP_ADMIN_CLIENT_SECRET'],
+    [{ REQUEST_TIMEOUT_MS: '10' }, 'REQUEST_TIMEOUT_MS'],
+    [{ CONNECTION_TIMEOUT_MS: 'soon' }, 'CONNECTION_TIMEOUT_MS'],
+    [{ MAX_CONNECTIONS_PER_ADDRESS: '-1' }, 'MAX_CONNECTIONS_PER_ADDRESS'],
   ])('refuses %j, naming %s', (env, variable) => {
     let error: unknown;
     try {
@@ -83,6 +89,23 @@ describe('loadConfig', () => {
       new RegExp(`^invalid configuration: ${variable} `),
     );
     expect((error as ConfigError).message).not.toContain('\n');
+  });
+
+  it('caps connections per address at 64, except behind a proxy or with the limits off', () => {
+    expect(loadConfig({}).maxConnectionsPerAddress).toBe(64);
+    expect(loadConfig({ TRUST_PROXY: 'true' }).maxConnectionsPerAddress).toBe(0);
+    expect(
+      loadConfig({ TRUST_PROXY: 'true', MAX_CONNECTIONS_PER_ADDRESS: '500' })
+        .maxConnectionsPerAddress,
+    ).toBe(500);
+    expect(loadConfig({ MAX_CONNECTIONS_PER_ADDRESS: '0' }).maxConnectionsPerAddress).toBe(0);
+    expect(
+      loadConfig({ RATE_LIMIT_ENABLED: 'false', MAX_CONNECTIONS_PER_ADDRESS: '8' })
+        .maxConnectionsPerAddress,
+    ).toBe(0);
+    expect(loadConfig({}).env).toEqual(
+      expect.objectContaining({ REQUEST_TIMEOUT_MS: 30000, CONNECTION_TIMEOUT_MS: 120000 }),
+    );
   });
 
   it('never echoes a secret it refuses', () => {

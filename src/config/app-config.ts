@@ -4,6 +4,8 @@ import { configSchema, Env } from './config.schema';
 
 export type DatabaseEngine = 'sqlite' | 'postgres';
 
+const DEFAULT_MAX_CONNECTIONS_PER_ADDRESS = 64;
+
 /** Thrown when the environment does not describe a valid configuration. */
 export class ConfigError extends Error {
   constructor(
@@ -25,6 +27,12 @@ export class AppConfig {
   readonly bodyLimitBytes: number;
   readonly publicBaseUrl: string;
   readonly corsOrigins: string[];
+  /**
+   * Open connections one client address may hold, 0 for no cap. Unset, 64; behind a proxy
+   * (TRUST_PROXY) every connection comes from the proxy, so unset means no cap there. Off with
+   * the other limits (RATE_LIMIT_ENABLED=false).
+   */
+  readonly maxConnectionsPerAddress: number;
 
   constructor(env: Env) {
     this.env = env;
@@ -36,6 +44,10 @@ export class AppConfig {
     this.corsOrigins = env.CORS_ORIGINS.split(',')
       .map((s) => s.trim())
       .filter(Boolean);
+    this.maxConnectionsPerAddress = !env.RATE_LIMIT_ENABLED
+      ? 0
+      : (env.MAX_CONNECTIONS_PER_ADDRESS ??
+        (env.TRUST_PROXY ? 0 : DEFAULT_MAX_CONNECTIONS_PER_ADDRESS));
   }
 
   /** Path of the SQLite file (or `:memory:`), when the engine is SQLite. */

@@ -107,11 +107,23 @@ export const configSchema = z
     TRUST_PROXY: bool(false),
     CORS_ORIGINS: z.string().default(''),
     SHUTDOWN_TIMEOUT_MS: int(10000, 0, 600000),
+    REQUEST_TIMEOUT_MS: int(30000, 100, 600000),
+    CONNECTION_TIMEOUT_MS: int(120000, 100, 3600000),
+    MAX_CONNECTIONS_PER_ADDRESS: z
+      .string()
+      .optional()
+      .refine((v) => v === undefined || v === '' || (/^\d+$/.test(v) && Number(v) <= 100000), {
+        message: 'must be an integer from 0 (no cap) to 100000',
+      })
+      .transform((v) => (v === undefined || v === '' ? undefined : Number(v))),
     DOCS_ENABLED: bool(true),
     RATE_LIMIT_ENABLED: bool(true),
     RATE_LIMIT_PER_SECOND: int(100, 1, 1000000),
     TOKEN_RATE_LIMIT_PER_MINUTE: int(30, 1, 1000000),
     PAYER_RATE_LIMIT_PER_MINUTE: int(30, 1, 1000000),
+    TOKEN_FAILURES_PER_CLIENT_AND_ADDRESS: int(10, 1, 1000000),
+    TOKEN_FAILURES_PER_ADDRESS: int(30, 1, 1000000),
+    TOKEN_FAILURE_WINDOW_SECONDS: int(900, 1, 86400),
     REDIS_URL: z
       .string()
       .optional()
@@ -134,8 +146,28 @@ export const configSchema = z
         message: 'must be 32 bytes, written as 64 hex characters or base64',
       }),
     TOKEN_TTL_SECONDS: int(7200, 60, 86400 * 30),
+    MAX_ACTIVE_CREDENTIALS_PER_MERCHANT: int(5, 1, 1000),
     BOOTSTRAP_ADMIN_CLIENT_ID: z.string().optional(),
     BOOTSTRAP_ADMIN_CLIENT_SECRET: optionalSecret(16),
+    BOOTSTRAP_CONSOLE_EMAIL: z
+      .string()
+      .optional()
+      .transform((v) => (v === '' ? undefined : v))
+      .refine((v) => v === undefined || /^[^\s@]+@[^\s@]+$/.test(v), {
+        message: 'must be an email address',
+      }),
+    BOOTSTRAP_CONSOLE_PASSWORD: z
+      .string()
+      .optional()
+      .transform((v) => (v === '' ? undefined : v))
+      .refine((v) => v === undefined || [...v].length >= 12, {
+        message: 'must be at least 12 characters',
+      }),
+    CONSOLE_SESSION_IDLE_MINUTES: int(30, 1, 1440),
+    CONSOLE_SESSION_HOURS: int(12, 1, 168),
+    CONSOLE_LOGIN_MAX_FAILURES: int(5, 1, 1000),
+    CONSOLE_LOGIN_IP_MAX_FAILURES: int(50, 1, 1000000),
+    CONSOLE_LOGIN_LOCKOUT_MINUTES: int(15, 1, 1440),
     CHANNEL_TIMEOUT_MS: int(3000, 1, 120000),
     CIRCUIT_OPEN_SECONDS: int(30, 1, 3600),
     STATUS_SYNC_SCHEDULE: secondsList('60,300,900'),
@@ -178,6 +210,15 @@ export const configSchema = z
           env.BOOTSTRAP_ADMIN_CLIENT_ID
             ? 'BOOTSTRAP_ADMIN_CLIENT_SECRET'
             : 'BOOTSTRAP_ADMIN_CLIENT_ID',
+        ],
+        message: 'must be set together with its pair',
+      });
+    }
+    if (Boolean(env.BOOTSTRAP_CONSOLE_EMAIL) !== Boolean(env.BOOTSTRAP_CONSOLE_PASSWORD)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [
+          env.BOOTSTRAP_CONSOLE_EMAIL ? 'BOOTSTRAP_CONSOLE_PASSWORD' : 'BOOTSTRAP_CONSOLE_EMAIL',
         ],
         message: 'must be set together with its pair',
       });

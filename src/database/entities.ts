@@ -13,6 +13,8 @@ import { JournalEntryEntity } from '../clearing/entities/journal-entry.entity';
 import { JournalLineEntity } from '../clearing/entities/journal-line.entity';
 import { ReconciliationEntity } from '../clearing/entities/reconciliation.entity';
 import { CredentialEntity } from '../auth/entities/credential.entity';
+import { ConsoleSessionEntity } from '../console/entities/console-session.entity';
+import { ConsoleUserEntity } from '../console/entities/console-user.entity';
 import { MerchantEntity } from '../merchants/entities/merchant.entity';
 import { OrderEntity } from '../payments/entities/order.entity';
 import { PaymentAttemptEntity } from '../payments/entities/payment-attempt.entity';
@@ -49,4 +51,6 @@ export const ENTITIES = [
   BillLineEntity,
   ReconciliationEntity,
   QrCodeEntity,
+  ConsoleUserEntity,
+  ConsoleSessionEntity,
 ];

@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { Permission, PERMISSIONS } from '../auth/permissions';
 import { ERROR_CATALOGUE, ErrorReason } from '../common/errors/error-catalogue';
 import {
   errorExamples,
@@ -10,6 +11,7 @@ import {
 
 const shape = (overrides: Partial<OperationShape> = {}): OperationShape => ({
   path: '/v1/things',
+  method: 'POST',
   hasBody: false,
   hasQuery: false,
   hasCursor: false,
@@ -18,6 +20,7 @@ const shape = (overrides: Partial<OperationShape> = {}): OperationShape => ({
 });
 const traits = (overrides: Partial<RouteTraits> = {}): RouteTraits => ({
   isPublic: false,
+  console: false,
   idempotent: false,
   rateLimited: true,
   allowedDuringMaintenance: false,
@@ -30,7 +33,12 @@ describe('error reasons of a route', () => {
   it('a creating merchant route: validation, token, idempotency, rate limit, maintenance and its own', () => {
     const reasons = errorReasonsFor(
       shape({ hasBody: true }),
-      traits({ roles: ['merchant'], idempotent: true, domain: ['no_channel_available'] }),
+      traits({
+        permission: 'payments.create',
+        roles: ['merchant'],
+        idempotent: true,
+        domain: ['no_channel_available'],
+      }),
     );
     expect(reasons).toEqual([
       'validation_failed',
@@ -57,11 +65,35 @@ describe('error reasons of a route', () => {
   it('a public route needs no token; an admin-only route is not stopped by maintenance', () => {
     const open = errorReasonsFor(shape(), traits({ isPublic: true, rateLimited: false }));
     expect(open).toEqual(['not_acceptable', 'internal_error', 'unavailable', 'maintenance']);
-    const admin = errorReasonsFor(shape(), traits({ roles: ['admin'] }));
+    const admin = errorReasonsFor(shape(), traits({ permission: 'channels.manage' }));
     expect(admin).toContain('forbidden');
     expect(admin).not.toContain('maintenance');
     const outside = errorReasonsFor(shape({ path: '/health/ready' }), traits({ isPublic: true }));
     expect(outside).not.toContain('maintenance');
+  });
+
+  it('a route console sessions may call: session ended, CSRF on changes, a pending password change', () => {
+    const change = errorReasonsFor(
+      shape({ method: 'POST' }),
+      traits({ permission: 'payments.refund', console: true }),
+    );
+    expect(change).toEqual(
+      expect.arrayContaining(['session_expired', 'csrf_failed', 'password_change_required']),
+    );
+    const read = errorReasonsFor(
+      shape({ method: 'GET' }),
+      traits({ permission: 'payments.read', console: true }),
+    );
+    expect(read).toContain('session_expired');
+    expect(read).not.toContain('csrf_failed');
+    const own = errorReasonsFor(
+      shape({ method: 'PUT' }),
+      traits({ permission: 'session.self', console: true }),
+    );
+    expect(own).toContain('csrf_failed');
+    expect(own).not.toContain('password_change_required');
+    const token = errorReasonsFor(shape(), traits({ permission: 'payments.create' }));
+    expect(token).not.toContain('session_expired');
   });
 
   it('always lists each reason once, ordered by status, with every domain reason kept', () => {
@@ -74,9 +106,14 @@ describe('error reasons of a route', () => {
           hasCursor: fc.boolean(),
           hasPathParams: fc.boolean(),
           path: fc.constantFrom('/v1/x', '/health/x', '/sandbox/x'),
+          method: fc.constantFrom('GET', 'POST', 'DELETE'),
         }),
         fc.record({
           isPublic: fc.boolean(),
+          console: fc.boolean(),
+          permission: fc.option(fc.constantFrom(...(Object.keys(PERMISSIONS) as Permission[])), {
+            nil: undefined,
+          }),
           roles: fc.option(fc.subarray(['admin', 'merchant'] as const), { nil: undefined }),
           idempotent: fc.boolean(),
           rateLimited: fc.boolean(),

@@ -9,7 +9,8 @@ import {
 import { THROTTLER_SKIP } from '@nestjs/throttler/dist/throttler.constants';
 import { getMetadataStorage } from 'class-validator';
 import { ALLOW_DURING_MAINTENANCE } from '../admin/maintenance/maintenance.decorator';
-import { ROLES, Role } from '../auth/principal';
+import { ACCESS_ROLES, Permission, PERMISSION, rolesWith, SIDE_OF } from '../auth/permissions';
+import { Role } from '../auth/principal';
 import { IS_PUBLIC } from '../common/auth/public.decorator';
 import { ERROR_CATALOGUE, ErrorReason } from '../common/errors/error-catalogue';
 import { IDEMPOTENT } from '../common/idempotency/idempotent.decorator';
@@ -20,7 +21,12 @@ import { API_ERRORS } from './api-errors.decorator';
 /** What a route's decorators say about the errors it can answer with. */
 export interface RouteTraits {
   isPublic: boolean;
+  /** The permission the route needs (see src/auth/permissions.ts). */
+  permission?: Permission;
+  /** The API credentials (`admin`, `merchant`) whose role holds that permission. */
   roles?: Role[];
+  /** Console sessions may call it: some console role holds the permission. */
+  console: boolean;
   idempotent: boolean;
   /** Under the per-credential rate limit (everything but `@SkipThrottle()` routes). */
   rateLimited: boolean;
@@ -34,6 +40,8 @@ export interface RouteTraits {
 /** What the OpenAPI operation itself says: where it takes input from. */
 export interface OperationShape {
   path: string;
+  /** Upper case. */
+  method: string;
   hasBody: boolean;
   hasQuery: boolean;
   hasCursor: boolean;
@@ -54,14 +62,24 @@ export function errorReasonsFor(shape: OperationShape, traits: RouteTraits): Err
   if (shape.hasCursor) reasons.push('invalid_cursor');
   if (!traits.isPublic) reasons.push('unauthenticated', 'token_expired', 'token_revoked');
   if (!traits.isPublic) reasons.push('merchant_suspended');
-  if (traits.roles) reasons.push('forbidden');
+  if (traits.console) reasons.push('session_expired');
+  if (traits.permission && rolesWith(traits.permission).length < ACCESS_ROLES.length) {
+    reasons.push('forbidden');
+  }
+  if (traits.console && !['GET', 'HEAD'].includes(shape.method)) reasons.push('csrf_failed');
+  if (traits.console && traits.permission !== 'session.self') {
+    reasons.push('password_change_required');
+  }
   if (traits.idempotent) {
     reasons.push('invalid_idempotency_key', 'idempotency_in_progress', 'idempotency_key_reused');
   }
   if (traits.rateLimited) reasons.push('rate_limited');
   // every route answers 406 when Accept excludes what it produces
   reasons.push('not_acceptable', 'internal_error', 'unavailable');
-  const adminOnly = traits.roles?.length === 1 && traits.roles[0] === 'admin';
+  // operators are let through maintenance: a route only they may call never answers it
+  const adminOnly =
+    traits.permission !== undefined &&
+    rolesWith(traits.permission).every((role) => SIDE_OF[role] === 'admin');
   if (shape.path.startsWith('/v1/') && !traits.allowedDuringMaintenance && !adminOnly) {
     reasons.push('maintenance');
   }
@@ -103,9 +121,15 @@ function readTraits(controller: Type, handler: object, method: string): RouteTra
   const read = <T>(key: string): T | undefined =>
     (Reflect.getMetadata(key, handler) as T | undefined) ??
     (Reflect.getMetadata(key, controller) as T | undefined);
+  const permission = read<Permission>(PERMISSION);
+  const holders = permission ? rolesWith(permission) : [];
   return {
     isPublic: read<boolean>(IS_PUBLIC) === true,
-    roles: read<Role[]>(ROLES),
+    permission,
+    roles: permission
+      ? holders.filter((role): role is Role => role === 'admin' || role === 'merchant')
+      : undefined,
+    console: holders.some((role) => role !== 'admin' && role !== 'merchant'),
     idempotent: read<object | undefined>(IDEMPOTENT) !== undefined,
     rateLimited: read<boolean>(`${THROTTLER_SKIP}default`) !== true,
     allowedDuringMaintenance: read<boolean>(ALLOW_DURING_MAINTENANCE) === true,
@@ -134,11 +158,16 @@ function validatorReasons(controller: Type, method: string): ErrorReason[] {
   return [...new Set(reasons.filter((reason) => reason !== undefined))];
 }
 
-export function operationShape(path: string, operation: OperationObject): OperationShape {
+export function operationShape(
+  path: string,
+  method: string,
+  operation: OperationObject,
+): OperationShape {
   const parameters = (operation.parameters ?? []) as ParameterObject[];
   const query = parameters.filter((p) => p.in === 'query');
   return {
     path,
+    method: method.toUpperCase(),
     hasPathParams: parameters.some((p) => p.in === 'path'),
     hasBody: operation.requestBody !== undefined,
     hasQuery: query.length > 0,

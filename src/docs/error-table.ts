@@ -31,7 +31,7 @@ export const STATUS_TABLE: readonly { status: string; when: string }[] = [
   },
   {
     status: '429',
-    when: 'rate limit hit (per credential, and per IP and client_id for the token endpoint); `Retry-After` set; every limited response carries `RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset`',
+    when: 'rate limit hit (per credential; for the token endpoint per IP, and a lockout after repeated wrong secrets), or too many open connections from one address; `Retry-After` set; every limited response carries `RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset`',
   },
   {
     status: '500',

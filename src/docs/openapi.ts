@@ -7,8 +7,9 @@ import {
   ResponseObject,
   SchemaObject,
 } from '@nestjs/swagger/dist/interfaces/open-api-spec.interface';
-import { FastifyInstance } from 'fastify';
+import { FastifyInstance, onRequestHookHandler } from 'fastify';
 import { stringify } from 'safe-stable-stringify';
+import { Permission, rolesWith } from '../auth/permissions';
 import { ERROR_CATALOGUE } from '../common/errors/error-catalogue';
 import { API_VERSION } from './api-version';
 import {
@@ -67,6 +68,16 @@ export async function buildOpenApiDocument(app: INestApplication): Promise<OpenA
     .setVersion(API_VERSION)
     .addTag('银联 UnionPay', UNIONPAY_TAG_DESCRIPTION)
     .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' }, 'bearer')
+    .addCookieAuth(
+      'paygate_session',
+      {
+        type: 'apiKey',
+        in: 'cookie',
+        description:
+          'A web console session (POST /v1/console/session); changes also need X-CSRF-Token.',
+      },
+      'session',
+    )
     .addBasicAuth(
       { type: 'http', scheme: 'basic', description: 'client_id:client_secret' },
       'basic',
@@ -94,7 +105,7 @@ export async function buildOpenApiDocument(app: INestApplication): Promise<OpenA
  */
 function describeEnvelopes(document: OpenAPIObject, traits: Map<string, RouteTraits>): void {
   for (const [pathName, path] of Object.entries(document.paths)) {
-    for (const operation of Object.values(path) as OperationObject[]) {
+    for (const [method, operation] of Object.entries(path) as [string, OperationObject][]) {
       if (!operation || typeof operation !== 'object' || !('responses' in operation)) continue;
       for (const [status, response] of Object.entries(operation.responses) as [
         string,
@@ -109,7 +120,8 @@ function describeEnvelopes(document: OpenAPIObject, traits: Map<string, RouteTra
       if (route) {
         // a route that needs a token says so even when its controller forgot @ApiBearerAuth
         if (!route.isPublic && !operation.security) operation.security = [{ bearer: [] }];
-        const reasons = errorReasonsFor(operationShape(pathName, operation), route);
+        if (route.permission) describePermission(operation, route.permission);
+        const reasons = errorReasonsFor(operationShape(pathName, method, operation), route);
         const declared = { ...operation.responses } as Record<string, ResponseObject>;
         Object.assign(operation.responses, errorResponses(reasons, route.errorPages));
         keepDeclaredErrorBodies(operation.responses, declared);
@@ -132,6 +144,19 @@ function describeEnvelopes(document: OpenAPIObject, traits: Map<string, RouteTra
       }
     }
   }
+}
+
+/**
+ * The permission a route needs and the roles holding it (src/auth/permissions.ts), as text and
+ * as `x-permission`, so clients (the console's menus) and tests read the role table from here.
+ */
+function describePermission(operation: OperationObject, permission: Permission): void {
+  const roles = rolesWith(permission)
+    .map((role) => `\`${role}\``)
+    .join(', ');
+  const line = `Permission \`${permission}\`: ${roles}.`;
+  operation.description = operation.description ? `${operation.description}\n\n${line}` : line;
+  (operation as OperationObject & { 'x-permission': Permission })['x-permission'] = permission;
 }
 
 /**
@@ -215,11 +240,16 @@ const SWAGGER_UI_CSP = [
 
 export function setupSwaggerUi(app: INestApplication, document: OpenAPIObject): void {
   const fastify = app.getHttpAdapter().getInstance() as FastifyInstance;
-  fastify.addHook('onRequest', (request, reply, done) => {
-    if (/^\/docs(?:[/?-]|$)/.test(request.url)) {
-      reply.header('content-security-policy', SWAGGER_UI_CSP);
-    }
+  // on the routes themselves (decided by the route, never by the request's URL, which may
+  // spell the path encoded: `/%64ocs/` reaches `/docs/`), before SwaggerModule adds them
+  const setPolicy: onRequestHookHandler = (_request, reply, done) => {
+    reply.header('content-security-policy', SWAGGER_UI_CSP);
     done();
+  };
+  fastify.addHook('onRoute', (route) => {
+    if (!/^\/docs(?:[/-]|$)/.test(route.url)) return;
+    const hooks = route.onRequest;
+    route.onRequest = [...(hooks ? (Array.isArray(hooks) ? hooks : [hooks]) : []), setPolicy];
   });
   SwaggerModule.setup('docs', app, document, {
     jsonDocumentUrl: 'docs-json',

@@ -21,7 +21,8 @@ const TEXT_SECTIONS = ['简介', '授权机制说明', '错误代码', '变更�
  * The original document's order: 简介, 授权机制说明, 支付订单, 渠道路由, 清算, 错误代码, 变更历史.
  * The other tags sit where an integrator looks for them: merchants and their credentials with
  * authentication, provider notifications with the orders they settle, the sandbox and the
- * UnionPay payer pages with the channels, and operations (with merchant webhooks/events) before the error codes.
+ * UnionPay payer pages with the channels, the web console's accounts, sessions and statistics,
+ * and operations (with merchant webhooks/events) before the error codes.
  */
 const SECTION_ORDER: Section[] = [
   { name: '简介', tags: ['简介'] },
@@ -29,6 +30,7 @@ const SECTION_ORDER: Section[] = [
   { name: '支付订单', tags: ['支付订单', '收银台 Cashier', 'Channel notifications'] },
   { name: '渠道路由', tags: ['渠道路由', '沙箱 Sandbox', '银联 UnionPay'] },
   { name: '清算', tags: ['清算'] },
+  { name: '控制台 Console', tags: ['控制台 Console'] },
   { name: '运维 Operations', tags: ['Operations'] },
   { name: '错误代码', tags: ['错误代码'] },
   { name: '变更历史', tags: ['变更历史'] },

@@ -1,17 +1,19 @@
 import { Body, Controller, Delete, Get, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Audit } from '../admin/audit/audit.decorator';
-import { CurrentPrincipal, Principal, Roles } from '../auth/principal';
+import { Permission } from '../auth/permissions';
+import { CurrentPrincipal, Principal } from '../auth/principal';
 import { Idempotent } from '../common/idempotency/idempotent.decorator';
 import {
   CreatedCredentialDto,
   CreatedMerchantDto,
   CreateMerchantDto,
-  CredentialDto,
   CredentialListDto,
   ListMerchantsQueryDto,
   MerchantDto,
   MerchantPageDto,
+  RevokeCredentialQueryDto,
+  RevokedCredentialDto,
   UpdateMerchantDto,
   WebhookSecretDto,
 } from './dto/merchant.dto';
@@ -26,7 +28,7 @@ export class MerchantsController {
   constructor(private readonly merchants: MerchantsService) {}
 
   @Post()
-  @Roles('admin')
+  @Permission('merchants.create')
   @Idempotent()
   @Audit('merchant.create', 'merchant', { resultField: 'source_id' })
   @ApiErrors('invalid_notify_url')
@@ -35,19 +37,22 @@ export class MerchantsController {
     description:
       'Returns the merchant code (`source_id`) and its first credential; `client_secret` and `webhook_secret` are shown only here.',
   })
-  create(@Body() body: CreateMerchantDto): Promise<CreatedMerchantDto> {
-    return this.merchants.createMerchant(body);
+  create(
+    @CurrentPrincipal() principal: Principal,
+    @Body() body: CreateMerchantDto,
+  ): Promise<CreatedMerchantDto> {
+    return this.merchants.createMerchant(principal, body);
   }
 
   @Get()
-  @Roles('admin')
+  @Permission('merchants.list')
   @ApiOperation({ summary: '商户列表 List merchants', description: 'Newest first.' })
   list(@Query() query: ListMerchantsQueryDto): Promise<MerchantPageDto> {
     return this.merchants.listMerchants(query);
   }
 
   @Get('me')
-  @Roles('merchant')
+  @Permission('merchants.self')
   @ApiErrors('merchant_not_found')
   @ApiOperation({ summary: '当前商户 The calling merchant' })
   me(@CurrentPrincipal() principal: Principal): Promise<MerchantDto> {
@@ -55,6 +60,7 @@ export class MerchantsController {
   }
 
   @Get(':source_id')
+  @Permission('merchants.read')
   @ApiErrors('merchant_not_found')
   @ApiOperation({
     summary: '查询商户 Get a merchant',
@@ -68,6 +74,7 @@ export class MerchantsController {
   }
 
   @Patch(':source_id')
+  @Permission('merchants.update')
   @Audit('merchant.update', 'merchant', { param: 'source_id' })
   @ApiErrors('invalid_notify_url', 'forbidden', 'merchant_not_found')
   @ApiOperation({
@@ -84,12 +91,17 @@ export class MerchantsController {
   }
 
   @Post(':source_id/credentials')
+  @Permission('credentials.manage')
   @Idempotent()
-  @Audit('credential.create', 'merchant', { param: 'source_id' })
-  @ApiErrors('merchant_not_found')
+  @Audit('credential.create', 'merchant', { param: 'source_id', resultDetail: ['client_id'] })
+  @ApiErrors('merchant_not_found', 'credential_limit_reached')
   @ApiOperation({
     summary: '新增凭证 Add a credential',
-    description: 'A further client_id/client_secret for rotation; the secret is shown only here.',
+    description:
+      'A further client_id/client_secret for rotation; the secret is shown only here. Admins, ' +
+      'or the merchant itself; at most MAX_ACTIVE_CREDENTIALS_PER_MERCHANT (default 5) active ' +
+      'credentials per merchant (422 `credential_limit_reached`). The new credential records ' +
+      'its creator (`created_by`).',
   })
   addCredential(
     @CurrentPrincipal() principal: Principal,
@@ -99,6 +111,7 @@ export class MerchantsController {
   }
 
   @Post(':source_id/webhook-secret')
+  @Permission('webhooks.manage')
   @ApiErrors('merchant_not_found')
   @Idempotent()
   @Audit('webhook_secret.rotate', 'merchant', { param: 'source_id' })
@@ -117,6 +130,7 @@ export class MerchantsController {
   }
 
   @Get(':source_id/credentials')
+  @Permission('credentials.read')
   @ApiErrors('merchant_not_found')
   @ApiOperation({ summary: '凭证列表 List credentials', description: 'Without secrets.' })
   listCredentials(
@@ -127,17 +141,22 @@ export class MerchantsController {
   }
 
   @Delete(':source_id/credentials/:client_id')
-  @Audit('credential.revoke', 'credential', { param: 'client_id' })
+  @Permission('credentials.manage')
+  @Audit('credential.revoke', 'credential', { param: 'client_id', resultDetail: ['also_revoked'] })
   @ApiErrors('merchant_not_found', 'credential_not_found')
   @ApiOperation({
     summary: '吊销凭证 Revoke a credential',
-    description: 'Its tokens are refused (401) from this moment.',
+    description:
+      'Its tokens are refused (401) from this moment. `cascade=true` also revokes the ' +
+      'credentials it created, theirs, and so on (`also_revoked`), even if it was revoked ' +
+      'before: what a stolen token may have made.',
   })
   revokeCredential(
     @CurrentPrincipal() principal: Principal,
     @Param('source_id', SourceIdPipe) sourceId: number,
     @Param('client_id') clientId: string,
-  ): Promise<CredentialDto> {
-    return this.merchants.revokeCredential(principal, sourceId, clientId);
+    @Query() query: RevokeCredentialQueryDto,
+  ): Promise<RevokedCredentialDto> {
+    return this.merchants.revokeCredential(principal, sourceId, clientId, query.cascade);
   }
 }

@@ -12,4 +12,7 @@ export class MerchantError extends AppError {
   static credentialNotFound(): MerchantError {
     return new MerchantError('credential_not_found');
   }
+  static credentialLimitReached(limit: number): MerchantError {
+    return new MerchantError('credential_limit_reached', { limit });
+  }
 }

@@ -32,6 +32,21 @@ export class MerchantsRepository {
     return new Set(rows.map((m) => m.sourceId));
   }
 
+  /**
+   * Holds the merchant's row until the transaction ends (PostgreSQL; SQLite runs one unit of
+   * work at a time), so that changes counted against the merchant do not race; false when the
+   * merchant does not exist.
+   */
+  async lock(em: EntityManager, sourceId: number): Promise<boolean> {
+    const lock = em.connection.options.type === 'postgres' ? ' FOR UPDATE' : '';
+    const { rows } = await Database.sql(
+      em,
+      `SELECT source_id FROM merchants WHERE source_id = :sourceId${lock}`,
+      { sourceId },
+    );
+    return rows.length > 0;
+  }
+
   async insert(em: EntityManager, merchant: MerchantEntity): Promise<void> {
     await em.insert(MerchantEntity, merchant);
   }

@@ -23,6 +23,7 @@ import {
   ListMerchantsQueryDto,
   MerchantDto,
   MerchantPageDto,
+  RevokedCredentialDto,
   UpdateMerchantDto,
   WebhookSecretDto,
 } from './dto/merchant.dto';
@@ -45,7 +46,7 @@ export class MerchantsService {
     this.urlGuard = new SsrfGuard(config.env.WEBHOOK_ALLOW_PRIVATE);
   }
 
-  async createMerchant(dto: CreateMerchantDto): Promise<CreatedMerchantDto> {
+  async createMerchant(principal: Principal, dto: CreateMerchantDto): Promise<CreatedMerchantDto> {
     const notifyUrl =
       dto.notify_url === undefined ? null : await this.checkNotifyUrl(dto.notify_url);
     const webhookSecret = newWebhookSecret();
@@ -67,7 +68,7 @@ export class MerchantsService {
             updatedAt: now,
           };
           await this.merchants.insert(em, merchant);
-          const credential = newCredential(merchant.sourceId, secretHash, now);
+          const credential = newCredential(merchant.sourceId, secretHash, now, principal.clientId);
           await this.credentials.insert(em, credential);
           return {
             ...toMerchantDto(merchant),
@@ -134,11 +135,30 @@ export class MerchantsService {
     return updated;
   }
 
+  /**
+   * A further credential for the merchant, made by an admin or by the merchant itself (to
+   * rotate without waiting for an operator), up to MAX_ACTIVE_CREDENTIALS_PER_MERCHANT active
+   * ones. It records who made it, so that revoking a stolen credential can take what it made
+   * along (`revokeCredential(…, cascade)`).
+   */
   async addCredential(principal: Principal, sourceId: number): Promise<CreatedCredentialDto> {
     await this.readable(principal, sourceId);
+    const limit = this.config.env.MAX_ACTIVE_CREDENTIALS_PER_MERCHANT;
+    // refused before hashing: scrypt is what a flood of creations would cost everyone
+    if ((await this.db.run((em) => this.credentials.countActive(em, sourceId))) >= limit) {
+      throw MerchantError.credentialLimitReached(limit);
+    }
     const clientSecret = newClientSecret();
-    const credential = newCredential(sourceId, await hashSecret(clientSecret), Date.now());
-    await this.db.run((em) => this.credentials.insert(em, credential));
+    const secretHash = await hashSecret(clientSecret);
+    const credential = newCredential(sourceId, secretHash, Date.now(), principal.clientId);
+    await this.db.transaction(async (em) => {
+      // counted under the merchant's row lock: concurrent creations cannot pass the limit
+      if (!(await this.merchants.lock(em, sourceId))) throw MerchantError.merchantNotFound();
+      if ((await this.credentials.countActive(em, sourceId)) >= limit) {
+        throw MerchantError.credentialLimitReached(limit);
+      }
+      await this.credentials.insert(em, credential);
+    });
     return { ...toCredentialDto(credential), client_secret: clientSecret };
   }
 
@@ -148,23 +168,32 @@ export class MerchantsService {
     return { items: rows.map(toCredentialDto), next_cursor: null };
   }
 
-  /** Revokes one of the merchant's credentials; its tokens are refused from now on. */
+  /**
+   * Revokes one of the merchant's credentials; its tokens are refused from now on. With
+   * `cascade`, the credentials it created go too, and theirs, even when it was revoked before.
+   */
   async revokeCredential(
     principal: Principal,
     sourceId: number,
     clientId: string,
-  ): Promise<CredentialDto> {
+    cascade = false,
+  ): Promise<RevokedCredentialDto> {
     await this.readable(principal, sourceId);
-    const revoked = await this.db.transaction(async (em) => {
+    const now = Date.now();
+    const { revoked, alsoRevoked } = await this.db.transaction(async (em) => {
       const credential = await this.credentials.findById(em, clientId);
       if (!credential || credential.sourceId !== sourceId) throw MerchantError.credentialNotFound();
-      await this.credentials.revoke(em, clientId, Date.now());
-      await this.credentialStates.changed(em, { clientId });
+      await this.credentials.revoke(em, clientId, now);
+      const made = cascade
+        ? await this.credentials.revokeCreatedBy(em, sourceId, clientId, now)
+        : [];
+      for (const id of [clientId, ...made])
+        await this.credentialStates.changed(em, { clientId: id });
       const after = await this.credentials.findById(em, clientId);
-      return toCredentialDto(after ?? credential);
+      return { revoked: toCredentialDto(after ?? credential), alsoRevoked: made };
     });
-    this.credentialStates.evict({ clientId });
-    return revoked;
+    for (const id of [clientId, ...alsoRevoked]) this.credentialStates.evict({ clientId: id });
+    return { ...revoked, also_revoked: alsoRevoked };
   }
 
   /**
@@ -221,7 +250,12 @@ function newWebhookSecret(): string {
   return `whsec_${randomBytes(32).toString('base64url')}`;
 }
 
-function newCredential(sourceId: number, secretHash: string, now: number): CredentialEntity {
+function newCredential(
+  sourceId: number,
+  secretHash: string,
+  now: number,
+  createdBy: string,
+): CredentialEntity {
   return {
     clientId: newClientId('merchant'),
     role: 'merchant',
@@ -230,6 +264,7 @@ function newCredential(sourceId: number, secretHash: string, now: number): Crede
     status: 'active',
     createdAt: now,
     revokedAt: null,
+    createdBy,
   };
 }
 
@@ -250,5 +285,6 @@ function toCredentialDto(c: CredentialEntity): CredentialDto {
     status: c.status,
     created_at: iso(c.createdAt),
     revoked_at: iso(c.revokedAt),
+    created_by: c.createdBy,
   };
 }

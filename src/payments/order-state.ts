@@ -20,6 +20,13 @@ export const ORDER_STATUSES: readonly OrderStatus[] = [
   'REFUNDED',
 ];
 
+/** The states of an order that was paid (a refund does not undo the payment). */
+export const PAID_STATUSES: readonly OrderStatus[] = [
+  'SUCCEEDED',
+  'PARTIALLY_REFUNDED',
+  'REFUNDED',
+];
+
 /** From which states each change may happen. */
 export const TRANSITION_FROM = {
   succeed: ['PENDING', 'FAILED', 'CLOSED'],

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
+import { toSafeIntegerOrZero } from '../database/columns';
 import { Database } from '../database/database.service';
 import { ORDER_COLUMN_LIST } from './order-columns';
 import { OrderEntity } from './entities/order.entity';
@@ -13,6 +14,20 @@ export interface OrderListFilter {
   createdTo?: number;
   beforeOrderId?: string;
   limit: number;
+}
+
+/** The console's order search: every filter optional. */
+export interface OrderSearch {
+  sourceId?: number;
+  status?: OrderStatus;
+  channelCode?: string;
+  createdFrom?: number;
+  createdTo?: number;
+  /** An order id, a merchant order number or a channel trade number, exactly. */
+  text?: string;
+  amountMin?: number;
+  amountMax?: number;
+  currency?: string;
 }
 
 export interface ChannelResult {
@@ -232,6 +247,51 @@ export class OrdersRepository {
     return qb.getMany();
   }
 
+  /** A page of the orders matching `search`, newest first, after the order id `before`. */
+  async search(
+    em: EntityManager,
+    search: OrderSearch,
+    before: string | undefined,
+    limit: number,
+  ): Promise<OrderEntity[]> {
+    const { where, params } = searchWhere(search);
+    const { rows } = await Database.sql(
+      em,
+      `SELECT ${ORDER_COLUMN_LIST} FROM orders WHERE ${where}${
+        before === undefined ? '' : ' AND order_id < :before'
+      } ORDER BY order_id DESC LIMIT :limit`,
+      { ...params, before, limit },
+    );
+    return rows.map((r) => Database.hydrate(em, OrderEntity, r));
+  }
+
+  /** How many orders match, counting at most `cap` (then `cap` is answered). */
+  async countMatching(em: EntityManager, search: OrderSearch, cap?: number): Promise<number> {
+    const { where, params } = searchWhere(search);
+    const inner = `SELECT 1 AS one FROM orders WHERE ${where}${cap === undefined ? '' : ' LIMIT :cap'}`;
+    const { rows } = await Database.sql<{ n: number | string }>(
+      em,
+      `SELECT COUNT(*) AS n FROM (${inner}) matching`,
+      { ...params, cap },
+    );
+    return toSafeIntegerOrZero(rows[0]?.n);
+  }
+
+  /** PostgreSQL's estimate of the matching rows, from the planner (no rows are read). */
+  async estimateMatching(em: EntityManager, search: OrderSearch): Promise<number> {
+    const { where, params } = searchWhere(search);
+    const { rows } = await Database.sql<{ 'QUERY PLAN': unknown }>(
+      em,
+      `EXPLAIN (FORMAT JSON) SELECT 1 FROM orders WHERE ${where}`,
+      params,
+    );
+    const plan = rows[0]?.['QUERY PLAN'];
+    const parsed = (typeof plan === 'string' ? JSON.parse(plan) : plan) as {
+      Plan: { 'Plan Rows': number };
+    }[];
+    return Math.round(parsed[0]?.Plan['Plan Rows'] ?? 0);
+  }
+
   /** PENDING orders past expires_at, oldest first. */
   async dueForExpiry(em: EntityManager, now: number, limit: number): Promise<OrderEntity[]> {
     const { rows } = await Database.sql(
@@ -261,4 +321,25 @@ export class OrdersRepository {
     const { rows } = await Database.sql(em, sql, params);
     return rows[0] ? Database.hydrate(em, OrderEntity, rows[0]) : null;
   }
+}
+
+/** The WHERE clause of an order search, with its parameters (`TRUE` when nothing filters). */
+function searchWhere(search: OrderSearch): { where: string; params: Record<string, unknown> } {
+  const conditions: string[] = [];
+  if (search.sourceId !== undefined) conditions.push('source_id = :sourceId');
+  if (search.status !== undefined) conditions.push('status = :status');
+  if (search.channelCode !== undefined) conditions.push('channel_code = :channelCode');
+  if (search.createdFrom !== undefined) conditions.push('created_at >= :createdFrom');
+  if (search.createdTo !== undefined) conditions.push('created_at < :createdTo');
+  if (search.amountMin !== undefined) conditions.push('amount >= :amountMin');
+  if (search.amountMax !== undefined) conditions.push('amount <= :amountMax');
+  if (search.currency !== undefined) conditions.push('currency = :currency');
+  if (search.text !== undefined) {
+    // each alternative has an index of its own (primary key, merchant order number, trade number)
+    conditions.push('(order_id = :text OR merchant_order_no = :text OR channel_trade_no = :text)');
+  }
+  return {
+    where: conditions.length > 0 ? conditions.join(' AND ') : '1 = 1',
+    params: { ...search },
+  };
 }

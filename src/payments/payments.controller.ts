@@ -7,17 +7,23 @@ import {
   Param,
   Post,
   Query,
+  Res,
 } from '@nestjs/common';
+import { Readable } from 'node:stream';
+import { FastifyReply } from 'fastify';
 import {
   ApiBearerAuth,
   ApiCreatedResponse,
   ApiExtraModels,
   ApiOkResponse,
   ApiOperation,
+  ApiProduces,
   ApiTags,
   getSchemaPath,
 } from '@nestjs/swagger';
-import { CurrentPrincipal, Principal, Roles } from '../auth/principal';
+import { Permission } from '../auth/permissions';
+import { CurrentPrincipal, Principal } from '../auth/principal';
+import { Produces, RawResponse } from '../common/http/route-metadata';
 import { HttpResult } from '../common/http/envelope';
 import { HotRoute } from '../common/http/hot-routes';
 import {
@@ -28,10 +34,12 @@ import {
 import { CreatePaymentDto } from './dto/create-payment.dto';
 import { OrderDto, OrderPageDto } from './dto/order.dto';
 import { QueryPaymentsDto } from './dto/query-payments.dto';
+import { OrderFilterDto, OrderSearchPageDto, SearchPaymentsDto } from './dto/search-payments.dto';
 import { CreateRefundDto, RefundDto, RefundListDto } from './dto/refund.dto';
 import { PaymentsService } from './payments.service';
 import { RefundsService } from './refunds.service';
 import { ApiErrors } from '../docs/api-errors.decorator';
+import { Audit } from '../admin/audit/audit.decorator';
 
 const CREATE_DESCRIPTION =
   'Creates a payment order and routes it to a channel; `pay_url` is where the payer pays. ' +
@@ -42,7 +50,7 @@ const CREATE_DESCRIPTION =
 /** What the three paths of 订单创建 share: who may call, idempotency, answers, errors. */
 const CreatePaymentOperation = (operation: { summary: string; description: string }) =>
   applyDecorators(
-    Roles('merchant'),
+    Permission('payments.create'),
     ApiCreatedResponse({ type: OrderDto, description: 'The order, routed to a channel.' }),
     ApiOkResponse({
       type: OrderDto,
@@ -112,6 +120,7 @@ export class PaymentsController {
   }
 
   @Get()
+  @Permission('payments.read')
   @HotRoute()
   @ApiExtraModels(OrderDto, OrderPageDto)
   @ApiOkResponse({
@@ -131,7 +140,64 @@ export class PaymentsController {
     return this.payments.queryPayments(principal, query);
   }
 
+  @Get('search')
+  @Permission('payments.read')
+  @ApiErrors('source_id_mismatch', 'invalid_cursor')
+  @ApiOperation({
+    summary: '订单搜索 Search orders (console)',
+    description:
+      'Every filter of the console: creation time range, status, channel, merchant (operators), ' +
+      'amount range, currency, and `q`, one box for an order id, a merchant order number or a ' +
+      'channel trade number. Newest first, with `total_count` for the whole filter: exact up to ' +
+      '10,000, past that an estimate (`total_exact: false`). A merchant sees only its own orders.',
+  })
+  search(
+    @CurrentPrincipal() principal: Principal,
+    @Query() query: SearchPaymentsDto,
+  ): Promise<OrderSearchPageDto> {
+    return this.payments.searchPayments(principal, query);
+  }
+
+  @Get('export')
+  @Permission('payments.export')
+  @Audit('payments.export', 'orders')
+  @ApiErrors('source_id_mismatch')
+  @RawResponse()
+  @Produces('text/csv')
+  @ApiProduces('text/csv')
+  @ApiOkResponse({
+    description:
+      'Every order matching the filter (not one page), newest first, streamed as a CSV ' +
+      'attachment; formula-like text is neutralised.',
+    content: {
+      'text/csv': {
+        schema: { type: 'string' },
+        example:
+          'order_id,source_id,merchant_order_no,product_id,product_name,status,channel,channel_trade_no,currency,amount,fee_amount,refunded_amount,late_payment,created_at,paid_at,amount_decimal,fee_decimal,refunded_decimal\r\n' +
+          'ord_0193a1f2c3d47e5f8a9b0c1d2e3f4a5b,1000001,SO-20261126-0001,123,apple,SUCCEEDED,sandbox_main,sbx_7f3a,CNY,1000,6,0,false,2026-11-26T02:00:00.000Z,2026-11-26T02:00:05.000Z,10.00,0.06,0.00\r\n',
+      },
+    },
+  })
+  @ApiOperation({
+    summary: '订单导出 Export orders (CSV)',
+    description:
+      'The same filters as the search, every matching order in one download, read from the ' +
+      'database a page at a time so memory stays bounded.',
+  })
+  export(
+    @CurrentPrincipal() principal: Principal,
+    @Query() query: OrderFilterDto,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Readable {
+    const lines = this.payments.exportPayments(principal, query);
+    reply
+      .header('content-type', 'text/csv; charset=utf-8')
+      .header('content-disposition', `attachment; filename="orders-${isoDay(Date.now())}.csv"`);
+    return Readable.from(lines);
+  }
+
   @Get(':order_id')
+  @Permission('payments.read')
   @HotRoute()
   @ApiErrors('order_not_found')
   @ApiOperation({
@@ -146,7 +212,9 @@ export class PaymentsController {
   }
 
   @Post(':order_id/close')
+  @Permission('payments.close')
   @HttpCode(200)
+  @Audit('order.close', 'order', { param: 'order_id', roles: ['admin'] })
   @ApiErrors('order_not_found', 'invalid_state', 'channel_unavailable')
   @ApiOperation({
     summary: '关闭订单 Close a payment order',
@@ -161,6 +229,7 @@ export class PaymentsController {
   }
 
   @Post(':order_id/refunds')
+  @Permission('payments.refund')
   @ApiCreatedResponse({ type: RefundDto })
   @ApiOkResponse({
     type: RefundDto,
@@ -168,6 +237,11 @@ export class PaymentsController {
       'The existing refund: its merchant_refund_no was sent before with the same amount.',
   })
   @Idempotent()
+  @Audit('order.refund', 'order', {
+    param: 'order_id',
+    resultDetail: ['refund_id', 'status'],
+    roles: ['admin'],
+  })
   @ApiErrors(
     'invalid_amount',
     'order_not_found',
@@ -191,6 +265,7 @@ export class PaymentsController {
   }
 
   @Get(':order_id/refunds')
+  @Permission('payments.read')
   @ApiErrors('order_not_found')
   @ApiOperation({ summary: '退款查询 List refunds of an order' })
   listRefunds(
@@ -199,4 +274,8 @@ export class PaymentsController {
   ): Promise<RefundListDto> {
     return this.refunds.listRefunds(principal, orderId);
   }
+}
+
+function isoDay(at: number): string {
+  return new Date(at).toISOString().slice(0, 10);
 }

@@ -10,6 +10,7 @@ import {
 import { CashierLinks } from '../cashier/cashier-links';
 import { SsrfGuard, UrlRefusedError } from '../common/net/ssrf-guard';
 import { RouteCandidate, RouteDecision } from '../channels/routing/route.types';
+import { AppError } from '../common/errors/app-error';
 import { HttpResult, withStatus } from '../common/http/envelope';
 import { IdempotencyConflict, IdempotencyHandle } from '../common/idempotency/idempotency-handle';
 import { IdempotencyContext } from '../common/idempotency/idempotent.decorator';
@@ -24,12 +25,14 @@ import { AttemptsRepository } from './attempts.repository';
 import { CreatePaymentDto } from './dto/create-payment.dto';
 import { OrderDto, OrderPageDto } from './dto/order.dto';
 import { QueryPaymentsDto } from './dto/query-payments.dto';
+import { OrderFilterDto, OrderSearchPageDto, SearchPaymentsDto } from './dto/search-payments.dto';
+import { ORDERS_CSV } from './orders-csv';
 import { PaymentAttemptEntity } from './entities/payment-attempt.entity';
 import { OrderEntity } from './entities/order.entity';
 import { toOrderDto, toRoutingTrace } from './order.mapper';
 import { OrderCreationRepository } from './order-creation.repository';
 import { OrderTransitions } from './order-transitions.service';
-import { OrdersRepository } from './orders.repository';
+import { OrderSearch, OrdersRepository } from './orders.repository';
 import { PaymentError } from './payments.errors';
 import { PaymentReports } from './payment-reports.service';
 import { CASHIER_CHANNEL } from './order-state';
@@ -49,6 +52,11 @@ export interface NewOrderInput {
   returnUrl: string | null;
   qrCodeId: string | null;
 }
+
+/** A search counts matching orders exactly up to this many; past it, an estimate. */
+export const EXACT_COUNT_LIMIT = 10_000;
+/** Orders read per query while streaming an export. */
+const EXPORT_PAGE = 500;
 
 /** At most this many channels are tried for one order. */
 const MAX_ATTEMPTS = 3;
@@ -232,6 +240,60 @@ export class PaymentsService {
     );
   }
 
+  /**
+   * The console's order search: every filter, newest first, with the number of orders the
+   * filter matches (exact up to EXACT_COUNT_LIMIT; past it PostgreSQL's planner estimate,
+   * flagged as such, rather than counting millions of rows for every page).
+   */
+  async searchPayments(
+    principal: Principal,
+    query: SearchPaymentsDto,
+  ): Promise<OrderSearchPageDto> {
+    const search = this.searchOf(principal, query);
+    const limit = query.limit ?? 20;
+    const before = decodeCursor(query.cursor);
+    const { rows, total, exact } = await this.db.run(async (em) => {
+      const rows = await this.orders.search(
+        em,
+        search,
+        before === undefined ? undefined : String(before),
+        limit + 1,
+      );
+      if (this.db.engine === 'sqlite') {
+        return { rows, total: await this.orders.countMatching(em, search), exact: true };
+      }
+      const capped = await this.orders.countMatching(em, search, EXACT_COUNT_LIMIT + 1);
+      if (capped <= EXACT_COUNT_LIMIT) return { rows, total: capped, exact: true };
+      const estimate = await this.orders.estimateMatching(em, search);
+      return { rows, total: Math.max(estimate, capped), exact: false };
+    });
+    const page = toPage(
+      rows,
+      limit,
+      (o) => o.orderId,
+      (o) => toOrderDto(o),
+    );
+    return { ...page, total_count: total, total_exact: exact };
+  }
+
+  /**
+   * Every order matching the filter, as CSV lines, newest first: read a page at a time by
+   * keyset (each page its own short read), so memory stays bounded whatever the count.
+   */
+  exportPayments(principal: Principal, query: OrderFilterDto): AsyncIterable<string> {
+    const search = this.searchOf(principal, query);
+    const pages = async function* (this: PaymentsService): AsyncGenerator<OrderEntity> {
+      let before: string | undefined;
+      for (;;) {
+        const rows = await this.db.run((em) => this.orders.search(em, search, before, EXPORT_PAGE));
+        yield* rows;
+        if (rows.length < EXPORT_PAGE) return;
+        before = rows[rows.length - 1].orderId;
+      }
+    }.call(this);
+    return ORDERS_CSV.lines(pages);
+  }
+
   async getPayment(principal: Principal, orderId: string): Promise<OrderDto> {
     return this.present(principal, await this.readable(principal, orderId));
   }
@@ -262,6 +324,44 @@ export class PaymentsService {
       throw PaymentError.invalidState('order', current.status);
     }
     return toOrderDto(closed);
+  }
+
+  /** A search scoped to the caller: operators every merchant or one, a merchant only itself. */
+  private searchOf(principal: Principal, query: OrderFilterDto): OrderSearch {
+    if (
+      principal.role !== 'admin' &&
+      query.source_id !== undefined &&
+      query.source_id !== principal.sourceId
+    ) {
+      throw PaymentError.sourceIdMismatch(query.source_id);
+    }
+    const createdFrom = query.created_from ? Date.parse(query.created_from) : undefined;
+    const createdTo = query.created_to ? Date.parse(query.created_to) : undefined;
+    if (createdFrom !== undefined && createdTo !== undefined && createdTo <= createdFrom) {
+      throw AppError.validation([
+        { field: 'created_to', message: 'created_to must come after created_from' },
+      ]);
+    }
+    if (
+      query.amount_min !== undefined &&
+      query.amount_max !== undefined &&
+      query.amount_max < query.amount_min
+    ) {
+      throw AppError.validation([
+        { field: 'amount_max', message: 'amount_max must not be below amount_min' },
+      ]);
+    }
+    return {
+      sourceId: principal.role === 'admin' ? query.source_id : (principal.sourceId ?? -1),
+      status: query.status,
+      channelCode: query.channel,
+      createdFrom,
+      createdTo,
+      text: query.q,
+      amountMin: query.amount_min,
+      amountMax: query.amount_max,
+      currency: query.currency,
+    };
   }
 
   /** The order if this caller may see it: admins all, a merchant only its own (else 404). */

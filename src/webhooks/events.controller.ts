@@ -1,3 +1,4 @@
+import { Permission } from '../auth/permissions';
 import { ApiErrors } from '../docs/api-errors.decorator';
 import { Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiExtraModels, ApiOperation, ApiTags } from '@nestjs/swagger';
@@ -16,6 +17,7 @@ export class EventsController {
   constructor(private readonly events: EventsService) {}
 
   @Get()
+  @Permission('events.read')
   @ApiErrors('source_id_mismatch', 'invalid_cursor')
   @ApiOperation({
     summary: '通知事件列表 List webhook events',
@@ -31,6 +33,7 @@ export class EventsController {
   }
 
   @Get(':id')
+  @Permission('events.read')
   @ApiErrors('event_not_found')
   @ApiOperation({
     summary: '查询通知事件 Get a webhook event',
@@ -42,6 +45,7 @@ export class EventsController {
   }
 
   @Post(':id/redeliver')
+  @Permission('events.redeliver')
   @ApiErrors('event_not_found')
   @HttpCode(200)
   @Audit('event.redeliver', 'webhook_event', { param: 'id' })

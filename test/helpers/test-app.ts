@@ -58,6 +58,9 @@ export async function startTestApp(
     WEBHOOK_ALLOW_PRIVATE: 'true',
     SQLITE_BUSY_TIMEOUT_MS: '2000',
     JOBS_ENABLED: 'false',
+    // every test client connects from loopback, as clients behind a proxy do: the connection
+    // cap per address is on where a test is about it
+    MAX_CONNECTIONS_PER_ADDRESS: '0',
     ...env,
   });
   const contract = new ContractRecorder();

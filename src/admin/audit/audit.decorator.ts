@@ -1,4 +1,5 @@
 import { SetMetadata } from '@nestjs/common';
+import type { Role } from '../../auth/principal';
 
 export const AUDIT = 'paygate:audit';
 
@@ -9,6 +10,10 @@ export interface AuditSpec {
   param?: string;
   /** Field of the response naming the target when the action creates it. */
   resultField?: string;
+  /** Fields of the response kept with the request's in the row's detail (e.g. a new client_id). */
+  resultDetail?: string[];
+  /** Only calls by these roles are audited (e.g. an admin refunding a merchant's order). */
+  roles?: Role[];
 }
 
 /**
@@ -18,5 +23,5 @@ export interface AuditSpec {
 export const Audit = (
   action: string,
   targetType: string,
-  target: { param?: string; resultField?: string } = {},
+  target: { param?: string; resultField?: string; resultDetail?: string[]; roles?: Role[] } = {},
 ) => SetMetadata(AUDIT, { action, targetType, ...target } satisfies AuditSpec);

@@ -5,6 +5,7 @@ import { AuditLogEntity } from './entities/audit-log.entity';
 export interface AuditFilter {
   action?: string;
   actorClientId?: string;
+  actorEmail?: string;
   targetType?: string;
   targetId?: string;
   before?: string;
@@ -23,6 +24,7 @@ export class AuditRepository {
       where: {
         ...(filter.action ? { action: filter.action } : {}),
         ...(filter.actorClientId ? { actorClientId: filter.actorClientId } : {}),
+        ...(filter.actorEmail ? { actorEmail: filter.actorEmail } : {}),
         ...(filter.targetType ? { targetType: filter.targetType } : {}),
         ...(filter.targetId ? { targetId: filter.targetId } : {}),
         ...(filter.before ? { id: LessThan(filter.before) } : {}),

@@ -1,10 +1,14 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { ExecutionContext, Injectable, Logger } from '@nestjs/common';
+import { FastifyRequest } from 'fastify';
 import { Principal } from '../../auth/principal';
+import { ErrorReason } from '../../common/errors/error-catalogue';
+import { routePatterns } from '../../common/http/route-metadata';
 import { newId } from '../../common/ids';
 import { scrubSecrets } from '../../common/logging/logging';
 import { Page, toPage } from '../../common/pagination/pagination';
 import { iso } from '../../common/time';
 import { Database } from '../../database/database.service';
+import { AUDIT, AuditSpec } from './audit.decorator';
 import { AuditRepository } from './audit.repository';
 import { AuditLogDto, ListAuditLogsQueryDto } from './dto/audit-log.dto';
 import { AuditLogEntity } from './entities/audit-log.entity';
@@ -12,6 +16,9 @@ import { decodeCursor } from '../../common/pagination/pagination';
 
 export interface AuditEvent {
   principal?: Principal;
+  /** Who, when no principal says it (a console login names the email it was tried for). */
+  actorEmail?: string;
+  actorRole?: string;
   action: string;
   targetType: string;
   targetId: string | null;
@@ -38,7 +45,8 @@ export class AuditService {
     const row: AuditLogEntity = {
       id: newId('aud'),
       actorClientId: event.principal?.clientId ?? null,
-      actorRole: event.principal?.role ?? null,
+      actorRole: event.actorRole ?? event.principal?.access ?? null,
+      actorEmail: (event.actorEmail ?? event.principal?.user?.email ?? null)?.slice(0, 254) ?? null,
       action: event.action,
       targetType: event.targetType,
       // a refused request's path parameter may hold U+0000, which PostgreSQL cannot store:
@@ -62,6 +70,28 @@ export class AuditService {
     }
   }
 
+  /**
+   * A request refused before its handler ran (a merchant credential on an admin route): the
+   * route's audit action when it has one, else `access.denied` naming the route that matched.
+   */
+  async recordRefusal(context: ExecutionContext, reason: ErrorReason): Promise<void> {
+    const request = context.switchToHttp().getRequest<FastifyRequest>();
+    const spec = Reflect.getMetadata(AUDIT, context.getHandler()) as AuditSpec | undefined;
+    const params = (request.params ?? {}) as Record<string, string>;
+    const route = `${request.method} ${routePatterns(context)[0] ?? ''}`;
+    await this.record({
+      principal: request.principal,
+      action: spec?.action ?? 'access.denied',
+      targetType: spec?.targetType ?? 'route',
+      targetId: spec ? (spec.param ? (params[spec.param] ?? null) : null) : route,
+      result: 'failure',
+      reason,
+      ip: request.ip,
+      requestId: request.id,
+      detail: request.body ?? undefined,
+    });
+  }
+
   async list(query: ListAuditLogsQueryDto): Promise<Page<AuditLogDto>> {
     const limit = query.limit ?? 20;
     const before = decodeCursor(query.cursor);
@@ -69,6 +99,7 @@ export class AuditService {
       this.audit.list(em, {
         action: query.action,
         actorClientId: query.actor_client_id,
+        actorEmail: query.actor_email?.toLowerCase(),
         targetType: query.target_type,
         targetId: query.target_id,
         before: before === undefined ? undefined : String(before),
@@ -117,6 +148,7 @@ function toAuditLogDto(row: AuditLogEntity): AuditLogDto {
     id: row.id,
     actor_client_id: row.actorClientId,
     actor_role: row.actorRole,
+    actor_email: row.actorEmail,
     action: row.action,
     target_type: row.targetType,
     target_id: row.targetId,

@@ -1,6 +1,6 @@
 import { Body, Controller, Get, Put } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { Roles } from '../../auth/principal';
+import { Permission } from '../../auth/permissions';
 import { Audit } from '../audit/audit.decorator';
 import { MaintenanceDto, SetMaintenanceDto } from './maintenance.dto';
 import { MaintenanceService } from './maintenance.service';
@@ -8,17 +8,18 @@ import { MaintenanceService } from './maintenance.service';
 @ApiTags('Operations')
 @ApiBearerAuth('bearer')
 @Controller('v1/admin/maintenance')
-@Roles('admin')
 export class MaintenanceController {
   constructor(private readonly maintenance: MaintenanceService) {}
 
   @Get()
+  @Permission('maintenance.read')
   @ApiOperation({ summary: '维护模式 Maintenance mode state' })
   get(): Promise<MaintenanceDto> {
     return this.maintenance.state();
   }
 
   @Put()
+  @Permission('maintenance.manage')
   @Audit('maintenance.set', 'maintenance')
   @ApiOperation({
     summary: '维护模式 Turn maintenance mode on or off',

@@ -2,6 +2,7 @@ import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { FastifyRequest } from 'fastify';
 import { AppError } from '../../common/errors/app-error';
+import { routePatterns } from '../../common/http/route-metadata';
 import { ALLOW_DURING_MAINTENANCE } from './maintenance.decorator';
 import { MaintenanceService } from './maintenance.service';
 
@@ -15,7 +16,9 @@ export class MaintenanceGuard implements CanActivate {
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const request = context.switchToHttp().getRequest<FastifyRequest>();
-    if (!request.url.startsWith('/v1/') || request.principal?.role === 'admin') return true;
+    if (request.principal?.role === 'admin') return true;
+    // by the route that matched: the URL may spell /v1/ encoded (`/%761/…`)
+    if (!routePatterns(context).some((pattern) => pattern.startsWith('/v1/'))) return true;
     if (this.reflector.get<boolean>(ALLOW_DURING_MAINTENANCE, context.getHandler())) return true;
     const state = await this.maintenance.state();
     if (!state.enabled) return true;

@@ -27,4 +27,8 @@ export class CredentialEntity {
 
   @Column({ name: 'revoked_at', type: 'bigint', nullable: true, transformer: BIGINT })
   revokedAt!: number | null;
+
+  /** The client_id of the credential that created this one; null for the bootstrap admin. */
+  @Column({ name: 'created_by', type: 'varchar', length: 64, nullable: true })
+  createdBy!: string | null;
 }

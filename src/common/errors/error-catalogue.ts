@@ -83,6 +83,59 @@ export const ERROR_CATALOGUE = {
     zh: '商户已被停用',
   },
 
+  // --- console: people's accounts and browser sessions ---
+  invalid_credentials: {
+    status: 401,
+    en: 'The email or password is wrong',
+    zh: '邮箱或密码错误',
+  },
+  totp_required: {
+    status: 401,
+    en: 'This account uses two-factor authentication: send the 6-digit code (totp) or a recovery code',
+    zh: '该账号已启用双因素认证：请提供 6 位动态码（totp）或恢复码',
+  },
+  invalid_totp: {
+    status: 401,
+    en: 'The two-factor code is wrong, expired or already used',
+    zh: '双因素动态码错误、已过期或已被使用',
+  },
+  session_expired: {
+    status: 401,
+    en: 'The console session has ended (logged out, timed out, or the account changed); log in again',
+    zh: '控制台会话已失效（已退出、超时或账号已变更），请重新登录',
+  },
+  csrf_failed: {
+    status: 403,
+    en: 'A change made with the session cookie needs the paygate_csrf cookie value in the X-CSRF-Token header',
+    zh: '使用会话 Cookie 的修改请求必须在 X-CSRF-Token 请求头中携带 paygate_csrf Cookie 的值',
+  },
+  password_change_required: {
+    status: 403,
+    en: 'Change your password first (PUT /v1/console/session/password)',
+    zh: '请先修改密码（PUT /v1/console/session/password）',
+  },
+  weak_password: {
+    status: 400,
+    en: 'The password is too weak: {problem}',
+    zh: '密码强度不足：{problem}',
+  },
+  user_not_found: { status: 404, en: 'No such console user', zh: '控制台用户不存在' },
+  email_taken: {
+    status: 409,
+    en: 'A console user with this email already exists',
+    zh: '该邮箱已被其他控制台用户使用',
+  },
+  last_owner: {
+    status: 409,
+    en: 'This would leave {scope} without an active owner',
+    zh: '该操作会使{scope}没有可用的所有者（owner）',
+  },
+  own_account: {
+    status: 409,
+    en: 'You cannot change your own role or status, or delete yourself; ask another owner',
+    zh: '不能修改自己的角色或状态，也不能删除自己，请联系其他所有者',
+  },
+
   // --- merchants ---
   invalid_notify_url: {
     status: 400,
@@ -91,6 +144,11 @@ export const ERROR_CATALOGUE = {
   },
   merchant_not_found: { status: 404, en: 'No such merchant', zh: '商户不存在' },
   credential_not_found: { status: 404, en: 'No such credential', zh: '凭证不存在' },
+  credential_limit_reached: {
+    status: 422,
+    en: 'The merchant already has {limit} active credentials; revoke one before adding another',
+    zh: '该商户已有 {limit} 个有效凭证，请先吊销一个再新增',
+  },
 
   // --- channels ---
   channel_not_found: { status: 404, en: 'No such channel', zh: '渠道不存在' },
@@ -299,6 +357,11 @@ export const ERROR_CATALOGUE = {
     status: 431,
     en: 'The request line and headers are larger than {limit} bytes',
     zh: '请求行与请求头超过 {limit} 字节上限',
+  },
+  too_many_connections: {
+    status: 429,
+    en: 'Too many open connections from this address (at most {limit}); reuse or close some and retry',
+    zh: '来自该地址的并发连接过多（最多 {limit} 个），请复用或关闭部分连接后重试',
   },
 
   // --- server ---

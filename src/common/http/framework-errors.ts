@@ -43,8 +43,8 @@ export function frameworkErrors(
 
 /**
  * What Node's HTTP parser refuses (headers over its limit, broken framing, a request too slow to
- * arrive): there is no request to hand to Fastify, so the envelope is written on the socket,
- * in English, with a fresh request id, and the connection closed.
+ * arrive within REQUEST_TIMEOUT_MS): there is no request to hand to Fastify, so the envelope is
+ * written on the socket and the connection closed.
  */
 export function clientErrorHandler(error: Error & { code?: string }, socket: Socket): void {
   if (error.code === 'ECONNRESET' || socket.destroyed) return;
@@ -54,11 +54,25 @@ export function clientErrorHandler(error: Error & { code?: string }, socket: Soc
       : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
         ? 'request_timeout'
         : 'malformed_request';
+  refuseOnSocket(socket, reason, { limit: maxHeaderSize });
+}
+
+/**
+ * Answers on a bare socket, before or without any request Fastify could answer: the error
+ * envelope in English with a fresh request id, the headers that matter for it, then the
+ * connection is closed.
+ */
+export function refuseOnSocket(
+  socket: Socket,
+  reason: ErrorReason,
+  params: Record<string, string | number>,
+  headers: Record<string, string> = {},
+): void {
   const status = ERROR_CATALOGUE[reason].status;
   const requestId = randomUUID();
   const body = JSON.stringify({
     code: String(status),
-    message: renderMessage(reason, { limit: maxHeaderSize }, 'en'),
+    message: renderMessage(reason, params, 'en'),
     reason,
     request_id: requestId,
   });
@@ -66,7 +80,7 @@ export function clientErrorHandler(error: Error & { code?: string }, socket: Soc
     socket.write(
       `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\n` +
         `Content-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
-        Object.entries(REFUSAL_HEADERS)
+        Object.entries({ ...REFUSAL_HEADERS, ...headers })
           .map(([name, value]) => `${name}: ${value}\r\n`)
           .join('') +
         `X-Request-Id: ${requestId}\r\nConnection: close\r\n\r\n${body}`,

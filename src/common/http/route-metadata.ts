@@ -1,4 +1,5 @@
-import { SetMetadata } from '@nestjs/common';
+import { ExecutionContext, SetMetadata } from '@nestjs/common';
+import { PATH_METADATA } from '@nestjs/common/constants';
 import { AppError } from '../errors/app-error';
 
 export const RAW_RESPONSE = 'paygate:raw-response';
@@ -26,3 +27,30 @@ export interface ErrorPage {
 }
 
 export const ErrorPageFor = (page: ErrorPage) => SetMetadata(ERROR_PAGE, page);
+
+const PATTERNS = new WeakMap<object, readonly string[]>();
+
+/**
+ * The path patterns of the route that matched (e.g. `/v1/payments/:order_id`), from its
+ * controller's and handler's metadata. Path-based rules decide by these, never by the
+ * request's URL: the router matches the percent-decoded path, so `/%761/payments` reaches
+ * `/v1/payments` while its URL does not start with `/v1/`. Worked out once per handler.
+ */
+export function routePatterns(context: ExecutionContext): readonly string[] {
+  const handler = context.getHandler();
+  let patterns = PATTERNS.get(handler);
+  if (!patterns) {
+    const prefixes = asList(Reflect.getMetadata(PATH_METADATA, context.getClass()));
+    const paths = asList(Reflect.getMetadata(PATH_METADATA, handler));
+    patterns = prefixes.flatMap((prefix) =>
+      paths.map((path) => `/${`${prefix}/${path}`.split('/').filter(Boolean).join('/')}`),
+    );
+    PATTERNS.set(handler, patterns);
+  }
+  return patterns;
+}
+
+function asList(value: unknown): string[] {
+  if (Array.isArray(value)) return value.length > 0 ? value.map(String) : [''];
+  return [value === undefined ? '' : String(value)];
+}

@@ -2,6 +2,7 @@ import { ExecutionContext, Injectable, SetMetadata } from '@nestjs/common';
 import { ThrottlerGuard, ThrottlerRequest } from '@nestjs/throttler';
 import { FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '../errors/app-error';
+import { clientAddressKey } from '../net/client-address';
 
 const REMAINING = Symbol('paygate.rateLimitRemaining');
 
@@ -48,13 +49,20 @@ export class RateLimitGuard extends ThrottlerGuard {
     return true;
   }
 
+  /**
+   * The module's `skipIf` (RATE_LIMIT_ENABLED=false) turns every limit off. The throttler
+   * itself consults it only for limits without a `skipIf` of their own, such as the token
+   * endpoint's, which is why it is asked here, before any of them.
+   */
   protected override async shouldSkip(context: ExecutionContext): Promise<boolean> {
-    return context.getType() !== 'http';
+    return context.getType() !== 'http' || this.commonOptions.skipIf?.(context) === true;
   }
 }
 
-/** Per credential when the request carries one, else per client IP. */
+/** Per credential when the request carries one, else per client address. */
 export function rateLimitTracker(req: Record<string, unknown>): string {
   const principal = req.principal as { clientId?: string } | undefined;
-  return principal?.clientId ? `credential:${principal.clientId}` : `ip:${String(req.ip)}`;
+  return principal?.clientId
+    ? `credential:${principal.clientId}`
+    : `ip:${clientAddressKey(req.ip as string | undefined)}`;
 }

@@ -20,7 +20,8 @@ type ThrottlerStorageRecord = Awaited<ReturnType<ThrottlerStorage['increment']>>
  */
 export class RedisRateLimitStorage implements ThrottlerStorage, OnModuleDestroy {
   private readonly logger = new Logger('RateLimit');
-  private readonly redis: Redis;
+  /** The connection, shared with the failure throttles' counts. */
+  readonly redis: Redis;
   private readonly store: ThrottlerStorageRedisService;
   private reachable = true;
 

@@ -5,6 +5,9 @@ import { Payments1764140300000 } from './1764140300000-payments';
 import { Webhooks1764140400000 } from './1764140400000-webhooks';
 import { Clearing1764140500000 } from './1764140500000-clearing';
 import { Cashier1764141100000 } from './1764141100000-cashier';
+import { ConsoleUsers1764141000000 } from './1764141000000-console-users';
+import { ConsoleStatsIndexes1764141050000 } from './1764141050000-console-stats-indexes';
+import { CredentialCreatedBy1764141400000 } from './1764141400000-credential-created-by';
 
 /** The single migration history, run in this order on SQLite and on PostgreSQL. */
 export const MIGRATIONS = [
@@ -14,5 +17,8 @@ export const MIGRATIONS = [
   Payments1764140300000,
   Webhooks1764140400000,
   Clearing1764140500000,
+  ConsoleUsers1764141000000,
+  ConsoleStatsIndexes1764141050000,
   Cashier1764141100000,
+  CredentialCreatedBy1764141400000,
 ];

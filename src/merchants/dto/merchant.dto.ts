@@ -1,6 +1,14 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsOptional, IsString, Length, MaxLength, ValidateIf } from 'class-validator';
-import { IfPresent } from '../../common/validation/decorators';
+import {
+  IsBoolean,
+  IsIn,
+  IsOptional,
+  IsString,
+  Length,
+  MaxLength,
+  ValidateIf,
+} from 'class-validator';
+import { FormBool, IfPresent } from '../../common/validation/decorators';
 import { PageQueryDto } from '../../common/pagination/pagination';
 
 export class CreateMerchantDto {
@@ -89,6 +97,28 @@ export class CredentialDto {
   created_at!: string;
   @ApiProperty({ nullable: true, type: String })
   revoked_at!: string | null;
+  /**
+   * The client_id of the credential that created this one (an admin's, or one of the
+   * merchant's own); null for credentials created before it was recorded.
+   */
+  @ApiProperty({ nullable: true, type: String })
+  created_by!: string | null;
+}
+
+export class RevokeCredentialQueryDto {
+  /**
+   * Also revoke the credentials this one created, those they created, and so on: what a
+   * stolen token may have made.
+   */
+  @IsOptional()
+  @FormBool(true)
+  @IsBoolean()
+  cascade?: boolean;
+}
+
+export class RevokedCredentialDto extends CredentialDto {
+  /** The client_ids revoked with it (`cascade=true`); empty otherwise. */
+  also_revoked!: string[];
 }
 
 export class CreatedCredentialDto extends CredentialDto {

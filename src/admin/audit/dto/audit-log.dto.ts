@@ -14,6 +14,12 @@ export class ListAuditLogsQueryDto extends PageQueryDto {
   @MaxLength(64)
   actor_client_id?: string;
 
+  /** The console user who acted (any case). */
+  @IsOptional()
+  @IsString()
+  @MaxLength(254)
+  actor_email?: string;
+
   /** e.g. `merchant`, `credential`, `channel`. */
   @IsOptional()
   @IsString()
@@ -28,9 +34,12 @@ export class ListAuditLogsQueryDto extends PageQueryDto {
 
 export class AuditLogDto {
   id!: string;
-  /** Who: the credential that acted. */
+  /** Who: the credential that acted, or the console user's id. */
   actor_client_id!: string | null;
+  /** The row of the role table the actor acted under: `admin`, `merchant` (API credentials) or a console role such as `merchant_finance`. */
   actor_role!: string | null;
+  /** The console user's email, when a person acted through the console (or tried to log in). */
+  actor_email!: string | null;
   /** What. */
   action!: string;
   target_type!: string;

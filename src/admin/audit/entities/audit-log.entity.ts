@@ -13,6 +13,10 @@ export class AuditLogEntity {
   @Column({ name: 'actor_role', type: 'varchar', length: 16, nullable: true })
   actorRole!: string | null;
 
+  /** The console user who acted, or whose login was tried. */
+  @Column({ name: 'actor_email', type: 'varchar', length: 254, nullable: true })
+  actorEmail!: string | null;
+
   @Column({ type: 'varchar', length: 64 })
   action!: string;
 
