@@ -125,6 +125,8 @@ describe(`bad input on ${testEngine()}`, () => {
           'http://169.254.169.254/latest/meta-data/',
           'http://2130706433/',
           'http://0x7f.1/',
+          'http://[::a9fe:a9fe]/latest/meta-data/',
+          'http://[::7f00:1]:9/hook',
           'ftp://127.0.0.1/',
           'https://203.0.113.9/hook',
         ),
