@@ -655,6 +655,90 @@ describe(`bad input on ${testEngine()}`, () => {
     });
   });
 
+  describe('times and cursors that used to answer 500', () => {
+    const tokenForList = (op: Operation) =>
+      roles.get(op.id)?.roles?.includes('merchant') ? merchant.token : adminToken;
+    const pathOf = (op: Operation) =>
+      op.path.replace(/\{(\w+)\}/g, (_, name: string) =>
+        name === 'bill_id' ? 'bill_missing' : 'x',
+      );
+
+    it('refuses every time JavaScript cannot read, or reads as another, with 400', async () => {
+      const m = bearer(merchant.token);
+      for (const value of [
+        '2026-W49',
+        '2026-W49-4',
+        '2026-337',
+        '20261203T000000Z',
+        '20261203',
+        '2026-12-03T00:00:00',
+        '2026-12-03T00:00:00+0800',
+        '+002026-12-03T00:00:00Z',
+        '2026-02-30',
+        '2026-12-03T24:00:00Z',
+        '2026-12-03t00:00:00z',
+      ]) {
+        for (const field of ['created_from', 'created_to']) {
+          const res = await t.http.get(`/v1/payments?${field}=${encodeURIComponent(value)}`).set(m);
+          expect([field, value, res.status, res.body.reason]).toEqual([
+            field,
+            value,
+            400,
+            'validation_failed',
+          ]);
+        }
+      }
+      for (const value of ['2026-12-03', '2026-12-03T08:00+08:00', '2026-12-03T00:00:00.5Z']) {
+        const res = await t.http
+          .get(`/v1/payments?created_from=${encodeURIComponent(value)}`)
+          .set(m);
+        expect([value, res.status]).toEqual([value, 200]);
+      }
+      // settlement dates: one form only
+      for (const value of ['2026-W49', '2026-337', '20261203', '2026-02-30']) {
+        const res = await t.http.get(`/v1/clearing/bills?date=${value}`).set(m);
+        expect([value, res.status, res.body.reason]).toEqual([value, 400, 'invalid_date']);
+      }
+    });
+
+    it('refuses on every list a cursor holding what no list hands out, with 400', async () => {
+      const cursorOf = (key: unknown) =>
+        Buffer.from(JSON.stringify({ k: key })).toString('base64url');
+      const lists = OPERATIONS.filter((op) => op.query.some((q) => q.name === 'cursor'));
+      expect(lists.length).toBeGreaterThanOrEqual(10);
+      const keys: unknown[] = [
+        1.5,
+        -1,
+        1e300,
+        2 ** 53,
+        null,
+        true,
+        [1],
+        { k: 1 },
+        'a\u0000b',
+        'naïve',
+      ];
+      for (const op of lists) {
+        for (const cursor of [...keys.map(cursorOf), 'not-a-cursor', '']) {
+          const res = await t.http
+            .get(`${pathOf(op)}?cursor=${encodeURIComponent(cursor)}`)
+            .set(bearer(tokenForList(op)));
+          expect([op.id, cursor, res.status]).toEqual([op.id, cursor, 400]);
+          expect(['invalid_cursor', 'validation_failed']).toContain(res.body.reason);
+        }
+      }
+      // lists keyed by a number refuse text, and the other way round
+      const byNumber = await t.http
+        .get(`/v1/merchants?cursor=${cursorOf('1000001')}`)
+        .set(bearer(adminToken));
+      expect([byNumber.status, byNumber.body.reason]).toEqual([400, 'invalid_cursor']);
+      const byText = await t.http
+        .get(`/v1/payments?cursor=${cursorOf(1000001)}`)
+        .set(bearer(merchant.token));
+      expect([byText.status, byText.body.reason]).toEqual([400, 'invalid_cursor']);
+    });
+  });
+
   describe('fields the validation used to let through', () => {
     it('refuses fields named like Object.prototype members, in bodies, forms and queries', async () => {
       const admin = bearer(adminToken);
