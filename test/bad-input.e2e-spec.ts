@@ -583,6 +583,56 @@ describe(`bad input on ${testEngine()}`, () => {
       expect(form.body.reason).toBe('malformed_body');
     });
 
+    it('answers thousands of unknown keys at once, briefly, saying how many it did not list', async () => {
+      const keys = Object.fromEntries(Array.from({ length: 6000 }, (_, i) => [`k${i}`, 1]));
+      const body = JSON.stringify({
+        source_id: merchant.sourceId,
+        product_id: '1',
+        product_name: 'x',
+        amount: 1,
+        ...keys,
+      });
+      expect(body.length).toBeGreaterThan(45_000);
+      const sends: [string, () => request.Test][] = [
+        [
+          'json body',
+          () =>
+            t.http
+              .post('/v1/payments/create')
+              .set(bearer(merchant.token))
+              .set('content-type', 'application/json')
+              .send(body),
+        ],
+        [
+          'query',
+          () =>
+            t.http
+              .get(`/v1/payments?${Array.from({ length: 1500 }, (_, i) => `q${i}=1`).join('&')}`)
+              .set(bearer(merchant.token)),
+        ],
+        [
+          'one very long key',
+          () =>
+            t.http
+              .post('/v1/merchants')
+              .set(bearer(adminToken))
+              .send({ name: 'x', ['k'.repeat(40_000)]: 1 }),
+        ],
+      ];
+      for (const [what, send] of sends) {
+        const started = Date.now();
+        const res = await refusedWithoutWrites(send);
+        const elapsed = Date.now() - started;
+        expect([what, res.status, res.body.reason]).toEqual([what, 400, 'validation_failed']);
+        expect(res.text.length).toBeLessThan(8000);
+        expect((res.body.errors as unknown[]).length).toBeLessThanOrEqual(20);
+        if (what !== 'one very long key') {
+          expect(res.body.message).toMatch(/and \d+ more not listed$/);
+        }
+        expect(elapsed).toBeLessThan(1000);
+      }
+    });
+
     it('refuses huge arrays: over the item limit with 400, over the body limit with 413', async () => {
       const admin = bearer(adminToken);
       const base = { code: 'edge_channel', name: 'Edge', provider: 'sandbox' };
