@@ -927,6 +927,82 @@ describe(`bad input on ${testEngine()}`, () => {
       }
     });
 
+    it('refuses __proto__ keys and keys given twice, in JSON and forms alike, however spelled', async () => {
+      const m = bearer(merchant.token);
+      const base = `"source_id":${merchant.sourceId},"product_id":"1","product_name":"x","amount":1`;
+      const form = `source_id=${merchant.sourceId}&product_id=1&product_name=x&amount=1`;
+      const cases: [string, string, string, RegExp][] = [
+        ['json', 'application/json', `{${base},"__proto__":{"admin":true}}`, /^__proto__$/],
+        ['json, escaped', 'application/json', `{${base},"\\u005f_proto__":{"x":1}}`, /__proto__/],
+        [
+          'json, nested',
+          'application/json',
+          `{${base},"memo":{"__proto__":{"x":1}}}`,
+          /^memo\.__proto__$/,
+        ],
+        [
+          'json, constructor',
+          'application/json',
+          `{${base},"constructor":{"prototype":{"x":1}}}`,
+          /^constructor\.prototype$/,
+        ],
+        ['json, twice', 'application/json', `{${base},"amount":100000}`, /^amount$/],
+        ['json, twice escaped', 'application/json', `{${base},"am\\u006funt" : 2}`, /^amount$/],
+        ['json, twice nested', 'application/json', `{${base},"memo":{"a":1,"a":[2]}}`, /^memo\.a$/],
+        [
+          'form',
+          'application/x-www-form-urlencoded',
+          `${form}&__proto__[admin]=true`,
+          /^__proto__\[admin\]$/,
+        ],
+        ['form, plain', 'application/x-www-form-urlencoded', `${form}&__proto__=1`, /^__proto__$/],
+        [
+          'form, encoded',
+          'application/x-www-form-urlencoded',
+          `${form}&%5F%5Fproto%5F%5F%5Bx%5D=1`,
+          /^__proto__\[x\]$/,
+        ],
+        [
+          'form, nested',
+          'application/x-www-form-urlencoded',
+          `${form}&memo[__proto__][x]=1`,
+          /^memo\[__proto__\]\[x\]$/,
+        ],
+        [
+          'form, list',
+          'application/x-www-form-urlencoded',
+          `${form}&__proto__[]=1`,
+          /^__proto__\[\]$/,
+        ],
+      ];
+      for (const [what, type, body, field] of cases) {
+        const res = await refusedWithoutWrites(() =>
+          t.http.post('/v1/payments/create').set(m).set('content-type', type).send(body),
+        );
+        expect([what, res.status, res.body.reason]).toEqual([what, 400, 'validation_failed']);
+        const fields = (res.body.errors as { field: string }[]).map((e) => e.field);
+        expect([what, fields]).toEqual([what, [expect.stringMatching(field)]]);
+      }
+      // an admin route's free-form object too
+      const channel = await refusedWithoutWrites(() =>
+        t.http
+          .post('/v1/channels')
+          .set(bearer(adminToken))
+          .type('form')
+          .send('code=proto_channel&name=P&provider=sandbox&config[__proto__][x]=1'),
+      );
+      expect([channel.status, channel.body.reason]).toEqual([400, 'validation_failed']);
+      // what the parser cannot read at all is still a parse failure
+      const broken = await refusedWithoutWrites(() =>
+        t.http
+          .post('/v1/payments/create')
+          .set(m)
+          .set('content-type', 'application/json')
+          .send(`{${base},"__proto__":`),
+      );
+      expect(broken.body.reason).toBe('malformed_body');
+    });
+
     it('refuses a body that is JSON but not an object', async () => {
       for (const text of ['null', '[]', '"Shop"', '42', 'true']) {
         const res = await refusedWithoutWrites(() =>
