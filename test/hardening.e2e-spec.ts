@@ -337,6 +337,25 @@ describe(`hardening: slow and hoarding clients, on ${testEngine()}`, () => {
     expect(silent.closedAfterMs).toBeLessThan(REQUEST_TIMEOUT_MS + 1500);
   });
 
+  it('closes a connection left idle after its request, after the connection timeout', async () => {
+    const socket = await openConnection(t.url);
+    try {
+      const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+      const started = Date.now();
+      expect(await exchange(socket, 'GET /health/live HTTP/1.1\r\nHost: x\r\n\r\n')).toMatch(
+        /^HTTP\/1\.1 200 /,
+      );
+      const limit = new Promise<void>((resolve) => setTimeout(resolve, 6000).unref());
+      await Promise.race([closed, limit]);
+      // closed by the server, after the connection timeout: not the 72 s of keep-alive
+      expect(socket.destroyed || socket.readableEnded).toBe(true);
+      expect(Date.now() - started).toBeGreaterThanOrEqual(2400);
+      expect(Date.now() - started).toBeLessThan(6000);
+    } finally {
+      socket.destroy();
+    }
+  });
+
   it('takes a body sent at an ordinary pace', async () => {
     const body = JSON.stringify({
       source_id: merchant.sourceId,
