@@ -495,15 +495,8 @@ describe(`hardening: production, on ${testEngine()}`, () => {
 });
 
 /** One request written on a socket as is, and the raw answer (headers and body). */
-function rawRequest(base: string, text: string): Promise<string> {
-  const url = new URL(base);
-  return new Promise((resolve, reject) => {
-    const socket = connect(Number(url.port), url.hostname, () => socket.write(text));
-    const parts: Buffer[] = [];
-    socket.on('data', (part: Buffer) => parts.push(part));
-    socket.on('close', () => resolve(Buffer.concat(parts).toString()));
-    socket.on('error', reject);
-  });
+async function rawRequest(base: string, text: string): Promise<string> {
+  return (await slowClient(base, text, '', { everyMs: 0, forMs: 0 })).response;
 }
 
 /**

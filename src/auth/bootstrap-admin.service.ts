@@ -6,6 +6,7 @@ import { Database } from '../database/database.service';
 import { hashSecret, newClientId, newClientSecret, verifySecret } from './client-secrets';
 import { CredentialStateCache } from './credential-state-cache';
 import { CredentialsRepository } from './credentials.repository';
+import { CredentialEntity } from './entities/credential.entity';
 
 /**
  * Makes sure an admin can get a token: the credential named by BOOTSTRAP_ADMIN_CLIENT_ID /
@@ -56,16 +57,7 @@ export class BootstrapAdminService implements OnApplicationBootstrap {
       if (await this.credentials.findById(em, clientId)) {
         await this.credentials.updateSecretHash(em, clientId, secretHash);
       } else {
-        await this.credentials.insert(em, {
-          clientId,
-          role: 'admin',
-          sourceId: null,
-          secretHash,
-          status: 'active',
-          createdAt: Date.now(),
-          revokedAt: null,
-          createdBy: null,
-        });
+        await this.credentials.insert(em, adminCredential(clientId, secretHash));
       }
       await this.credentialStates.changed(em, { clientId });
     });
@@ -102,17 +94,20 @@ export async function createAdminCredential(
   const clientId = newClientId('admin');
   const secret = newClientSecret();
   const secretHash = await hashSecret(secret);
-  await db.run((em) =>
-    credentials.insert(em, {
-      clientId,
-      role: 'admin',
-      sourceId: null,
-      secretHash,
-      status: 'active',
-      createdAt: Date.now(),
-      revokedAt: null,
-      createdBy: null,
-    }),
-  );
+  await db.run((em) => credentials.insert(em, adminCredential(clientId, secretHash)));
   return { clientId, secret };
+}
+
+/** An active admin credential; admins are made from the environment or a command, by no one. */
+function adminCredential(clientId: string, secretHash: string): CredentialEntity {
+  return {
+    clientId,
+    role: 'admin',
+    sourceId: null,
+    secretHash,
+    status: 'active',
+    createdAt: Date.now(),
+    revokedAt: null,
+    createdBy: null,
+  };
 }
