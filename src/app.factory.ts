@@ -73,6 +73,8 @@ export async function createApp(
     // the connection is closed; a connection idle for CONNECTION_TIMEOUT_MS is closed
     requestTimeout: config.env.REQUEST_TIMEOUT_MS,
     connectionTimeout: config.env.CONNECTION_TIMEOUT_MS,
+    // between requests too: keep-alive (Fastify's 72 s) never outlasts the connection timeout
+    keepAliveTimeout: Math.min(72_000, config.env.CONNECTION_TIMEOUT_MS),
     http: {
       headersTimeout: config.env.REQUEST_TIMEOUT_MS,
       // how often Node looks for requests past their time (its default is every 30 s)

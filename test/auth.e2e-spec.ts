@@ -115,6 +115,31 @@ describe(`获取Token and tokens on ${testEngine()}`, () => {
     expect(logs.text()).not.toContain(token);
   });
 
+  it('never writes a token sent in the query to the log, whatever the parameter is called', async () => {
+    const token = await t.adminToken();
+    const [, payload, signature] = token.split('.');
+    const encoded = encodeURIComponent(token).replace(/\./g, '%2E');
+    for (const query of [
+      `auth_token=${token}`,
+      `jwt=${token}`,
+      `bearer=${token}`,
+      `accessToken=${token}`,
+      `api_key=${token}`,
+      `%61ccess_token=${token}`,
+      `q=${token}`,
+      `q=${encoded}`,
+      `header=Bearer%20${token}`,
+    ]) {
+      const res = await t.http.get(`/v1/merchants?${query}`);
+      expect([query.split('=')[0], res.status]).toEqual([query.split('=')[0], 401]);
+    }
+    // a route without a token logs its URL too
+    await t.http.get(`/v1/teapot?client_secret=${ADMIN_CLIENT_SECRET}`);
+    const text = logs.text();
+    for (const part of [payload, signature, ADMIN_CLIENT_SECRET]) expect(text).not.toContain(part);
+    expect(text).toContain('[redacted]');
+  });
+
   describe('refuses tokens that are not exactly right (401)', () => {
     let secret: string;
     let claims: Record<string, unknown>;

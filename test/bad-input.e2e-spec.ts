@@ -125,6 +125,8 @@ describe(`bad input on ${testEngine()}`, () => {
           'http://169.254.169.254/latest/meta-data/',
           'http://2130706433/',
           'http://0x7f.1/',
+          'http://[::a9fe:a9fe]/latest/meta-data/',
+          'http://[::7f00:1]:9/hook',
           'ftp://127.0.0.1/',
           'https://203.0.113.9/hook',
         ),
@@ -587,6 +589,56 @@ describe(`bad input on ${testEngine()}`, () => {
       expect(form.body.reason).toBe('malformed_body');
     });
 
+    it('answers thousands of unknown keys at once, briefly, saying how many it did not list', async () => {
+      const keys = Object.fromEntries(Array.from({ length: 6000 }, (_, i) => [`k${i}`, 1]));
+      const body = JSON.stringify({
+        source_id: merchant.sourceId,
+        product_id: '1',
+        product_name: 'x',
+        amount: 1,
+        ...keys,
+      });
+      expect(body.length).toBeGreaterThan(45_000);
+      const sends: [string, () => request.Test][] = [
+        [
+          'json body',
+          () =>
+            t.http
+              .post('/v1/payments/create')
+              .set(bearer(merchant.token))
+              .set('content-type', 'application/json')
+              .send(body),
+        ],
+        [
+          'query',
+          () =>
+            t.http
+              .get(`/v1/payments?${Array.from({ length: 1500 }, (_, i) => `q${i}=1`).join('&')}`)
+              .set(bearer(merchant.token)),
+        ],
+        [
+          'one very long key',
+          () =>
+            t.http
+              .post('/v1/merchants')
+              .set(bearer(adminToken))
+              .send({ name: 'x', ['k'.repeat(40_000)]: 1 }),
+        ],
+      ];
+      for (const [what, send] of sends) {
+        const started = Date.now();
+        const res = await refusedWithoutWrites(send);
+        const elapsed = Date.now() - started;
+        expect([what, res.status, res.body.reason]).toEqual([what, 400, 'validation_failed']);
+        expect(res.text.length).toBeLessThan(8000);
+        expect((res.body.errors as unknown[]).length).toBeLessThanOrEqual(20);
+        if (what !== 'one very long key') {
+          expect(res.body.message).toMatch(/and \d+ more not listed$/);
+        }
+        expect(elapsed).toBeLessThan(1000);
+      }
+    });
+
     it('refuses huge arrays: over the item limit with 400, over the body limit with 413', async () => {
       const admin = bearer(adminToken);
       const base = { code: 'edge_channel', name: 'Edge', provider: 'sandbox' };
@@ -660,6 +712,90 @@ describe(`bad input on ${testEngine()}`, () => {
         expect([path, res.status, res.body.reason]).toEqual([path, 400, 'malformed_url']);
         expect(res.body.request_id).toBe(res.headers['x-request-id']);
       }
+    });
+  });
+
+  describe('times and cursors that used to answer 500', () => {
+    const tokenForList = (op: Operation) =>
+      roles.get(op.id)?.roles?.includes('merchant') ? merchant.token : adminToken;
+    const pathOf = (op: Operation) =>
+      op.path.replace(/\{(\w+)\}/g, (_, name: string) =>
+        name === 'bill_id' ? 'bill_missing' : 'x',
+      );
+
+    it('refuses every time JavaScript cannot read, or reads as another, with 400', async () => {
+      const m = bearer(merchant.token);
+      for (const value of [
+        '2026-W49',
+        '2026-W49-4',
+        '2026-337',
+        '20261203T000000Z',
+        '20261203',
+        '2026-12-03T00:00:00',
+        '2026-12-03T00:00:00+0800',
+        '+002026-12-03T00:00:00Z',
+        '2026-02-30',
+        '2026-12-03T24:00:00Z',
+        '2026-12-03t00:00:00z',
+      ]) {
+        for (const field of ['created_from', 'created_to']) {
+          const res = await t.http.get(`/v1/payments?${field}=${encodeURIComponent(value)}`).set(m);
+          expect([field, value, res.status, res.body.reason]).toEqual([
+            field,
+            value,
+            400,
+            'validation_failed',
+          ]);
+        }
+      }
+      for (const value of ['2026-12-03', '2026-12-03T08:00+08:00', '2026-12-03T00:00:00.5Z']) {
+        const res = await t.http
+          .get(`/v1/payments?created_from=${encodeURIComponent(value)}`)
+          .set(m);
+        expect([value, res.status]).toEqual([value, 200]);
+      }
+      // settlement dates: one form only
+      for (const value of ['2026-W49', '2026-337', '20261203', '2026-02-30']) {
+        const res = await t.http.get(`/v1/clearing/bills?date=${value}`).set(m);
+        expect([value, res.status, res.body.reason]).toEqual([value, 400, 'invalid_date']);
+      }
+    });
+
+    it('refuses on every list a cursor holding what no list hands out, with 400', async () => {
+      const cursorOf = (key: unknown) =>
+        Buffer.from(JSON.stringify({ k: key })).toString('base64url');
+      const lists = OPERATIONS.filter((op) => op.query.some((q) => q.name === 'cursor'));
+      expect(lists.length).toBeGreaterThanOrEqual(10);
+      const keys: unknown[] = [
+        1.5,
+        -1,
+        1e300,
+        2 ** 53,
+        null,
+        true,
+        [1],
+        { k: 1 },
+        'a\u0000b',
+        'naïve',
+      ];
+      for (const op of lists) {
+        for (const cursor of [...keys.map(cursorOf), 'not-a-cursor', '']) {
+          const res = await t.http
+            .get(`${pathOf(op)}?cursor=${encodeURIComponent(cursor)}`)
+            .set(bearer(tokenForList(op)));
+          expect([op.id, cursor, res.status]).toEqual([op.id, cursor, 400]);
+          expect(['invalid_cursor', 'validation_failed']).toContain(res.body.reason);
+        }
+      }
+      // lists keyed by a number refuse text, and the other way round
+      const byNumber = await t.http
+        .get(`/v1/merchants?cursor=${cursorOf('1000001')}`)
+        .set(bearer(adminToken));
+      expect([byNumber.status, byNumber.body.reason]).toEqual([400, 'invalid_cursor']);
+      const byText = await t.http
+        .get(`/v1/payments?cursor=${cursorOf(1000001)}`)
+        .set(bearer(merchant.token));
+      expect([byText.status, byText.body.reason]).toEqual([400, 'invalid_cursor']);
     });
   });
 
@@ -804,6 +940,82 @@ describe(`bad input on ${testEngine()}`, () => {
         );
         expect([form, res.status, res.body.reason]).toEqual([form, 400, 'validation_failed']);
       }
+    });
+
+    it('refuses __proto__ keys and keys given twice, in JSON and forms alike, however spelled', async () => {
+      const m = bearer(merchant.token);
+      const base = `"source_id":${merchant.sourceId},"product_id":"1","product_name":"x","amount":1`;
+      const form = `source_id=${merchant.sourceId}&product_id=1&product_name=x&amount=1`;
+      const cases: [string, string, string, RegExp][] = [
+        ['json', 'application/json', `{${base},"__proto__":{"admin":true}}`, /^__proto__$/],
+        ['json, escaped', 'application/json', `{${base},"\\u005f_proto__":{"x":1}}`, /__proto__/],
+        [
+          'json, nested',
+          'application/json',
+          `{${base},"memo":{"__proto__":{"x":1}}}`,
+          /^memo\.__proto__$/,
+        ],
+        [
+          'json, constructor',
+          'application/json',
+          `{${base},"constructor":{"prototype":{"x":1}}}`,
+          /^constructor\.prototype$/,
+        ],
+        ['json, twice', 'application/json', `{${base},"amount":100000}`, /^amount$/],
+        ['json, twice escaped', 'application/json', `{${base},"am\\u006funt" : 2}`, /^amount$/],
+        ['json, twice nested', 'application/json', `{${base},"memo":{"a":1,"a":[2]}}`, /^memo\.a$/],
+        [
+          'form',
+          'application/x-www-form-urlencoded',
+          `${form}&__proto__[admin]=true`,
+          /^__proto__\[admin\]$/,
+        ],
+        ['form, plain', 'application/x-www-form-urlencoded', `${form}&__proto__=1`, /^__proto__$/],
+        [
+          'form, encoded',
+          'application/x-www-form-urlencoded',
+          `${form}&%5F%5Fproto%5F%5F%5Bx%5D=1`,
+          /^__proto__\[x\]$/,
+        ],
+        [
+          'form, nested',
+          'application/x-www-form-urlencoded',
+          `${form}&memo[__proto__][x]=1`,
+          /^memo\[__proto__\]\[x\]$/,
+        ],
+        [
+          'form, list',
+          'application/x-www-form-urlencoded',
+          `${form}&__proto__[]=1`,
+          /^__proto__\[\]$/,
+        ],
+      ];
+      for (const [what, type, body, field] of cases) {
+        const res = await refusedWithoutWrites(() =>
+          t.http.post('/v1/payments/create').set(m).set('content-type', type).send(body),
+        );
+        expect([what, res.status, res.body.reason]).toEqual([what, 400, 'validation_failed']);
+        const fields = (res.body.errors as { field: string }[]).map((e) => e.field);
+        expect([what, fields]).toEqual([what, [expect.stringMatching(field)]]);
+      }
+      // an admin route's free-form object too
+      const channel = await refusedWithoutWrites(() =>
+        t.http
+          .post('/v1/channels')
+          .set(bearer(adminToken))
+          .type('form')
+          .send('code=proto_channel&name=P&provider=sandbox&config[__proto__][x]=1'),
+      );
+      expect([channel.status, channel.body.reason]).toEqual([400, 'validation_failed']);
+      // what the parser cannot read at all is still a parse failure
+      const broken = await refusedWithoutWrites(() =>
+        t.http
+          .post('/v1/payments/create')
+          .set(m)
+          .set('content-type', 'application/json')
+          .send(`{${base},"__proto__":`),
+      );
+      expect(broken.body.reason).toBe('malformed_body');
     });
 
     it('refuses a body that is JSON but not an object', async () => {

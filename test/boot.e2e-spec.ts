@@ -9,10 +9,11 @@ import { freePort } from './helpers/test-app';
 
 const ROOT = join(__dirname, '..');
 const MAIN = join(ROOT, 'src', 'main.ts');
+const CREATE_ADMIN = join(ROOT, 'src', 'cli', 'create-admin.ts');
 
 /** `node src/main.ts` as an operator starts it, with only the environment given. */
-function startProcess(env: Record<string, string>, cwd: string): ChildProcess {
-  return spawn(process.execPath, ['-r', require.resolve('ts-node/register/transpile-only'), MAIN], {
+function startProcess(env: Record<string, string>, cwd: string, main = MAIN): ChildProcess {
+  return spawn(process.execPath, ['-r', require.resolve('ts-node/register/transpile-only'), main], {
     cwd,
     env: {
       PATH: process.env.PATH ?? '',
@@ -41,7 +42,9 @@ function collect(child: ChildProcess): {
 async function waitReady(url: string, child: { exited: Promise<unknown> }): Promise<void> {
   let done = false;
   void child.exited.then(() => (done = true));
-  for (let i = 0; i < 200 && !done; i++) {
+  // compiling src/ under ts-node takes a while on a busy machine
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline && !done) {
     try {
       const res = await request(url).get('/health/ready');
       if (res.status === 200) return;
@@ -129,5 +132,42 @@ describe('starting paygate', () => {
       child.kill('SIGKILL');
       await scratch?.drop();
     }
-  });
+  }, 120_000);
+
+  it('generates no admin in production: the operator creates one, its secret on their terminal only', async () => {
+    const port = await freePort();
+    const scratch =
+      testEngine() === 'postgres'
+        ? await createScratchDatabase()
+        : { url: `sqlite:${join(cwd, 'production.sqlite')}`, drop: async () => undefined };
+    const env = {
+      NODE_ENV: 'production',
+      JWT_SECRET: 'boot-test-jwt-secret-0123456789abcdef0123',
+      CHANNEL_CONFIG_KEY: 'b'.repeat(64),
+      DATABASE_URL: scratch.url,
+    };
+    const child = startProcess({ ...env, PORT: String(port), HOST: '127.0.0.1' }, cwd);
+    const proc = collect(child);
+    try {
+      const url = `http://127.0.0.1:${port}`;
+      await waitReady(url, proc);
+      expect(proc.out()).toContain('no admin credential exists and none is generated');
+      expect(proc.out()).not.toMatch(/client_secret=|pgs_/);
+      const command = collect(startProcess(env, cwd, CREATE_ADMIN));
+      expect(await command.exited).toBe(0);
+      const printed = /client_id=(adm_[0-9a-f]+)\nclient_secret=(pgs_[\w-]+)/.exec(command.out());
+      expect(printed).not.toBeNull();
+      const [, clientId, secret] = printed as RegExpExecArray;
+      const token = await request(url)
+        .post('/v1/auth/token')
+        .send({ grant_type: 'client_credentials', client_id: clientId, client_secret: secret });
+      expect([token.status, token.body.data?.scope]).toEqual([200, 'admin']);
+      // the service never saw the secret
+      expect(proc.out()).not.toContain(secret);
+    } finally {
+      child.kill('SIGKILL');
+      await proc.exited;
+      await scratch.drop();
+    }
+  }, 150_000);
 });

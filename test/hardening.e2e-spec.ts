@@ -80,6 +80,68 @@ describe(`hardening on ${testEngine()}`, () => {
     expect(raw).not.toMatch(/x-powered-by/i);
   });
 
+  it('lets no cache keep an answer: no-store on every one, a token, a secret shown once or an error', async () => {
+    const admin = bearer(await t.adminToken());
+    const merchant = await createMerchant(t, { name: 'No Store' });
+    const created = (key: string) =>
+      t.http.post('/v1/merchants').set(admin).set('idempotency-key', key).send({ name: 'Kept' });
+    const answers: [string, request.Response][] = [
+      [
+        'token',
+        await t.http.post('/v1/auth/token').send({
+          grant_type: 'client_credentials',
+          client_id: merchant.clientId,
+          client_secret: merchant.clientSecret,
+        }),
+      ],
+      [
+        'token, HTTP Basic',
+        await t.http
+          .post('/v1/auth/token')
+          .set(
+            'authorization',
+            `Basic ${Buffer.from(`${merchant.clientId}:${merchant.clientSecret}`).toString('base64')}`,
+          )
+          .send({ grant_type: 'client_credentials' }),
+      ],
+      [
+        'refused token',
+        await t.http
+          .post('/v1/auth/token')
+          .send({ grant_type: 'client_credentials', client_id: 'x', client_secret: 'y' }),
+      ],
+      ['merchant', await created('no-store-merchant')],
+      ['merchant, replayed', await created('no-store-merchant')],
+      [
+        'credential',
+        await t.http.post(`/v1/merchants/${merchant.sourceId}/credentials`).set(admin),
+      ],
+      [
+        'webhook secret',
+        await t.http.post(`/v1/merchants/${merchant.sourceId}/webhook-secret`).set(admin),
+      ],
+      ['read', await t.http.get('/v1/merchants/me').set(bearer(merchant.token))],
+      ['health', await t.http.get('/health/live')],
+      ['unknown route', await t.http.get('/v1/nothing-here')],
+      ['malformed URL', await t.http.get('/v1/payments/%zz')],
+    ];
+    for (const [what, res] of answers) {
+      expect([what, res.status < 500, res.headers['cache-control']]).toEqual([
+        what,
+        true,
+        'no-store',
+      ]);
+    }
+    expect(answers[0][1].status).toBe(200);
+    expect(answers[0][1].headers.pragma).toBe('no-cache');
+    expect(answers[4][1].headers['idempotent-replayed']).toBe('true');
+    const raw = await rawRequest(
+      t.url,
+      `GET /v1/teapot?q=${'x'.repeat(20_000)} HTTP/1.1\r\nHost: x\r\n\r\n`,
+    );
+    expect(raw).toMatch(/cache-control: no-store/i);
+  });
+
   it('gives every HTML page a content security policy that runs no inline script', async () => {
     const sandboxPage = new URL(payUrl);
     for (const path of [
@@ -275,6 +337,25 @@ describe(`hardening: slow and hoarding clients, on ${testEngine()}`, () => {
     expect(silent.closedAfterMs).toBeLessThan(REQUEST_TIMEOUT_MS + 1500);
   });
 
+  it('closes a connection left idle after its request, after the connection timeout', async () => {
+    const socket = await openConnection(t.url);
+    try {
+      const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+      const started = Date.now();
+      expect(await exchange(socket, 'GET /health/live HTTP/1.1\r\nHost: x\r\n\r\n')).toMatch(
+        /^HTTP\/1\.1 200 /,
+      );
+      const limit = new Promise<void>((resolve) => setTimeout(resolve, 6000).unref());
+      await Promise.race([closed, limit]);
+      // closed by the server, after the connection timeout: not the 72 s of keep-alive
+      expect(socket.destroyed || socket.readableEnded).toBe(true);
+      expect(Date.now() - started).toBeGreaterThanOrEqual(2400);
+      expect(Date.now() - started).toBeLessThan(6000);
+    } finally {
+      socket.destroy();
+    }
+  });
+
   it('takes a body sent at an ordinary pace', async () => {
     const body = JSON.stringify({
       source_id: merchant.sourceId,
@@ -414,15 +495,8 @@ describe(`hardening: production, on ${testEngine()}`, () => {
 });
 
 /** One request written on a socket as is, and the raw answer (headers and body). */
-function rawRequest(base: string, text: string): Promise<string> {
-  const url = new URL(base);
-  return new Promise((resolve, reject) => {
-    const socket = connect(Number(url.port), url.hostname, () => socket.write(text));
-    const parts: Buffer[] = [];
-    socket.on('data', (part: Buffer) => parts.push(part));
-    socket.on('close', () => resolve(Buffer.concat(parts).toString()));
-    socket.on('error', reject);
-  });
+async function rawRequest(base: string, text: string): Promise<string> {
+  return (await slowClient(base, text, '', { everyMs: 0, forMs: 0 })).response;
 }
 
 /**

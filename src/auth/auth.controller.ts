@@ -3,6 +3,7 @@ import {
   Controller,
   createParamDecorator,
   ExecutionContext,
+  Header,
   HttpCode,
   Ip,
   Post,
@@ -34,6 +35,8 @@ export class AuthController {
   @Public()
   @AllowDuringMaintenance()
   @SetMetadata(TOKEN_ENDPOINT, true)
+  // with the Cache-Control: no-store every response carries (RFC 6749 §5.1)
+  @Header('pragma', 'no-cache')
   @ApiBasicAuth()
   @ApiBody({
     type: TokenRequestDto,

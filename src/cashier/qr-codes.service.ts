@@ -87,10 +87,8 @@ export class QrCodesService {
   ): Promise<QrCodePageDto> {
     await this.readable(principal, sourceId);
     const limit = query.limit ?? 20;
-    const before = decodeCursor(query.cursor);
-    const rows = await this.db.run((em) =>
-      this.codes.list(em, sourceId, limit, before === undefined ? undefined : String(before)),
-    );
+    const before = decodeCursor(query.cursor, 'text');
+    const rows = await this.db.run((em) => this.codes.list(em, sourceId, limit, before));
     return toPage(
       rows,
       limit,

@@ -109,8 +109,7 @@ export class ChannelsService {
 
   async listChannels(query: ListChannelsQueryDto): Promise<ChannelPageDto> {
     const limit = query.limit ?? 20;
-    const before = decodeCursor(query.cursor);
-    if (before !== undefined && typeof before !== 'string') throw new AppError('invalid_cursor');
+    const before = decodeCursor(query.cursor, 'text');
     const rows = await this.db.run((em) =>
       this.channels.list(em, {
         enabled: query.enabled,

@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { Principal } from '../auth/principal';
-import { AppError } from '../common/errors/app-error';
 import {
   decodeCursor,
   DEFAULT_PAGE_SIZE,
@@ -45,13 +44,13 @@ export class BillsService {
       sourceId = principal.sourceId ?? undefined;
     }
     const limit = query.limit ?? DEFAULT_PAGE_SIZE;
-    const after = decodeCursor(query.cursor);
+    const after = decodeCursor(query.cursor, 'text');
     const rows = await this.db.run((em) =>
       this.bills.listBills(em, {
         date,
         sourceId,
         currency: query.currency,
-        afterBillId: after === undefined ? undefined : String(after),
+        afterBillId: after,
         limit,
       }),
     );
@@ -60,9 +59,7 @@ export class BillsService {
 
   async getBill(principal: Principal, billId: string, query: PageQueryDto): Promise<BillDetailDto> {
     const limit = query.limit ?? DEFAULT_PAGE_SIZE;
-    const after = decodeCursor(query.cursor);
-    const afterLineNo = after === undefined ? 0 : Number(after);
-    if (!Number.isSafeInteger(afterLineNo) || afterLineNo < 0) throw new AppError('invalid_cursor');
+    const afterLineNo = decodeCursor(query.cursor, 'integer') ?? 0;
     const { bill, lines } = await this.db.run(async (em) => {
       const found = await this.readable(em, principal, billId);
       return { bill: found, lines: await this.bills.listLines(em, billId, afterLineNo, limit) };

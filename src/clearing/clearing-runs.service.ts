@@ -63,11 +63,11 @@ export class ClearingRunsService {
         : checkSettlementDate(query.date, this.config.env.SETTLEMENT_TZ, Date.now(), {
             allowFuture: true,
           });
-    const before = decodeCursor(query.cursor);
+    const before = decodeCursor(query.cursor, 'text');
     const rows = await this.db.run((em) =>
       this.runs.list(em, {
         date,
-        beforeRunId: before === undefined ? undefined : String(before),
+        beforeRunId: before,
         limit,
       }),
     );

@@ -38,7 +38,7 @@ export class JournalService {
 
   async balances(query: BalancesQueryDto): Promise<BalancePageDto> {
     const limit = query.limit ?? DEFAULT_PAGE_SIZE;
-    const cursor = decodeCursor(query.cursor);
+    const cursor = decodeCursor(query.cursor, 'text');
     const timeZone = this.config.env.SETTLEMENT_TZ;
     const untilDate =
       query.date === undefined
@@ -53,7 +53,7 @@ export class JournalService {
             : query.account,
         currency: query.currency,
         untilDate,
-        after: cursor === undefined ? undefined : balanceCursor(String(cursor)),
+        after: cursor === undefined ? undefined : balanceCursor(cursor),
         limit,
       }),
     );
@@ -68,13 +68,13 @@ export class JournalService {
         : checkSettlementDate(query.date, this.config.env.SETTLEMENT_TZ, Date.now(), {
             allowFuture: true,
           });
-    const cursor = decodeCursor(query.cursor);
+    const cursor = decodeCursor(query.cursor, 'text');
     const { entries, lines } = await this.db.run(async (em) => {
       const found = await this.ledger.listEntries(em, {
         orderId: query.order_id,
         sourceId: query.source_id,
         date,
-        afterId: cursor === undefined ? undefined : String(cursor),
+        afterId: cursor,
         limit,
       });
       return {

@@ -84,12 +84,12 @@ export class ReconciliationsService {
         : checkSettlementDate(query.date, this.config.env.SETTLEMENT_TZ, Date.now(), {
             allowFuture: true,
           });
-    const before = decodeCursor(query.cursor);
+    const before = decodeCursor(query.cursor, 'text');
     const rows = await this.db.run((em) =>
       this.repository.list(em, {
         date,
         channelCode: query.channel,
-        beforeId: before === undefined ? undefined : String(before),
+        beforeId: before,
         limit,
       }),
     );

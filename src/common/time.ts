@@ -73,3 +73,36 @@ export function isCalendarDate(text: string): boolean {
   // month 13 or day 32 do not parse at all; Feb 30 parses and rolls over to March
   return !Number.isNaN(parsed.getTime()) && parsed.toISOString().slice(0, 10) === text;
 }
+
+/**
+ * The times the API takes: ISO 8601 in its extended form, a date (`2026-11-26`, midnight UTC)
+ * or a date and time with seconds and fractions optional and a zone required (`Z` or
+ * `+08:00`). Week dates (`2026-W49`), ordinal dates (`2026-337`), the basic form
+ * (`20261203T000000Z`) and a time without a zone, all ISO 8601 too, are not taken: JavaScript
+ * cannot read the first three, and the last means the reader's local time.
+ */
+const TIMESTAMP =
+  /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|([+-])(\d{2}):(\d{2})))?$/;
+
+/** Epoch milliseconds of an API time (see TIMESTAMP), or undefined when it is not one. */
+export function parseTimestamp(text: string): number | undefined {
+  const m = TIMESTAMP.exec(text);
+  if (!m) return undefined;
+  const [year, month, day, hour, minute, second] = [1, 2, 3, 4, 5, 6].map((i) => Number(m[i] ?? 0));
+  const [offsetHours, offsetMinutes] = [10, 11].map((i) => Number(m[i] ?? 0));
+  if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return undefined;
+  if (hour > 23 || minute > 59 || second > 59 || offsetHours > 23 || offsetMinutes > 59) {
+    return undefined;
+  }
+  const date = new Date(0);
+  date.setUTCFullYear(year, month - 1, day);
+  date.setUTCHours(hour, minute, second, Number((m[7] ?? '0').padEnd(3, '0').slice(0, 3)));
+  const offset = (offsetHours * 60 + offsetMinutes) * 60_000 * (m[9] === '-' ? -1 : 1);
+  return date.getTime() - offset;
+}
+
+function daysInMonth(year: number, month: number): number {
+  const date = new Date(0);
+  date.setUTCFullYear(year, month, 0);
+  return date.getUTCDate();
+}

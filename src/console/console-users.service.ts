@@ -91,7 +91,7 @@ export class ConsoleUsersService {
     query: ListConsoleUsersQueryDto,
   ): Promise<ConsoleUserPageDto> {
     const limit = query.limit ?? 20;
-    const before = decodeCursor(query.cursor);
+    const before = decodeCursor(query.cursor, 'text');
     const own = principal.role === 'merchant';
     if (own && query.source_id !== undefined && query.source_id !== principal.sourceId)
       throw MerchantError.merchantNotFound();

@@ -95,8 +95,7 @@ export class MerchantsService {
 
   async listMerchants(query: ListMerchantsQueryDto): Promise<MerchantPageDto> {
     const limit = query.limit ?? 20;
-    const before = decodeCursor(query.cursor);
-    if (before !== undefined && typeof before !== 'number') throw new AppError('invalid_cursor');
+    const before = decodeCursor(query.cursor, 'integer');
     const rows = await this.db.run((em) =>
       this.merchants.list(em, { status: query.status, before, limit }),
     );

@@ -17,7 +17,7 @@ import { IdempotencyContext } from '../common/idempotency/idempotent.decorator';
 import { newId } from '../common/ids';
 import { channelFee } from '../common/money/money';
 import { decodeCursor, toPage } from '../common/pagination/pagination';
-import { settlementDate } from '../common/time';
+import { parseTimestamp, settlementDate } from '../common/time';
 import { AppConfig } from '../config/app-config';
 import { isUniqueViolation } from '../database/database-errors';
 import { Database } from '../database/database.service';
@@ -220,15 +220,15 @@ export class PaymentsService {
       return this.present(principal, order);
     }
     const limit = query.limit ?? 20;
-    const before = decodeCursor(query.cursor);
+    const before = decodeCursor(query.cursor, 'text');
     const rows = await this.db.run((em) =>
       this.orders.list(em, {
         sourceId: principal.role === 'admin' ? undefined : (principal.sourceId ?? -1),
         status: query.status,
         channelCode: query.channel,
-        createdFrom: query.created_from ? Date.parse(query.created_from) : undefined,
-        createdTo: query.created_to ? Date.parse(query.created_to) : undefined,
-        beforeOrderId: before === undefined ? undefined : String(before),
+        createdFrom: query.created_from ? parseTimestamp(query.created_from) : undefined,
+        createdTo: query.created_to ? parseTimestamp(query.created_to) : undefined,
+        beforeOrderId: before,
         limit,
       }),
     );
@@ -251,7 +251,7 @@ export class PaymentsService {
   ): Promise<OrderSearchPageDto> {
     const search = this.searchOf(principal, query);
     const limit = query.limit ?? 20;
-    const before = decodeCursor(query.cursor);
+    const before = decodeCursor(query.cursor, 'text');
     const { rows, total, exact } = await this.db.run(async (em) => {
       const rows = await this.orders.search(
         em,

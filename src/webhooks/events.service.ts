@@ -35,14 +35,14 @@ export class EventsService {
       sourceId = principal.sourceId ?? -1;
     }
     const limit = query.limit ?? 20;
-    const before = decodeCursor(query.cursor);
+    const before = decodeCursor(query.cursor, 'text');
     const rows = await this.db.run((em) =>
       this.events.list(em, {
         sourceId,
         orderId: query.order_id,
         type: query.type,
         deliveryStatus: query.delivery_status,
-        beforeId: before === undefined ? undefined : String(before),
+        beforeId: before,
         limit,
       }),
     );

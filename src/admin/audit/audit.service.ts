@@ -94,7 +94,7 @@ export class AuditService {
 
   async list(query: ListAuditLogsQueryDto): Promise<Page<AuditLogDto>> {
     const limit = query.limit ?? 20;
-    const before = decodeCursor(query.cursor);
+    const before = decodeCursor(query.cursor, 'text');
     const rows = await this.db.run((em) =>
       this.audit.list(em, {
         action: query.action,
@@ -102,7 +102,7 @@ export class AuditService {
         actorEmail: query.actor_email?.toLowerCase(),
         targetType: query.target_type,
         targetId: query.target_id,
-        before: before === undefined ? undefined : String(before),
+        before,
         limit,
       }),
     );

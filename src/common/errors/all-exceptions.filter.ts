@@ -4,6 +4,7 @@ import { isDatabaseUnavailable } from '../../database/database-errors';
 import { ErrorEnvelope } from '../http/envelope';
 import { ErrorPages } from '../http/error-pages';
 import { RouteTable } from '../http/route-table';
+import { scrubUrl } from '../logging/logging';
 import { AppError } from './app-error';
 import { ERROR_CATALOGUE, ErrorReason } from './error-catalogue';
 import { pickLanguage, renderMessage } from './messages';
@@ -33,7 +34,12 @@ export class AllExceptionsFilter implements ExceptionFilter {
     const status = ERROR_CATALOGUE[error.reason].status;
     if (status >= 500 && error.reason === 'internal_error') {
       this.logger.error(
-        { err: exception, request_id: request.id, method: request.method, url: request.url },
+        {
+          err: exception,
+          request_id: request.id,
+          method: request.method,
+          url: scrubUrl(request.url),
+        },
         'unhandled error',
       );
     } else if (status === 503) {

@@ -8,19 +8,30 @@ export interface FieldError {
 export type ErrorParams = Record<string, string | number>;
 
 /**
+ * An error lists at most this many field problems, each field named in at most
+ * MAX_FIELD_NAME characters: a body of thousands of unknown (or very long) keys must not
+ * become an answer many times its size.
+ */
+export const MAX_FIELD_ERRORS = 20;
+const MAX_FIELD_NAME = 100;
+
+/**
  * A domain error: services throw these (never HttpException); the filter turns the reason into
  * its status and envelope. Feature modules subclass it with named constructors
  * (`PaymentError.invalidState(...)`).
  */
 export class AppError extends Error {
+  readonly fieldErrors?: FieldError[];
+
   constructor(
     readonly reason: ErrorReason,
     readonly params: ErrorParams = {},
-    readonly fieldErrors?: FieldError[],
+    fieldErrors?: FieldError[],
     readonly headers?: Record<string, string>,
   ) {
     super(reason);
     this.name = 'AppError';
+    this.fieldErrors = fieldErrors?.slice(0, MAX_FIELD_ERRORS).map(shortField);
   }
 
   static notFound(): AppError {
@@ -31,9 +42,14 @@ export class AppError extends Error {
     return new AppError('forbidden');
   }
 
+  /** 400 `validation_failed`; beyond MAX_FIELD_ERRORS problems, the message says how many more. */
   static validation(fieldErrors: FieldError[]): AppError {
-    const detail = fieldErrors.map((e) => `${e.field}: ${e.message}`).join('; ');
-    return new AppError('validation_failed', { detail }, fieldErrors);
+    const listed = fieldErrors.slice(0, MAX_FIELD_ERRORS).map(shortField);
+    const more = fieldErrors.length - listed.length;
+    const detail =
+      listed.map((e) => `${e.field}: ${e.message}`).join('; ') +
+      (more > 0 ? `; and ${more} more not listed` : '');
+    return new AppError('validation_failed', { detail }, listed);
   }
 
   static unavailable(retryAfterSeconds: number): AppError {
@@ -41,4 +57,10 @@ export class AppError extends Error {
       'retry-after': String(retryAfterSeconds),
     });
   }
+}
+
+function shortField(error: FieldError): FieldError {
+  if (error.field.length <= MAX_FIELD_NAME) return error;
+  const field = `${error.field.slice(0, MAX_FIELD_NAME)}…`;
+  return { field, message: error.message.split(error.field).join(field) };
 }

@@ -17,6 +17,7 @@ const REFUSAL_HEADERS = {
   'strict-transport-security': 'max-age=31536000; includeSubDomains',
   'cross-origin-resource-policy': 'same-origin',
   'referrer-policy': 'no-referrer',
+  'cache-control': 'no-store',
 };
 
 /**

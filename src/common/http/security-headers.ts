@@ -31,9 +31,13 @@ export function securityHeaders(options: HelmetOptions): Record<string, string> 
   return headers;
 }
 
-/** Every response gets the headers (added before any handler runs, so errors get them too). */
+/**
+ * Every response gets the headers (added before any handler runs, so errors get them too), and
+ * `Cache-Control: no-store`: answers are per caller, and some carry a token or a secret shown
+ * once (RFC 6749 §5.1), which no cache may keep. A route that may be cached says so itself.
+ */
 export function registerSecurityHeaders(fastify: FastifyInstance, options: HelmetOptions): void {
-  const headers = securityHeaders(options);
+  const headers = { ...securityHeaders(options), 'cache-control': 'no-store' };
   fastify.addHook('onRequest', (_request, reply, done) => {
     reply.headers(headers);
     done();

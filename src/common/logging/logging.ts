@@ -4,8 +4,6 @@ import { AppConfig } from '../../config/app-config';
 
 const SECRET_KEY =
   /secret|password|passwd|private_?key|authorization|access_?token|api_?key|apiv3|cookie|^sig$|signature/i;
-const SECRET_QUERY =
-  /([?&](?:access_token|token|sig|signature|client_secret|secret|password)=)[^&]*/gi;
 const REDACTED = '[redacted]';
 
 /** Copies `value` with every secret-looking key masked, however deep it sits. */
@@ -23,9 +21,63 @@ export function scrubSecrets(value: unknown, depth = 0): unknown {
   return out;
 }
 
-/** The URL with secret-looking query values masked (tokens are refused in URLs, not logged). */
+/**
+ * A query parameter name that names a credential, once lower-cased and stripped of everything
+ * but letters and digits (`access_token`, `accessToken`, `access-token`, `auth[token]`).
+ */
+const SECRET_NAME =
+  /token|jwt|bearer|auth|secret|passw|pwd|credential|session|cookie|apikey|privatekey|signature|otp|^sig$|key$/;
+/** A value shaped like a credential whatever its name: a JWT, a paygate secret, an auth scheme. */
+const SECRET_VALUE = /^(eyJ[\w-]*\.[\w-]*\.[\w-]*|(pgs|whsec)_\S+|(bearer|basic)\s+\S+)$/i;
+/** Random-looking text this long is taken for a key (ids are hex: 4 bits a character at most). */
+const RANDOM_MIN_LENGTH = 24;
+const RANDOM_MIN_BITS_PER_CHARACTER = 4.3;
+
+/**
+ * The URL with every query value that names or looks like a credential masked: tokens are
+ * refused in URLs, and must not be logged either. Names and values are judged decoded, so no
+ * spelling of `access_token` or of a JWT gets through.
+ */
 export function scrubUrl(url: string): string {
-  return url.replace(SECRET_QUERY, `$1${REDACTED}`);
+  const start = url.indexOf('?');
+  if (start < 0) return url;
+  const pairs = url
+    .slice(start + 1)
+    .split('&')
+    .map((pair) => {
+      const equals = pair.indexOf('=');
+      if (equals < 0) return looksSecret('', pair) ? REDACTED : pair;
+      const name = pair.slice(0, equals);
+      return looksSecret(name, pair.slice(equals + 1)) ? `${name}=${REDACTED}` : pair;
+    });
+  return `${url.slice(0, start)}?${pairs.join('&')}`;
+}
+
+function looksSecret(rawName: string, rawValue: string): boolean {
+  const name = decodeQueryPart(rawName)
+    .toLowerCase()
+    .replace(/[^a-z0-9]/g, '');
+  if (SECRET_NAME.test(name)) return true;
+  const value = decodeQueryPart(rawValue).trim();
+  return SECRET_VALUE.test(value) || looksRandom(value);
+}
+
+function decodeQueryPart(text: string): string {
+  try {
+    return decodeURIComponent(text.replace(/\+/g, ' '));
+  } catch {
+    return text;
+  }
+}
+
+/** Long, without spaces, and of high entropy per character, as a random key in base64 is. */
+function looksRandom(value: string): boolean {
+  if (value.length < RANDOM_MIN_LENGTH || /\s/.test(value)) return false;
+  const counts = new Map<string, number>();
+  for (const c of value) counts.set(c, (counts.get(c) ?? 0) + 1);
+  let bits = 0;
+  for (const n of counts.values()) bits -= (n / value.length) * Math.log2(n / value.length);
+  return bits >= RANDOM_MIN_BITS_PER_CHARACTER;
 }
 
 /**

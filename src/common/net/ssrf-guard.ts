@@ -17,8 +17,8 @@ export interface CheckedUrl {
  * credentials in the URL, and every address the host resolves to must be public unicast.
  * Loopback, private, link-local (cloud metadata at 169.254.169.254), unique-local, CGNAT,
  * unspecified, multicast and reserved ranges are refused, in every spelling: the WHATWG URL
- * parser turns decimal and hex IPv4 forms into dotted quads, and ipaddr.js unwraps
- * IPv4-mapped IPv6. The caller must connect to `address` and follow no redirects, so a DNS
+ * parser turns decimal and hex IPv4 forms into dotted quads, and an IPv6 address carrying an
+ * IPv4 one (mapped, or the deprecated `::/96`) is judged as that IPv4 address. The caller must connect to `address` and follow no redirects, so a DNS
  * answer cannot change between check and use.
  */
 export class SsrfGuard {
@@ -26,7 +26,11 @@ export class SsrfGuard {
 
   async check(raw: string): Promise<CheckedUrl> {
     const { url, host } = parseHttpUrl(raw);
-    const addresses = isIP(host) ? [{ address: host, family: isIP(host) }] : await resolve(host);
+    const found = isIP(host) ? [{ address: host, family: isIP(host) }] : await resolve(host);
+    const addresses = found.map(({ address, family }) => {
+      const embedded = embeddedIPv4(address);
+      return embedded ? { address: embedded, family: 4 } : { address, family };
+    });
     if (!this.allowPrivate) {
       for (const { address } of addresses) {
         const range = rangeOf(address);
@@ -101,8 +105,24 @@ async function resolve(host: string): Promise<{ address: string; family: number 
 /** ipaddr.js's range name; only `unicast` is public. */
 export function rangeOf(address: string): string {
   try {
-    return ipaddr.process(address).range();
+    return ipaddr.parse(embeddedIPv4(address) ?? address).range();
   } catch {
     return 'invalid';
   }
+}
+
+/**
+ * The IPv4 address an IPv6 address carries as itself: IPv4-mapped (`::ffff:a.b.c.d`) and the
+ * deprecated IPv4-compatible range (`::a.b.c.d`, all of `::/96` but `::` and `::1`), which
+ * ipaddr.js takes for public unicast (`[::7f00:1]` would reach 127.0.0.1 wherever the stack
+ * still routes it). Checked, and connected to, as that IPv4 address.
+ */
+export function embeddedIPv4(address: string): string | undefined {
+  if (!address.includes(':') || !ipaddr.IPv6.isValid(address)) return undefined;
+  const ip = ipaddr.IPv6.parse(address);
+  if (ip.isIPv4MappedAddress()) return ip.toIPv4Address().toString();
+  const [a, b, c, d, e, f, g, h] = ip.parts;
+  if (a || b || c || d || e || f) return undefined;
+  if (g === 0 && h <= 1) return undefined;
+  return [g >> 8, g & 0xff, h >> 8, h & 0xff].join('.');
 }

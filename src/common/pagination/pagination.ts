@@ -38,14 +38,34 @@ export function encodeCursor(key: string | number): string {
   return Buffer.from(JSON.stringify({ k: key })).toString('base64url');
 }
 
-export function decodeCursor(cursor: string | undefined): string | number | undefined {
+/** The sort key a list's cursor holds: an integer (a merchant code, a line number) or text (an id). */
+export type CursorKind = 'integer' | 'text';
+
+/** Text keys are ids: printable ASCII, as every id paygate hands out is. */
+const TEXT_KEY = /^[\x20-\x7e]{1,200}$/;
+
+/**
+ * The key of a cursor this list handed out, of the list's kind; anything else, however it was
+ * made, is 400 `invalid_cursor` before it can reach a query (PostgreSQL refuses to compare a
+ * bigint with 1.5, or text holding U+0000, and would answer 500).
+ */
+export function decodeCursor(cursor: string | undefined, kind: 'integer'): number | undefined;
+export function decodeCursor(cursor: string | undefined, kind: 'text'): string | undefined;
+export function decodeCursor(
+  cursor: string | undefined,
+  kind: CursorKind,
+): string | number | undefined {
   if (cursor === undefined) return undefined;
+  let key: unknown;
   try {
-    const parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { k?: unknown };
-    if (typeof parsed.k === 'string' || typeof parsed.k === 'number') return parsed.k;
+    key = (JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { k?: unknown }).k;
   } catch {
-    // fall through
+    throw new AppError('invalid_cursor');
   }
+  if (kind === 'integer' && typeof key === 'number' && Number.isSafeInteger(key) && key >= 0) {
+    return key;
+  }
+  if (kind === 'text' && typeof key === 'string' && TEXT_KEY.test(key)) return key;
   throw new AppError('invalid_cursor');
 }
 

@@ -2,6 +2,7 @@ import { applyDecorators } from '@nestjs/common';
 import { Transform } from 'class-transformer';
 import { ValidateBy, ValidateIf, ValidationOptions } from 'class-validator';
 import { isFormBody } from '../http/body-parsers';
+import { parseTimestamp } from '../time';
 
 export const MAX_AMOUNT = 1_000_000_000_000;
 
@@ -132,3 +133,19 @@ export const CURRENCY_EXPONENTS: Readonly<Record<string, number>> = {
 };
 
 export const SUPPORTED_CURRENCIES = new Set(Object.keys(CURRENCY_EXPONENTS));
+
+/** A time in the form the API takes (see parseTimestamp): anything else is 400, never a 500. */
+export function IsTimestamp(validationOptions?: ValidationOptions) {
+  return ValidateBy(
+    {
+      name: 'isTimestamp',
+      validator: {
+        validate: (value: unknown) =>
+          typeof value === 'string' && parseTimestamp(value) !== undefined,
+        defaultMessage: (args) =>
+          `${args?.property} must be an ISO 8601 date or time with its zone, such as 2026-11-26 or 2026-11-26T00:00:00.000Z`,
+      },
+    },
+    validationOptions,
+  );
+}

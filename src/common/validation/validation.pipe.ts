@@ -1,4 +1,5 @@
 import { ArgumentMetadata, ValidationError, ValidationPipe } from '@nestjs/common';
+import { getMetadataStorage } from 'class-validator';
 import { AppError, FieldError } from '../errors/app-error';
 import { IS_CURRENCY_CODE, IS_MINOR_UNITS } from './decorators';
 import { cacheValidationMetadata } from './metadata-cache';
@@ -26,7 +27,8 @@ export function createValidationPipe(): ValidationPipe {
  *   as whatever class-transformer made of them: a body is an object, or absent;
  * - class-transformer skips a key named like an Object.prototype member (`constructor`,
  *   `toString`, `valueOf`…), so the whitelist never saw it and such a field was silently
- *   dropped where every other unknown field is refused: refused here the same way;
+ *   dropped where every other unknown field is refused: refused here with the others, before
+ *   anything else is validated;
  * - PostgreSQL cannot store or even compare text holding U+0000, so a NUL in any field, query
  *   value or path parameter was a 500 there (and stored as-is on SQLite): refused on both.
  */
@@ -54,15 +56,37 @@ class StrictValidationPipe extends ValidationPipe {
       ]);
     }
     if (this.toValidate(metadata) && typeof value === 'object' && value !== null) {
-      const inherited = Object.keys(value).filter((key) => key in Object.prototype);
-      if (inherited.length > 0) {
+      // unknown fields end validation here, before class-transformer and class-validator
+      // build an object and an error for each: a body of thousands of unknown keys cost tens
+      // of milliseconds of CPU and answered hundreds of kilobytes
+      const known = knownFields(metadata.metatype as new () => unknown);
+      const unknown = Object.keys(value).filter(
+        (key) => key in Object.prototype || !known.has(key),
+      );
+      if (unknown.length > 0) {
         throw AppError.validation(
-          inherited.map((field) => ({ field, message: `${field} is not a field of this request` })),
+          unknown.map((field) => ({ field, message: `${field} is not a field of this request` })),
         );
       }
     }
     return super.transform(value, metadata);
   }
+}
+
+const KNOWN_FIELDS = new WeakMap<object, ReadonlySet<string>>();
+
+/** The fields a DTO declares: those with a validation rule, which the whitelist keeps. */
+function knownFields(type: new () => unknown): ReadonlySet<string> {
+  let known = KNOWN_FIELDS.get(type);
+  if (!known) {
+    known = new Set(
+      getMetadataStorage()
+        .getTargetValidationMetadatas(type, '', true, false)
+        .map((rule) => rule.propertyName),
+    );
+    KNOWN_FIELDS.set(type, known);
+  }
+  return known;
 }
 
 /** The path of the first key or text holding U+0000, if any. */

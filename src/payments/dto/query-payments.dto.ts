@@ -1,4 +1,5 @@
-import { IsIn, IsISO8601, IsOptional, IsString, Length, MaxLength } from 'class-validator';
+import { IsIn, IsOptional, IsString, Length, MaxLength } from 'class-validator';
+import { IsTimestamp } from '../../common/validation/decorators';
 import { PageQueryDto } from '../../common/pagination/pagination';
 import { ORDER_STATUSES, OrderStatus } from '../order-state';
 
@@ -28,13 +29,13 @@ export class QueryPaymentsDto extends PageQueryDto {
   @MaxLength(32)
   channel?: string;
 
-  /** ISO 8601 time, inclusive. @example 2026-11-26T00:00:00.000Z */
+  /** ISO 8601 date or time with its zone, inclusive. @example 2026-11-26T00:00:00.000Z */
   @IsOptional()
-  @IsISO8601({ strict: true })
+  @IsTimestamp()
   created_from?: string;
 
-  /** ISO 8601 time, exclusive. */
+  /** ISO 8601 date or time with its zone, exclusive. */
   @IsOptional()
-  @IsISO8601({ strict: true })
+  @IsTimestamp()
   created_to?: string;
 }
