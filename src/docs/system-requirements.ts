@@ -7,5 +7,5 @@ export const SYSTEM_REQUIREMENTS = `- Node.js 20.19 or later (tested on 20.20) a
   native addon during \`npm install\`.
 - Production: PostgreSQL 13 or later (tested on 15). SQLite, embedded, is for development,
   demos and a single instance.
-- Memory: up to about 240 MB per instance under full load (\`npm run start:prod\` bounds V8's
-  old space at 256 MB).`;
+- Memory: about 215 MB per instance once started, up to about 240 MB under full load
+  (\`npm run start:prod\` bounds V8's old space at 256 MB).`;
