@@ -34,6 +34,6 @@ HEALTHCHECK --interval=10s --timeout=5s --start-period=30s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/health/ready',{signal:AbortSignal.timeout(4000)}).then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
 # as npm run start:prod: a bounded heap (V8 otherwise lets garbage pile up to several hundred MB
 # under load) and no allocation-site pretenuring (it moved per-request objects straight to the
-# old generation, which made every scavenge and mark-compact slower: README, Performance).
+# old generation, which made every scavenge and mark-compact slower: docs/performance.md).
 # SIGTERM stops it gracefully within SHUTDOWN_TIMEOUT_MS (10 s): give `docker stop` more (-t 15).
 CMD ["node", "--max-old-space-size=256", "--no-allocation-site-pretenuring", "dist/main.js"]

@@ -6,6 +6,7 @@ import { ERROR_CATALOGUE } from '../src/common/errors/error-catalogue';
 import { API_VERSION } from '../src/docs/api-version';
 import { latestReleasedVersion } from '../src/docs/changelog';
 import { PAYMENT_SEQUENCE_DIAGRAM } from '../src/docs/sequence-diagram';
+import { SYSTEM_REQUIREMENTS } from '../src/docs/system-requirements';
 import { createSandboxChannel } from './helpers/payments';
 import { testEngine } from './helpers/scratch-database';
 import { createMerchant, startTestApp, TestApp } from './helpers/test-app';
@@ -198,6 +199,10 @@ describe(`documentation served (/reference, /changelog) on ${testEngine()}`, () 
     const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
     expect(readme).toContain(`\`\`\`mermaid\n${PAYMENT_SEQUENCE_DIAGRAM}\n\`\`\``);
     expect(readme).toMatch(/^## .*系统需求/m);
+    const section = readme.split(/^## .*系统需求.*\n/m)[1].split(/^## /m)[0];
+    expect(section.trim().startsWith(`${SYSTEM_REQUIREMENTS}\n`)).toBe(true);
+    const introduction = reference.tags.find((tag) => tag.name === '简介')!.description!;
+    expect(introduction).toContain(SYSTEM_REQUIREMENTS);
   });
 });
 

@@ -80,107 +80,112 @@ const cron = z
     message: 'must be a cron expression with 5 or 6 fields, e.g. "30 0 * * *"',
   });
 
-export const configSchema = z
-  .object({
-    NODE_ENV: z
-      .enum(['development', 'production', 'test'], {
-        message: 'must be development, production or test',
-      })
-      .default('development'),
-    PORT: int(3000, 0, 65535),
-    HOST: z.string().min(1).default('0.0.0.0'),
-    PUBLIC_BASE_URL: httpUrl,
-    DATABASE_URL: databaseUrl,
-    DATABASE_PASSWORD: z
-      .string()
-      .optional()
-      .transform((v) => (v === '' ? undefined : v)),
-    DATABASE_POOL_SIZE: int(10, 1, 200),
-    SQLITE_BUSY_TIMEOUT_MS: int(5000, 0, 600000),
-    MIGRATIONS_RUN: bool(true),
-    LOG_LEVEL: z
-      .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
-        message: 'must be one of fatal, error, warn, info, debug, trace, silent',
-      })
-      .default('info'),
-    BODY_LIMIT: byteSize,
-    TRUST_PROXY: bool(false),
-    CORS_ORIGINS: z.string().default(''),
-    SHUTDOWN_TIMEOUT_MS: int(10000, 0, 600000),
-    REQUEST_TIMEOUT_MS: int(30000, 100, 600000),
-    CONNECTION_TIMEOUT_MS: int(120000, 100, 3600000),
-    MAX_CONNECTIONS_PER_ADDRESS: z
-      .string()
-      .optional()
-      .refine((v) => v === undefined || v === '' || (/^\d+$/.test(v) && Number(v) <= 100000), {
-        message: 'must be an integer from 0 (no cap) to 100000',
-      })
-      .transform((v) => (v === undefined || v === '' ? undefined : Number(v))),
-    DOCS_ENABLED: bool(true),
-    RATE_LIMIT_ENABLED: bool(true),
-    RATE_LIMIT_PER_SECOND: int(100, 1, 1000000),
-    TOKEN_RATE_LIMIT_PER_MINUTE: int(30, 1, 1000000),
-    PAYER_RATE_LIMIT_PER_MINUTE: int(30, 1, 1000000),
-    TOKEN_FAILURES_PER_CLIENT_AND_ADDRESS: int(10, 1, 1000000),
-    TOKEN_FAILURES_PER_ADDRESS: int(30, 1, 1000000),
-    TOKEN_FAILURE_WINDOW_SECONDS: int(900, 1, 86400),
-    REDIS_URL: z
-      .string()
-      .optional()
-      .refine((v) => v === undefined || v === '' || /^rediss?:\/\/.+/.test(v), {
-        message: 'must be a redis:// or rediss:// URL',
-      })
-      .transform((v) => (v === '' ? undefined : v)),
-    REDIS_KEY_PREFIX: z
-      .string()
-      .default('paygate:')
-      .refine((v) => /^[\x21-\x7e]{0,64}$/.test(v), {
-        message: 'must be at most 64 printable characters without spaces',
-      }),
-    JWT_SECRET: optionalSecret(32),
-    CHANNEL_CONFIG_KEY: z
-      .string()
-      .optional()
-      .transform((v) => (v === '' ? undefined : v))
-      .refine((v) => v === undefined || decodesTo32Bytes(v), {
-        message: 'must be 32 bytes, written as 64 hex characters or base64',
-      }),
-    TOKEN_TTL_SECONDS: int(7200, 60, 86400 * 30),
-    MAX_ACTIVE_CREDENTIALS_PER_MERCHANT: int(5, 1, 1000),
-    BOOTSTRAP_ADMIN_CLIENT_ID: z.string().optional(),
-    BOOTSTRAP_ADMIN_CLIENT_SECRET: optionalSecret(16),
-    BOOTSTRAP_CONSOLE_EMAIL: z
-      .string()
-      .optional()
-      .transform((v) => (v === '' ? undefined : v))
-      .refine((v) => v === undefined || /^[^\s@]+@[^\s@]+$/.test(v), {
-        message: 'must be an email address',
-      }),
-    BOOTSTRAP_CONSOLE_PASSWORD: z
-      .string()
-      .optional()
-      .transform((v) => (v === '' ? undefined : v))
-      .refine((v) => v === undefined || [...v].length >= 12, {
-        message: 'must be at least 12 characters',
-      }),
-    CONSOLE_SESSION_IDLE_MINUTES: int(30, 1, 1440),
-    CONSOLE_SESSION_HOURS: int(12, 1, 168),
-    CONSOLE_LOGIN_MAX_FAILURES: int(5, 1, 1000),
-    CONSOLE_LOGIN_IP_MAX_FAILURES: int(50, 1, 1000000),
-    CONSOLE_LOGIN_LOCKOUT_MINUTES: int(15, 1, 1440),
-    CHANNEL_TIMEOUT_MS: int(3000, 1, 120000),
-    CIRCUIT_OPEN_SECONDS: int(30, 1, 3600),
-    STATUS_SYNC_SCHEDULE: secondsList('60,300,900'),
-    WEBHOOK_RETRY_SCHEDULE: secondsList('60,300,900,3600,21600,86400'),
-    WEBHOOK_TIMEOUT_MS: int(10000, 1, 60000),
-    WEBHOOK_ALLOW_PRIVATE: bool(false),
-    WEBHOOK_SECRET_GRACE_SECONDS: int(86400, 0, 86400 * 30),
-    WEBHOOK_POLL_INTERVAL_MS: int(1000, 10, 60000),
-    WEBHOOK_CONCURRENCY: int(10, 1, 200),
-    SETTLEMENT_TZ: timeZone,
-    CLEARING_CRON: cron,
-    JOBS_ENABLED: bool(true),
-  })
+/**
+ * Every variable, before the checks that relate several of them: `configShape.shape` names each
+ * one (docs/configuration.md is checked against it).
+ */
+export const configShape = z.object({
+  NODE_ENV: z
+    .enum(['development', 'production', 'test'], {
+      message: 'must be development, production or test',
+    })
+    .default('development'),
+  PORT: int(3000, 0, 65535),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  PUBLIC_BASE_URL: httpUrl,
+  DATABASE_URL: databaseUrl,
+  DATABASE_PASSWORD: z
+    .string()
+    .optional()
+    .transform((v) => (v === '' ? undefined : v)),
+  DATABASE_POOL_SIZE: int(10, 1, 200),
+  SQLITE_BUSY_TIMEOUT_MS: int(5000, 0, 600000),
+  MIGRATIONS_RUN: bool(true),
+  LOG_LEVEL: z
+    .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
+      message: 'must be one of fatal, error, warn, info, debug, trace, silent',
+    })
+    .default('info'),
+  BODY_LIMIT: byteSize,
+  TRUST_PROXY: bool(false),
+  CORS_ORIGINS: z.string().default(''),
+  SHUTDOWN_TIMEOUT_MS: int(10000, 0, 600000),
+  REQUEST_TIMEOUT_MS: int(30000, 100, 600000),
+  CONNECTION_TIMEOUT_MS: int(120000, 100, 3600000),
+  MAX_CONNECTIONS_PER_ADDRESS: z
+    .string()
+    .optional()
+    .refine((v) => v === undefined || v === '' || (/^\d+$/.test(v) && Number(v) <= 100000), {
+      message: 'must be an integer from 0 (no cap) to 100000',
+    })
+    .transform((v) => (v === undefined || v === '' ? undefined : Number(v))),
+  DOCS_ENABLED: bool(true),
+  RATE_LIMIT_ENABLED: bool(true),
+  RATE_LIMIT_PER_SECOND: int(100, 1, 1000000),
+  TOKEN_RATE_LIMIT_PER_MINUTE: int(30, 1, 1000000),
+  PAYER_RATE_LIMIT_PER_MINUTE: int(30, 1, 1000000),
+  TOKEN_FAILURES_PER_CLIENT_AND_ADDRESS: int(10, 1, 1000000),
+  TOKEN_FAILURES_PER_ADDRESS: int(30, 1, 1000000),
+  TOKEN_FAILURE_WINDOW_SECONDS: int(900, 1, 86400),
+  REDIS_URL: z
+    .string()
+    .optional()
+    .refine((v) => v === undefined || v === '' || /^rediss?:\/\/.+/.test(v), {
+      message: 'must be a redis:// or rediss:// URL',
+    })
+    .transform((v) => (v === '' ? undefined : v)),
+  REDIS_KEY_PREFIX: z
+    .string()
+    .default('paygate:')
+    .refine((v) => /^[\x21-\x7e]{0,64}$/.test(v), {
+      message: 'must be at most 64 printable characters without spaces',
+    }),
+  JWT_SECRET: optionalSecret(32),
+  CHANNEL_CONFIG_KEY: z
+    .string()
+    .optional()
+    .transform((v) => (v === '' ? undefined : v))
+    .refine((v) => v === undefined || decodesTo32Bytes(v), {
+      message: 'must be 32 bytes, written as 64 hex characters or base64',
+    }),
+  TOKEN_TTL_SECONDS: int(7200, 60, 86400 * 30),
+  MAX_ACTIVE_CREDENTIALS_PER_MERCHANT: int(5, 1, 1000),
+  BOOTSTRAP_ADMIN_CLIENT_ID: z.string().optional(),
+  BOOTSTRAP_ADMIN_CLIENT_SECRET: optionalSecret(16),
+  BOOTSTRAP_CONSOLE_EMAIL: z
+    .string()
+    .optional()
+    .transform((v) => (v === '' ? undefined : v))
+    .refine((v) => v === undefined || /^[^\s@]+@[^\s@]+$/.test(v), {
+      message: 'must be an email address',
+    }),
+  BOOTSTRAP_CONSOLE_PASSWORD: z
+    .string()
+    .optional()
+    .transform((v) => (v === '' ? undefined : v))
+    .refine((v) => v === undefined || [...v].length >= 12, {
+      message: 'must be at least 12 characters',
+    }),
+  CONSOLE_SESSION_IDLE_MINUTES: int(30, 1, 1440),
+  CONSOLE_SESSION_HOURS: int(12, 1, 168),
+  CONSOLE_LOGIN_MAX_FAILURES: int(5, 1, 1000),
+  CONSOLE_LOGIN_IP_MAX_FAILURES: int(50, 1, 1000000),
+  CONSOLE_LOGIN_LOCKOUT_MINUTES: int(15, 1, 1440),
+  CHANNEL_TIMEOUT_MS: int(3000, 1, 120000),
+  CIRCUIT_OPEN_SECONDS: int(30, 1, 3600),
+  STATUS_SYNC_SCHEDULE: secondsList('60,300,900'),
+  WEBHOOK_RETRY_SCHEDULE: secondsList('60,300,900,3600,21600,86400'),
+  WEBHOOK_TIMEOUT_MS: int(10000, 1, 60000),
+  WEBHOOK_ALLOW_PRIVATE: bool(false),
+  WEBHOOK_SECRET_GRACE_SECONDS: int(86400, 0, 86400 * 30),
+  WEBHOOK_POLL_INTERVAL_MS: int(1000, 10, 60000),
+  WEBHOOK_CONCURRENCY: int(10, 1, 200),
+  SETTLEMENT_TZ: timeZone,
+  CLEARING_CRON: cron,
+  JOBS_ENABLED: bool(true),
+});
+
+export const configSchema = configShape
   .superRefine((env, ctx) => {
     const production = env.NODE_ENV === 'production';
     if (production && !env.JWT_SECRET) {

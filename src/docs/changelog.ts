@@ -14,14 +14,25 @@ export function latestReleasedVersion(markdown: string): string | undefined {
   return /^## \[(\d+\.\d+\.\d+[^\]]*)\]/m.exec(markdown)?.[1];
 }
 
+/**
+ * The file without its link definitions (`[1.0.0]: #…`, Keep a Changelog's links at the
+ * bottom): they point into the file as a repository shows it, and would turn the headings of
+ * a served page into links to anchors it does not have.
+ */
+function withoutLinkDefinitions(markdown: string): string {
+  return markdown.replace(/^\[[^\]\n]+\]: \S+\n?/gm, '').replace(/\n+$/, '\n');
+}
+
 /** The entries without the file's own title, for embedding under another heading. */
 export function changelogBody(markdown: string): string {
-  return markdown.replace(/^# .*\n+/, '');
+  return withoutLinkDefinitions(markdown).replace(/^# .*\n+/, '');
 }
 
 /** `/changelog`: the Markdown rendered as a page (raw HTML in the file is not trusted). */
 export function renderChangelogPage(markdown: string): string {
-  const body = new MarkdownIt({ html: false, linkify: false }).render(markdown);
+  const body = new MarkdownIt({ html: false, linkify: false }).render(
+    withoutLinkDefinitions(markdown),
+  );
   return `<!doctype html>
 <html lang="zh-CN">
 <head>

@@ -61,8 +61,9 @@ export async function buildOpenApiDocument(app: INestApplication): Promise<OpenA
   const config = new DocumentBuilder()
     .setTitle('paygate API')
     .setDescription(
-      'One REST API for Alipay, WeChat Pay, UnionPay and a sandbox: orders, routing, refunds, ' +
-        'signed webhooks and daily clearing. Every response is wrapped in the envelope ' +
+      'One REST API for Alipay, WeChat Pay, UnionPay and a sandbox: orders, routing and ' +
+        'failover, refunds, a hosted cashier, signed webhooks and daily clearing. Every response ' +
+        'is wrapped in the envelope ' +
         '`{code, message, data, request_id}`; amounts are integer minor units (1000 = 10.00 CNY).',
     )
     .setVersion(API_VERSION)

@@ -7,6 +7,7 @@ import { changelogBody } from './changelog';
 import { addCodeSamples } from './code-samples';
 import { errorCodeMarkdown } from './error-table';
 import { PAYMENT_SEQUENCE_DIAGRAM } from './sequence-diagram';
+import { SYSTEM_REQUIREMENTS } from './system-requirements';
 
 /** A section of the reference: a Redoc tag group, shown in this order. */
 export interface Section {
@@ -131,21 +132,24 @@ function escapeHtml(text: string): string {
 function textSections(options: ReferenceOptions): Record<(typeof TEXT_SECTIONS)[number], string> {
   return {
     简介: [
-      "paygate is a payment gateway (聚合支付): merchants' servers take payments over Alipay, WeChat",
-      'Pay, UnionPay and a built-in sandbox through one REST API, with channel routing and failover,',
-      'refunds, signed merchant webhooks and daily clearing. Base path `/v1`; field names',
+      "paygate is an open-source payment gateway (聚合支付): merchants' servers take payments over",
+      'Alipay, WeChat Pay, UnionPay and a built-in sandbox through one REST API, with channel',
+      'routing and failover, refunds, a hosted cashier, signed merchant webhooks and daily clearing',
+      '(a double-entry ledger, settlement bills and reconciliation). Base path `/v1`; field names',
       '`snake_case`; bodies are JSON or `application/x-www-form-urlencoded` with the same fields;',
       'every amount is an integer count of minor units (`1000` = 10.00 CNY); times are ISO 8601 UTC.',
       '',
       '## 系统需求 System requirements',
       '',
-      '- Integrating: any HTTP client that speaks TLS; a server-side place to keep the',
-      '  `client_secret` (never in a browser or app); an HTTPS endpoint for `notify_url` that answers',
-      '  2xx within 10 s; a clock within a few minutes of real time (webhook signatures carry a',
-      '  timestamp).',
-      '- Running paygate: Node.js 20.19 or later; a C++ toolchain the first time (`better-sqlite3`',
-      '  compiles its addon); PostgreSQL 13 or later in production (SQLite for development, demos and',
-      '  a single instance); about 150 MB of memory per instance, up to 270 MB under full load.',
+      'Integrating:',
+      '',
+      '- Any HTTP client that speaks TLS; a server-side place to keep the `client_secret` (never in',
+      '  a browser or app); an HTTPS endpoint for `notify_url` that answers 2xx within 10 s; a clock',
+      '  within a few minutes of real time (webhook signatures carry a timestamp).',
+      '',
+      'Running paygate:',
+      '',
+      SYSTEM_REQUIREMENTS,
       '',
       '## 功能时序图 Sequence diagram',
       '',
