@@ -6,7 +6,7 @@ import { iso } from '../common/time';
 import { AppConfig } from '../config/app-config';
 import { Database } from '../database/database.service';
 import { buildBills } from './bill-builder';
-import { BillsRepository } from './bills.repository';
+import { BillsRepository, FinalBillsDifferError } from './bills.repository';
 import { ClearingRunsRepository } from './clearing-runs.repository';
 import {
   ClearingRunDto,
@@ -108,7 +108,12 @@ export class ClearingRunsService {
       });
     } catch (error) {
       this.logger.error({ err: error, run_id: run.runId, date }, 'clearing run failed');
-      const reason = error instanceof AppError ? error.reason : 'internal_error';
+      const reason =
+        error instanceof AppError
+          ? error.reason
+          : error instanceof FinalBillsDifferError
+            ? 'final_bills_differ'
+            : 'internal_error';
       await this.db.run((em) =>
         this.runs.finish(
           em,
