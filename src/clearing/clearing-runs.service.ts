@@ -55,6 +55,16 @@ export class ClearingRunsService {
     return toRunDto(await this.execute(run));
   }
 
+  /**
+   * Another try at a scheduled run of `date` that failed: a run of its own (the date's
+   * scheduled claim stays with the failed one), made by the instance that held the claim.
+   */
+  async retryScheduled(date: string): Promise<ClearingRunDto> {
+    const run = this.newRun(date, 'scheduled', Date.now());
+    await this.db.run((em) => this.runs.insert(em, run));
+    return toRunDto(await this.execute(run));
+  }
+
   async listRuns(query: ListClearingRunsQueryDto): Promise<ClearingRunPageDto> {
     const limit = query.limit ?? DEFAULT_PAGE_SIZE;
     const date =
