@@ -68,10 +68,7 @@
 
   function poll() {
     if (done) return;
-    fetch(root.dataset.statusUrl, {
-      credentials: 'same-origin',
-      headers: { accept: 'application/json' },
-    })
+    fetch(root.dataset.statusUrl, { credentials: 'same-origin', headers: { accept: 'application/json' } })
       .then(function (response) {
         return response.ok ? response.json() : null;
       })
