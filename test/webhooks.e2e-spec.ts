@@ -538,7 +538,7 @@ describe(`merchant webhooks on ${testEngine()}`, () => {
         );
       expect(rows[0].webhook_secret).not.toContain(res.body.data.webhook_secret);
       expect(rows[0].webhook_secret_previous).not.toContain(m.webhookSecret);
-      expect(rows[0].webhook_secret).toMatch(/^v1:/);
+      expect(rows[0].webhook_secret).toMatch(/^v2:/);
     });
   });
 });
