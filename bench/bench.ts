@@ -43,6 +43,8 @@ const ADMIN_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0
 const PORTS = process.env.BENCH_PORTS;
 /** A git ref (commit, branch, tag) whose build also runs, alternating, to measure a change. */
 const AGAINST = process.env.BENCH_AGAINST;
+/** The engines the BENCH_AGAINST build runs on (default: BENCH_ENGINES). */
+const AGAINST_ENGINES = (process.env.BENCH_AGAINST_ENGINES ?? ENGINES.join(',')).split(',');
 
 const SCENARIOS = ['create', 'read_query', 'read_path'] as const;
 type Scenario = (typeof SCENARIOS)[number];
@@ -146,7 +148,7 @@ async function main(): Promise<void> {
     if (AGAINST) {
       const earlier = await checkoutEarlierBuild(AGAINST);
       cleanups.push(earlier.remove);
-      for (const engine of ENGINES as ('postgres' | 'sqlite')[]) {
+      for (const engine of AGAINST_ENGINES as ('postgres' | 'sqlite')[]) {
         const db = await scratchStore(engine);
         cleanups.push(db.drop);
         targets.push(await startPaygate(engine, db.url, earlier.dir, `${earlier.name}_${engine}`));
