@@ -33,6 +33,11 @@ export function buildDataSourceOptions(config: AppConfig): DataSourceOptions {
       // its cost is one fsync per commit, which the group commit (Database) shares.
       prepareDatabase: (db: { pragma(source: string): unknown }) => {
         db.pragma('synchronous = FULL');
+        // A group commit runs each transaction in a savepoint, and SQLite saves the original of
+        // every page a savepoint changes in a sub-journal: in memory, not a temporary file (one
+        // write system call per page otherwise, ~60 per create under load). It only undoes a
+        // savepoint; durability is the WAL's.
+        db.pragma('temp_store = MEMORY');
       },
     };
   }
