@@ -1,8 +1,9 @@
 /**
  * The ceiling for this machine: bare Fastify + pg, no auth, no validation, no envelope. One
  * endpoint INSERTs an order row of the same shape as paygate's (same table, same indexes: the
- * migrations ran on this database), one SELECTs it by primary key. Started as its own process,
- * like paygate, with the same pool size.
+ * migrations ran on this database), one SELECTs it by primary key, by path or by query string
+ * (`/orders/{id}` and `/orders?order_id=`, as paygate's two reads by id). Started as its own
+ * process, like paygate, with the same pool size.
  */
 import { randomUUID } from 'node:crypto';
 import Fastify from 'fastify';
@@ -45,13 +46,21 @@ app.post<{ Body: CreateBody }>('/orders', async (request, reply) => {
   return rows[0];
 });
 
-app.get<{ Params: { id: string } }>('/orders/:id', async (request, reply) => {
-  const { rows } = await pool.query('SELECT * FROM orders WHERE order_id = $1', [
-    request.params.id,
-  ]);
+async function byId(
+  id: string | undefined,
+  reply: { code(n: number): { send(b: unknown): unknown } },
+) {
+  const { rows } = await pool.query('SELECT * FROM orders WHERE order_id = $1', [id ?? '']);
   if (!rows[0]) return reply.code(404).send({ error: 'not found' });
   return rows[0];
-});
+}
+
+app.get<{ Params: { id: string } }>('/orders/:id', (request, reply) =>
+  byId(request.params.id, reply),
+);
+app.get<{ Querystring: { order_id?: string } }>('/orders', (request, reply) =>
+  byId(request.query.order_id, reply),
+);
 
 app.listen({ port, host: '127.0.0.1' }).then((address) => {
   process.stdout.write(`listening ${address}\n`);

@@ -1,13 +1,17 @@
 /**
- * `npm run bench`: paygate's order creation and query throughput as a ratio of the least work
- * the same request could cost on this machine in the same run (bare Fastify + pg). Needs only a
- * reachable PostgreSQL (BENCH_DATABASE_URL, default the local one). Prints the figures and
- * writes bench/results/latest.json. Not a test: nothing fails on a time; it fails only when a
- * request errs or the database disagrees with the responses.
+ * `npm run bench`: paygate's order creation and reads by id as a ratio of the least work the
+ * same request could cost on this machine in the same run (bare Fastify + pg), on PostgreSQL,
+ * and paygate on SQLite in the same rounds. The load comes from wrk (a C load generator) driven
+ * by Lua scripts (bench/wrk/) that give every create a unique body and Idempotency-Key. Needs a
+ * reachable PostgreSQL (BENCH_DATABASE_URL, default the local one) and wrk (installed with
+ * apt-get when missing and the bench runs as root). Prints the figures and writes
+ * bench/results/latest.json. Not a test: nothing fails on a time; it fails only when a request
+ * errs or the database disagrees with the responses.
  */
-import { ChildProcess, execSync, spawn } from 'node:child_process';
+import { ChildProcess, execFileSync, execSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import {
+  mkdirSync,
   mkdtempSync,
   readdirSync,
   readFileSync,
@@ -16,9 +20,8 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { AddressInfo, createServer } from 'node:net';
-import { cpus, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import autocannon from 'autocannon';
 import { Client } from 'pg';
 import 'reflect-metadata';
 import { DataSource } from 'typeorm';
@@ -26,66 +29,99 @@ import { loadConfig } from '../src/config/app-config';
 import { buildDataSourceOptions } from '../src/database/data-source-options';
 
 const ROOT = join(__dirname, '..');
+const LUA_DIR = join(__dirname, 'wrk');
 const ADMIN_ID = 'adm_bench';
 const ADMIN_SECRET = randomBytes(24).toString('hex');
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
-const DURATION = Number(process.env.BENCH_DURATION ?? 15);
-const WARMUP = Number(process.env.BENCH_WARMUP ?? 5);
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
+const THREADS = Number(process.env.BENCH_THREADS ?? 2);
+const DURATION = Number(process.env.BENCH_DURATION ?? 10);
+const WARMUP = Number(process.env.BENCH_WARMUP ?? 3);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const ENGINES = (process.env.BENCH_ENGINES ?? 'postgres,sqlite').split(',');
 const ADMIN_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+/** Ports the servers listen on: BENCH_PORTS=47200-47299 (default: any free port). */
+const PORTS = process.env.BENCH_PORTS;
 /** A git ref (commit, branch, tag) whose build also runs, alternating, to measure a change. */
 const AGAINST = process.env.BENCH_AGAINST;
+/** The engines the BENCH_AGAINST build runs on (default: BENCH_ENGINES). */
+const AGAINST_ENGINES = (process.env.BENCH_AGAINST_ENGINES ?? ENGINES.join(',')).split(',');
+
+const SCENARIOS = ['create', 'read_query', 'read_path'] as const;
+type Scenario = (typeof SCENARIOS)[number];
 
 interface ScenarioResult {
   requests_per_second: number;
   p50_ms: number;
   p99_ms: number;
   requests: number;
+  /** Socket errors and timeouts. */
   errors: number;
+  /** Answers with a status of 400 or more. */
   non_2xx: number;
   /**
    * CPU time per request (user + system, microseconds) of the server process, of every
-   * PostgreSQL process and of the load generator (this process), over the measured run: what
-   * each request costs each party, which varies far less than requests/s on a shared machine.
+   * PostgreSQL process and of wrk, over the measured run: what each request costs each party,
+   * which varies far less than requests/s on a shared machine.
    */
   cpu_us_per_request: { server: number; postgres: number; load_generator: number };
+  /** The machine's 1-minute load average when the run ended. */
+  load_average: number;
 }
 
 interface Target {
   name: string;
+  engine: 'postgres' | 'sqlite';
+  databaseUrl: string;
   url: string;
   process: ChildProcess;
   createPath: string;
-  queryPath: (id: string) => string;
-  headers: Record<string, string>;
+  readPaths: Record<Exclude<Scenario, 'create'>, string>;
+  authorization: string;
   sourceId: number;
-  idOf: (body: unknown) => string;
-  createdIds: string[];
-  created2xx: number;
-  /** Creates sent but unanswered when a run stopped (autocannon closes its sockets). */
+  /** Creates answered below 400, over every run (warm-ups included). */
+  answered: number;
+  /** Creates that may have been in flight when a run stopped (one per connection per run). */
   unanswered: number;
-  /** Can a create be retried safely with its Idempotency-Key? (paygate yes, the baseline no) */
-  idempotent: boolean;
+  results: Record<Scenario, ScenarioResult[]>;
+  stop: () => Promise<void>;
 }
 
-interface PendingRequest {
-  path: string;
-  body: string;
-  key: string;
+interface WrkSummary {
+  duration_us: number;
+  requests: number;
+  connect_errors: number;
+  read_errors: number;
+  write_errors: number;
+  status_errors: number;
+  timeouts: number;
+  p50_us: number;
+  p99_us: number;
+  max_us: number;
+  utime_ticks: number;
+  stime_ticks: number;
 }
 
 async function main(): Promise<void> {
+  const wrkVersion = ensureWrk();
   log(`building paygate (production build)`);
   execSync('npm run build', { cwd: ROOT, stdio: 'ignore' });
 
   const results: Record<string, unknown> = {
     started_at: new Date().toISOString(),
-    machine: { cpus: cpus().length, node: process.version },
+    machine: {
+      cpus: cpus().length,
+      cpu_model: cpus()[0]?.model,
+      node: process.version,
+      load_average_at_start: loadavg().map((l) => Math.round(l * 100) / 100),
+    },
+    command: commandLine(),
     settings: {
+      load_generator: `${wrkVersion}, ${THREADS} threads, Lua scripts in bench/wrk/`,
       connections: CONNECTIONS,
       duration_s: DURATION,
       warmup_s: WARMUP,
       rounds: ROUNDS,
+      engines: ENGINES,
       rate_limits:
         'RATE_LIMIT_ENABLED=false for the run (the limits would otherwise cap the load at 100/s per credential)',
       background_jobs:
@@ -95,267 +131,169 @@ async function main(): Promise<void> {
     },
   };
 
-  // --- PostgreSQL: baseline and paygate (and the build of BENCH_AGAINST), alternating
-  const baselineDb = await scratchDatabase();
-  const paygateDb = await scratchDatabase();
-  await migrate(baselineDb.url);
-  const baseline = await startBaseline(baselineDb.url);
-  const paygate = await startPaygate(paygateDb.url);
-  const pg: Record<string, ScenarioResult[]> = {
-    baseline_create: [],
-    paygate_create: [],
-    baseline_query: [],
-    paygate_query: [],
-  };
-  const earlier = AGAINST ? await startEarlierBuild(AGAINST) : undefined;
-  if (earlier)
-    Object.assign(pg, {
-      [`${earlier.target.name}_create`]: [],
-      [`${earlier.target.name}_query`]: [],
-    });
-  let peakRss = 0;
+  const targets: Target[] = [];
+  const cleanups: (() => Promise<void>)[] = [];
   try {
-    for (let round = 1; round <= ROUNDS; round++) {
-      for (const target of earlier ? [baseline, paygate, earlier.target] : [baseline, paygate]) {
-        log(`round ${round}: ${target.name} create`);
-        pg[`${target.name}_create`].push(await runCreate(target));
-        log(`round ${round}: ${target.name} query`);
-        pg[`${target.name}_query`].push(await runQuery(target));
+    if (ENGINES.includes('postgres')) {
+      const db = await scratchDatabase();
+      cleanups.push(db.drop);
+      await migrate(db.url);
+      targets.push(await startBaseline(db.url));
+    }
+    for (const engine of ENGINES as ('postgres' | 'sqlite')[]) {
+      const db = await scratchStore(engine);
+      cleanups.push(db.drop);
+      targets.push(await startPaygate(engine, db.url, ROOT, `paygate_${engine}`));
+    }
+    if (AGAINST) {
+      const earlier = await checkoutEarlierBuild(AGAINST);
+      cleanups.push(earlier.remove);
+      for (const engine of AGAINST_ENGINES as ('postgres' | 'sqlite')[]) {
+        const db = await scratchStore(engine);
+        cleanups.push(db.drop);
+        targets.push(await startPaygate(engine, db.url, earlier.dir, `${earlier.name}_${engine}`));
       }
     }
-    peakRss = peakRssMb(paygate.process.pid!);
-    await checkCounts(paygate, paygateDb.url, 'postgres');
-    await checkCounts(baseline, baselineDb.url, 'postgres');
-    if (earlier) await checkCounts(earlier.target, earlier.databaseUrl, 'postgres');
-  } finally {
-    await earlier?.stop();
-    baseline.process.kill('SIGTERM');
-    paygate.process.kill('SIGTERM');
-    await Promise.all([exited(baseline.process), exited(paygate.process)]);
-    await baselineDb.drop();
-    await paygateDb.drop();
-  }
-  const best = (runs: ScenarioResult[]) =>
-    runs.reduce((a, b) => (b.requests_per_second > a.requests_per_second ? b : a));
-  const ratio = (a: number, b: number) => Math.round((a / b) * 1000) / 1000;
-  const postgres = {
-    runs: pg,
-    best: Object.fromEntries(Object.entries(pg).map(([k, v]) => [k, best(v)])),
-    ratios: {
-      create_rps: ratio(
-        best(pg.paygate_create).requests_per_second,
-        best(pg.baseline_create).requests_per_second,
-      ),
-      query_rps: ratio(
-        best(pg.paygate_query).requests_per_second,
-        best(pg.baseline_query).requests_per_second,
-      ),
-      create_p99: ratio(best(pg.paygate_create).p99_ms, best(pg.baseline_create).p99_ms),
-      query_p99: ratio(best(pg.paygate_query).p99_ms, best(pg.baseline_query).p99_ms),
-    },
-    ceilings: {
-      create: ceiling(best(pg.paygate_create), best(pg.baseline_create)),
-      query: ceiling(best(pg.paygate_query), best(pg.baseline_query)),
-    },
-    paygate_peak_rss_mb: peakRss,
-    against: earlier ? againstSummary(earlier.target.name, pg) : undefined,
-  };
-  results.postgres = postgres;
 
-  // --- SQLite: paygate alone, reported beside
-  const dir = mkdtempSync(join(tmpdir(), 'paygate-bench-'));
-  const sqliteUrl = `sqlite:${join(dir, 'bench.sqlite')}`;
-  const lite = await startPaygate(sqliteUrl);
-  const sqlite: Record<string, ScenarioResult[]> = { paygate_create: [], paygate_query: [] };
-  let sqliteRss = 0;
-  try {
     for (let round = 1; round <= ROUNDS; round++) {
-      log(`round ${round}: paygate on SQLite create`);
-      sqlite.paygate_create.push(await runCreate(lite));
-      log(`round ${round}: paygate on SQLite query`);
-      sqlite.paygate_query.push(await runQuery(lite));
+      for (const target of targets) {
+        for (const scenario of SCENARIOS) {
+          log(
+            `round ${round}: ${target.name} ${scenario} (load average ${loadavg()[0].toFixed(2)})`,
+          );
+          target.results[scenario].push(await runScenario(target, scenario));
+        }
+      }
     }
-    sqliteRss = peakRssMb(lite.process.pid!);
-    await checkCounts(lite, sqliteUrl, 'sqlite');
+    for (const target of targets) await checkCounts(target);
+    const peakRss = Object.fromEntries(
+      targets.map((t) => [t.name, peakRssMb(t.process.pid!)] as const),
+    );
+    results.targets = Object.fromEntries(targets.map((t) => [t.name, t.results]));
+    results.peak_rss_mb = peakRss;
+    results.summary = summarize(targets, peakRss);
   } finally {
-    lite.process.kill('SIGTERM');
-    await exited(lite.process);
-    rmSync(dir, { recursive: true, force: true });
+    for (const target of targets) await target.stop();
+    for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
   }
-  results.sqlite = {
-    runs: sqlite,
-    best: {
-      paygate_create: best(sqlite.paygate_create),
-      paygate_query: best(sqlite.paygate_query),
-    },
-    paygate_peak_rss_mb: sqliteRss,
-  };
-  results.targets = {
-    create_ratio: '>= 0.5',
-    query_ratio: '>= 0.7',
-    p99: '<= 2 x baseline',
-    peak_rss_mb: '<= 300',
-  };
   results.finished_at = new Date().toISOString();
+  (results.machine as Record<string, unknown>).load_average_at_end = loadavg().map(
+    (l) => Math.round(l * 100) / 100,
+  );
+  mkdirSync(join(__dirname, 'results'), { recursive: true });
   writeFileSync(join(__dirname, 'results', 'latest.json'), `${JSON.stringify(results, null, 2)}\n`);
-  printSummary(
-    postgres,
-    results.sqlite as { best: Record<string, ScenarioResult>; paygate_peak_rss_mb: number },
-  );
+  printSummary(targets, results.summary as Summary);
 }
 
-async function runCreate(target: Target): Promise<ScenarioResult> {
-  let n = 0;
-  const body = () =>
-    JSON.stringify({
-      source_id: target.sourceId,
-      product_id: `p${n}`,
-      product_name: 'apple',
-      amount: 1000 + (n % 1000),
-      merchant_order_no: `b${Date.now().toString(36)}${(n++).toString(36)}${randomBytes(3).toString('hex')}`,
-    });
-  await load(
-    target,
-    WARMUP,
-    () => ({ method: 'POST', path: target.createPath, body: body(), key: true }),
-    true,
-  );
-  return load(
-    target,
-    DURATION,
-    () => ({ method: 'POST', path: target.createPath, body: body(), key: true }),
-    true,
-  );
-}
-
-async function runQuery(target: Target): Promise<ScenarioResult> {
-  const ids = target.createdIds;
-  if (ids.length === 0) throw new Error(`${target.name}: no orders to query`);
-  let i = 0;
-  const next = () => ({
-    method: 'GET' as const,
-    path: target.queryPath(ids[i++ % ids.length]),
-    key: false,
-  });
-  await load(target, WARMUP, next, false);
-  return load(target, DURATION, next, false);
-}
-
-/**
- * One autocannon run; every request built fresh (unique bodies, one Idempotency-Key each).
- * Autocannon stops at the deadline with requests still in flight; creates are tracked per
- * connection so that those can be retried afterwards with their own key, as a client that got
- * no answer would, and the order count checked exactly.
- */
-async function load(
-  target: Target,
-  seconds: number,
-  build: () => { method: 'GET' | 'POST'; path: string; body?: string; key: boolean },
-  collectIds: boolean,
-): Promise<ScenarioResult> {
-  const inFlight = new Set<{ current?: PendingRequest }>();
-  const before = cpuNow(target.process.pid!);
-  const instance = autocannon({
-    url: target.url,
-    connections: CONNECTIONS,
-    duration: seconds,
-    requests: [
-      {
-        setupRequest: (request, context) => {
-          const r = build();
-          const key = randomBytes(12).toString('hex');
-          const slot = context as { current?: PendingRequest };
-          if (collectIds) {
-            slot.current = { path: r.path, body: r.body ?? '', key };
-            inFlight.add(slot);
-          }
-          return {
-            ...request,
-            method: r.method,
-            path: r.path,
-            body: r.body,
-            headers: {
-              ...target.headers,
-              ...(r.body ? { 'content-type': 'application/json' } : {}),
-              ...(r.key ? { 'idempotency-key': key } : {}),
-            },
-          };
-        },
-        onResponse: (status, body, context) => {
-          if (!collectIds) return;
-          (context as { current?: PendingRequest }).current = undefined;
-          if (status < 200 || status >= 300) return;
-          target.created2xx++;
-          if (target.createdIds.length < 20000)
-            target.createdIds.push(target.idOf(JSON.parse(body)));
-        },
-      },
-    ],
-  });
-  const result = await instance;
-  const cpu = cpuSince(before, result.requests.total);
-  for (const slot of inFlight) {
-    const pending = slot.current;
-    if (!pending) continue;
-    if (!target.idempotent) {
-      target.unanswered++;
-      continue;
-    }
-    const res = await fetch(`${target.url}${pending.path}`, {
-      method: 'POST',
-      headers: {
-        ...target.headers,
-        'content-type': 'application/json',
-        'idempotency-key': pending.key,
-      },
-      body: pending.body,
-    });
-    if (res.ok) {
-      target.created2xx++;
-      target.createdIds.push(target.idOf(await res.json()));
-    } else {
-      throw new Error(
-        `${target.name}: retry of an unanswered create got ${res.status}: ${await res.text()}`,
-      );
-    }
+/** One scenario on one target: a warm-up run, then the measured run. */
+async function runScenario(target: Target, scenario: Scenario): Promise<ScenarioResult> {
+  let ids: string | undefined;
+  if (scenario !== 'create') ids = await writeOrderIds(target);
+  const env: Record<string, string> = { BENCH_AUTH: target.authorization };
+  if (scenario === 'create') {
+    Object.assign(env, { BENCH_PATH: target.createPath, BENCH_SOURCE_ID: String(target.sourceId) });
+  } else {
+    Object.assign(env, { BENCH_PATH: target.readPaths[scenario], BENCH_IDS: ids! });
   }
-  return {
-    requests_per_second: Math.round(result.requests.average),
-    p50_ms: result.latency.p50,
-    p99_ms: result.latency.p99,
-    requests: result.requests.total,
-    errors: result.errors + result.timeouts,
-    non_2xx: result.non2xx,
-    cpu_us_per_request: cpu,
-  };
+  const script = scenario === 'create' ? 'create.lua' : 'read.lua';
+  try {
+    const warm = await runWrk(target, script, WARMUP, env);
+    if (scenario === 'create') countCreates(target, warm);
+    const before = cpuNow(target);
+    const run = await runWrk(target, script, DURATION, env);
+    if (scenario === 'create') countCreates(target, run);
+    const cpu = cpuSince(before, run);
+    return {
+      requests_per_second: Math.round(run.requests / (run.duration_us / 1e6)),
+      p50_ms: Math.round(run.p50_us / 100) / 10,
+      p99_ms: Math.round(run.p99_us / 100) / 10,
+      requests: run.requests,
+      errors: run.connect_errors + run.read_errors + run.write_errors + run.timeouts,
+      non_2xx: run.status_errors,
+      cpu_us_per_request: cpu,
+      load_average: Math.round(loadavg()[0] * 100) / 100,
+    };
+  } finally {
+    if (ids) rmSync(ids, { force: true });
+  }
 }
 
-/**
- * What the measured CPU costs allow at most: the requests/s if paygate's own process cost
- * nothing and the machine's cores did only PostgreSQL's and the load generator's share of
- * each paygate request, as a ratio to the baseline. A ratio target above it cannot be met on
- * this machine by making paygate's code faster; only by asking less of the database.
- */
-function ceiling(
-  paygate: ScenarioResult,
-  baseline: ScenarioResult,
-): { requests_per_second: number; ratio: number } {
-  const others = paygate.cpu_us_per_request.postgres + paygate.cpu_us_per_request.load_generator;
-  const rps = others > 0 ? Math.round((cpus().length * 1e6) / others) : 0;
-  return {
-    requests_per_second: rps,
-    ratio: Math.round((rps / baseline.requests_per_second) * 1000) / 1000,
-  };
+function countCreates(target: Target, run: WrkSummary): void {
+  target.answered += run.requests - run.status_errors;
+  target.unanswered += CONNECTIONS;
+}
+
+let runNo = 0;
+
+/** One wrk run; its summary comes from the script's done() (bench/wrk/common.lua). */
+function runWrk(
+  target: Target,
+  script: string,
+  seconds: number,
+  env: Record<string, string>,
+): Promise<WrkSummary> {
+  const out = join(tmpdir(), `paygate-bench-wrk-${process.pid}-${++runNo}.json`);
+  const child = spawn(
+    'wrk',
+    [
+      '-t',
+      String(THREADS),
+      '-c',
+      String(CONNECTIONS),
+      '-d',
+      `${seconds}s`,
+      '--timeout',
+      '10s',
+      '-s',
+      join(LUA_DIR, script),
+      target.url,
+    ],
+    {
+      env: {
+        PATH: process.env.PATH ?? '',
+        BENCH_LUA_DIR: LUA_DIR,
+        BENCH_OUT: out,
+        BENCH_PREFIX: `${randomBytes(4).toString('hex')}${runNo.toString(36)}`,
+        ...env,
+      },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    },
+  );
+  let stderr = '';
+  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  return new Promise((resolve, reject) => {
+    child.once('error', reject);
+    child.once('exit', (code) => {
+      try {
+        if (code !== 0) throw new Error(`wrk exited with ${code}: ${stderr}`);
+        resolve(JSON.parse(readFileSync(out, 'utf8')) as WrkSummary);
+      } catch (error) {
+        reject(error instanceof Error ? error : new Error(String(error)));
+      } finally {
+        rmSync(out, { force: true });
+      }
+    });
+  });
+}
+
+/** Up to 20,000 ids of the target's orders, newest first, in a file for read.lua. */
+async function writeOrderIds(target: Target): Promise<string> {
+  const rows = await withStore(target.databaseUrl, (ds) =>
+    ds.query('SELECT order_id FROM orders ORDER BY created_at DESC LIMIT 20000'),
+  );
+  if (rows.length === 0) throw new Error(`${target.name}: no orders to read`);
+  const file = join(tmpdir(), `paygate-bench-ids-${process.pid}-${++runNo}.txt`);
+  writeFileSync(file, `${rows.map((r: { order_id: string }) => r.order_id).join('\n')}\n`);
+  return file;
 }
 
 const CLOCK_TICKS = Number(execSync('getconf CLK_TCK').toString().trim()) || 100;
 
 interface CpuReading {
-  pid: number;
   server: number;
   /** Per PostgreSQL process: a backend that ends mid-run must not subtract its whole past. */
   postgres: Map<string, number>;
-  loadGenerator: number;
+  target: Target;
 }
 
 /** CPU seconds so far of a process, from /proc (utime + stime). */
@@ -379,30 +317,33 @@ function postgresCpu(): Map<string, number> {
   return readings;
 }
 
-function cpuNow(pid: number): CpuReading {
-  const own = process.cpuUsage();
+function cpuNow(target: Target): CpuReading {
   return {
-    pid,
-    server: processCpu(pid),
-    postgres: postgresCpu(),
-    loadGenerator: (own.user + own.system) / 1e6,
+    target,
+    server: processCpu(target.process.pid!),
+    postgres: target.engine === 'postgres' ? postgresCpu() : new Map(),
   };
 }
 
-function cpuSince(before: CpuReading, requests: number): ScenarioResult['cpu_us_per_request'] {
-  const now = cpuNow(before.pid);
-  const per = (seconds: number) => (requests > 0 ? Math.round((seconds * 1e6) / requests) : 0);
+function cpuSince(before: CpuReading, run: WrkSummary): ScenarioResult['cpu_us_per_request'] {
+  const now = cpuNow(before.target);
+  const per = (seconds: number) =>
+    run.requests > 0 ? Math.round((seconds * 1e6) / run.requests) : 0;
   return {
     server: per(now.server - before.server),
     // the processes alive at the end (one that ended during the run is not counted)
     postgres: per(
       [...now.postgres].reduce((sum, [pid, cpu]) => sum + cpu - (before.postgres.get(pid) ?? 0), 0),
     ),
-    load_generator: per(now.loadGenerator - before.loadGenerator),
+    load_generator: per((Number(run.utime_ticks) + Number(run.stime_ticks)) / CLOCK_TICKS),
   };
 }
 
-async function startBaseline(url: string): Promise<Target> {
+function emptyResults(): Record<Scenario, ScenarioResult[]> {
+  return { create: [], read_query: [], read_path: [] };
+}
+
+async function startBaseline(databaseUrl: string): Promise<Target> {
   const port = await freePort();
   const child = spawn(
     process.execPath,
@@ -415,30 +356,36 @@ async function startBaseline(url: string): Promise<Target> {
       env: {
         ...process.env,
         PORT: String(port),
-        BASELINE_DATABASE_URL: url,
+        BASELINE_DATABASE_URL: databaseUrl,
         DATABASE_POOL_SIZE: '10',
       },
-      stdio: ['ignore', 'pipe', 'inherit'],
+      stdio: ['ignore', 'ignore', 'inherit'],
     },
   );
   await waitFor(`http://127.0.0.1:${port}/orders/none`, 404);
   return {
     name: 'baseline',
+    engine: 'postgres',
+    databaseUrl,
     url: `http://127.0.0.1:${port}`,
     process: child,
     createPath: '/orders',
-    queryPath: (id) => `/orders/${id}`,
-    headers: {},
+    readPaths: { read_query: '/orders?order_id=', read_path: '/orders/' },
+    authorization: '',
     sourceId: 1000001,
-    idOf: (body) => (body as { order_id: string }).order_id,
-    createdIds: [],
-    created2xx: 0,
+    answered: 0,
     unanswered: 0,
-    idempotent: false,
+    results: emptyResults(),
+    stop: () => stopProcess(child),
   };
 }
 
-async function startPaygate(databaseUrl: string, root = ROOT, name = 'paygate'): Promise<Target> {
+async function startPaygate(
+  engine: 'postgres' | 'sqlite',
+  databaseUrl: string,
+  root: string,
+  name: string,
+): Promise<Target> {
   const port = await freePort();
   const child = spawn(
     process.execPath,
@@ -481,17 +428,18 @@ async function startPaygate(databaseUrl: string, root = ROOT, name = 'paygate'):
   );
   return {
     name,
+    engine,
+    databaseUrl,
     url,
     process: child,
     createPath: '/v1/payments/create',
-    queryPath: (id) => `/v1/payments/${id}`,
-    headers: { authorization: `Bearer ${merchantToken}` },
+    readPaths: { read_query: '/v1/payments?order_id=', read_path: '/v1/payments/' },
+    authorization: `Bearer ${merchantToken}`,
     sourceId: merchant.source_id as number,
-    idOf: (body) => (body as { data: { order_id: string } }).data.order_id,
-    createdIds: [],
-    created2xx: 0,
+    answered: 0,
     unanswered: 0,
-    idempotent: true,
+    results: emptyResults(),
+    stop: () => stopProcess(child),
   };
 }
 
@@ -512,38 +460,45 @@ function productionNodeFlags(root: string): string[] {
 }
 
 /**
- * paygate: the database holds exactly as many orders as creates were answered 2xx (unanswered
- * ones were retried with their key). The baseline cannot retry safely, so its unanswered
- * creates may or may not have landed.
+ * The database holds at least as many orders as creates were answered below 400, and at most
+ * that plus one per connection per run (a create in flight when wrk stopped may or may not have
+ * been written; paygate writes it, as its client's retry with the same key would find).
  */
-async function checkCounts(
-  target: Target,
-  databaseUrl: string,
-  engine: 'postgres' | 'sqlite',
-): Promise<void> {
+async function checkCounts(target: Target): Promise<void> {
+  const [row] = await withStore(target.databaseUrl, (ds) =>
+    ds.query('SELECT COUNT(*) AS n FROM orders'),
+  );
+  const count = Number(row.n);
+  log(
+    `${target.name}: ${count} orders in the database, ${target.answered} creates answered, at most ${target.unanswered} in flight at the ends of runs`,
+  );
+  if (count < target.answered || count > target.answered + target.unanswered)
+    throw new Error(`${target.name}: ${count} orders but ${target.answered} answered creates`);
+}
+
+async function withStore<T>(databaseUrl: string, work: (ds: DataSource) => Promise<T>): Promise<T> {
   const ds = new DataSource(buildDataSourceOptions(loadConfig({ DATABASE_URL: databaseUrl })));
   await ds.initialize();
   try {
-    const [row] = await ds.query('SELECT COUNT(*) AS n FROM orders');
-    const count = Number(row.n);
-    log(
-      `${target.name} on ${engine}: ${count} orders in the database, ${target.created2xx} creates answered 2xx, ${target.unanswered} unanswered`,
-    );
-    const ok = count >= target.created2xx && count <= target.created2xx + target.unanswered;
-    if (!ok)
-      throw new Error(
-        `${target.name} on ${engine}: ${count} orders but ${target.created2xx} 2xx creates`,
-      );
+    return await work(ds);
   } finally {
     await ds.destroy();
   }
 }
 
 async function migrate(url: string): Promise<void> {
-  const ds = new DataSource(buildDataSourceOptions(loadConfig({ DATABASE_URL: url })));
-  await ds.initialize();
-  await ds.runMigrations();
-  await ds.destroy();
+  await withStore(url, (ds) => ds.runMigrations());
+}
+
+async function scratchStore(
+  engine: 'postgres' | 'sqlite',
+): Promise<{ url: string; drop: () => Promise<void> }> {
+  if (engine === 'postgres') return scratchDatabase();
+  const dir = mkdtempSync(join(tmpdir(), 'paygate-bench-'));
+  return {
+    url: `sqlite:${join(dir, 'bench.sqlite')}`,
+    drop: async () => rmSync(dir, { recursive: true, force: true }),
+  };
 }
 
 async function scratchDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
@@ -611,13 +566,34 @@ async function waitFor(url: string, status: number): Promise<void> {
   throw new Error(`${url} never answered ${status}`);
 }
 
-function freePort(): Promise<number> {
+let nextPort = 0;
+
+/** A free port: from BENCH_PORTS (a range such as 47200-47299) when set, else any. */
+async function freePort(): Promise<number> {
+  if (PORTS) {
+    const [low, high] = PORTS.split('-').map(Number);
+    for (let port = Math.max(low, nextPort); port <= high; port++) {
+      if (await portFree(port)) {
+        nextPort = port + 1;
+        return port;
+      }
+    }
+    throw new Error(`no free port in ${PORTS}`);
+  }
   return new Promise((resolve) => {
     const server = createServer();
     server.listen(0, '127.0.0.1', () => {
       const { port } = server.address() as AddressInfo;
       server.close(() => resolve(port));
     });
+  });
+}
+
+function portFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
   });
 }
 
@@ -628,10 +604,48 @@ function peakRssMb(pid: number): number {
   return Math.round(kb / 1024);
 }
 
-function exited(child: ChildProcess): Promise<void> {
-  return new Promise((resolve) =>
-    child.exitCode !== null ? resolve() : child.once('exit', () => resolve()),
-  );
+function stopProcess(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return Promise.resolve();
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill('SIGTERM');
+  return exited;
+}
+
+/** wrk's version line; installs Debian's wrk with apt-get when it is missing and we are root. */
+function ensureWrk(): string {
+  const version = () =>
+    execFileSync('wrk', ['-v'], { stdio: ['ignore', 'pipe', 'pipe'] })
+      .toString()
+      .split('\n')[0]
+      .trim();
+  const found = () => {
+    try {
+      return version() || 'wrk';
+    } catch (error) {
+      // `wrk -v` prints its version and exits 1
+      const out = (error as { stdout?: Buffer }).stdout?.toString().split('\n')[0].trim();
+      if (out?.startsWith('wrk')) return out;
+      return undefined;
+    }
+  };
+  const present = found();
+  if (present) return present;
+  if (process.getuid?.() !== 0)
+    throw new Error('wrk is not installed: apt-get install wrk (Debian/Ubuntu), then run again');
+  log('wrk is missing: apt-get install -y wrk');
+  execSync('apt-get install -y wrk || (apt-get update && apt-get install -y wrk)', {
+    stdio: 'inherit',
+  });
+  const installed = found();
+  if (!installed) throw new Error('wrk could not be installed');
+  return installed;
+}
+
+function commandLine(): string {
+  const vars = Object.entries(process.env)
+    .filter(([k]) => k.startsWith('BENCH_'))
+    .map(([k, v]) => `${k}=${v}`);
+  return [...vars, 'npm run bench'].join(' ');
 }
 
 function log(message: string): void {
@@ -639,13 +653,13 @@ function log(message: string): void {
 }
 
 /**
- * BENCH_AGAINST: the production build of another commit, on a scratch database of its own,
- * run in the same rounds, so a change is measured against what it replaced on the same machine
- * in the same minutes (requests/s swing 20-40 % between runs here; CPU per request much less).
+ * BENCH_AGAINST: the production build of another commit (in a temporary git worktree with this
+ * checkout's node_modules), run on scratch databases of its own in the same rounds, so a change
+ * is measured against what it replaced on the same machine in the same minutes.
  */
-async function startEarlierBuild(
+async function checkoutEarlierBuild(
   ref: string,
-): Promise<{ target: Target; databaseUrl: string; stop: () => Promise<void> }> {
+): Promise<{ dir: string; name: string; remove: () => Promise<void> }> {
   const commit = execSync(`git rev-parse --verify ${JSON.stringify(`${ref}^{commit}`)}`, {
     cwd: ROOT,
   })
@@ -659,15 +673,10 @@ async function startEarlierBuild(
   });
   symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'));
   execSync('npm run build', { cwd: dir, stdio: 'ignore' });
-  const db = await scratchDatabase();
-  const target = await startPaygate(db.url, dir, `against_${commit.slice(0, 10)}`);
   return {
-    target,
-    databaseUrl: db.url,
-    stop: async () => {
-      target.process.kill('SIGTERM');
-      await exited(target.process);
-      await db.drop();
+    dir,
+    name: `against_${commit.slice(0, 10)}`,
+    remove: async () => {
       execSync(`git worktree remove --force ${JSON.stringify(dir)}`, {
         cwd: ROOT,
         stdio: 'ignore',
@@ -676,67 +685,116 @@ async function startEarlierBuild(
   };
 }
 
-/** This build against the earlier one: means over the rounds, CPU per request first. */
-function againstSummary(
-  name: string,
-  pg: Record<string, ScenarioResult[]>,
-): Record<string, unknown> {
-  const mean = (runs: ScenarioResult[], pick: (r: ScenarioResult) => number) =>
-    Math.round(runs.reduce((sum, r) => sum + pick(r), 0) / runs.length);
-  const compare = (scenario: 'create' | 'query') => {
-    const now = pg[`paygate_${scenario}`];
-    const before = pg[`${name}_${scenario}`];
-    return {
-      server_cpu_us_per_request: {
-        before: mean(before, (r) => r.cpu_us_per_request.server),
-        now: mean(now, (r) => r.cpu_us_per_request.server),
-      },
-      requests_per_second: {
-        before: mean(before, (r) => r.requests_per_second),
-        now: mean(now, (r) => r.requests_per_second),
-      },
-    };
-  };
-  return { build: name, create: compare('create'), query: compare('query') };
+type Summary = Record<string, unknown>;
+
+const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+};
+const round3 = (n: number) => Math.round(n * 1000) / 1000;
+
+/**
+ * Ratios of each paygate target to the baseline, round by round (the runs of one round are
+ * minutes apart at most), and their median over the rounds; the load generator's CPU per
+ * request as a share of the baseline server's.
+ */
+function summarize(targets: Target[], peakRss: Record<string, number>): Summary {
+  const baseline = targets.find((t) => t.name === 'baseline');
+  const summary: Summary = { peak_rss_mb: peakRss };
+  const medians: Record<string, Record<Scenario, Record<string, number>>> = {};
+  for (const target of targets) {
+    medians[target.name] = Object.fromEntries(
+      SCENARIOS.map((s) => {
+        const runs = target.results[s];
+        return [
+          s,
+          {
+            requests_per_second: median(runs.map((r) => r.requests_per_second)),
+            p99_ms: median(runs.map((r) => r.p99_ms)),
+            server_cpu_us: median(runs.map((r) => r.cpu_us_per_request.server)),
+            postgres_cpu_us: median(runs.map((r) => r.cpu_us_per_request.postgres)),
+            load_generator_cpu_us: median(runs.map((r) => r.cpu_us_per_request.load_generator)),
+            errors: runs.reduce((n, r) => n + r.errors, 0),
+            non_2xx: runs.reduce((n, r) => n + r.non_2xx, 0),
+          },
+        ];
+      }),
+    ) as unknown as Record<Scenario, Record<string, number>>;
+  }
+  summary.medians = medians;
+  if (baseline) {
+    const ratios: Record<string, Record<string, number>> = {};
+    for (const target of targets) {
+      if (target === baseline) continue;
+      const entry: Record<string, number> = {};
+      for (const s of SCENARIOS) {
+        // each read with the baseline's same read (one primary-key SELECT, by path or query)
+        const base = baseline.results[s];
+        const mine = target.results[s];
+        entry[`${s}_rps`] = round3(
+          median(mine.map((r, i) => r.requests_per_second / base[i].requests_per_second)),
+        );
+        entry[`${s}_p99`] = round3(median(mine.map((r, i) => r.p99_ms / base[i].p99_ms)));
+      }
+      ratios[target.name] = entry;
+    }
+    summary.ratios_to_baseline = ratios;
+    summary.load_generator_share = Object.fromEntries(
+      SCENARIOS.map((s) => [
+        s,
+        round3(
+          median(
+            baseline.results[s].map(
+              (r) => r.cpu_us_per_request.load_generator / r.cpu_us_per_request.server,
+            ),
+          ),
+        ),
+      ]),
+    );
+  }
+  return summary;
 }
 
-function printSummary(
-  postgres: {
-    best: Record<string, ScenarioResult>;
-    ratios: Record<string, number>;
-    ceilings: Record<string, { requests_per_second: number; ratio: number }>;
-    paygate_peak_rss_mb: number;
-    against?: Record<string, unknown>;
-  },
-  sqlite: { best: Record<string, ScenarioResult>; paygate_peak_rss_mb: number },
-): void {
-  const row = (name: string, r: ScenarioResult) =>
-    `${name.padEnd(26)} ${String(r.requests_per_second).padStart(7)} req/s  p50 ${String(r.p50_ms).padStart(4)} ms  p99 ${String(r.p99_ms).padStart(4)} ms  errors ${r.errors}  non-2xx ${r.non_2xx}  CPU µs/req: server ${r.cpu_us_per_request.server}, postgres ${r.cpu_us_per_request.postgres}, load ${r.cpu_us_per_request.load_generator}`;
-  const lines = [
-    '',
-    'PostgreSQL (best of the rounds)',
-    ...Object.entries(postgres.best).map(([k, v]) => row(k, v)),
-    `ratios paygate/baseline: create ${postgres.ratios.create_rps} (target >= 0.5), query ${postgres.ratios.query_rps} (target >= 0.7)`,
-    `p99 paygate/baseline: create ${postgres.ratios.create_p99}, query ${postgres.ratios.query_p99} (target <= 2)`,
-    `ceiling if paygate's process cost nothing (PostgreSQL + load generator CPU per request on ${cpus().length} cores): ` +
-      `create ${postgres.ceilings.create.requests_per_second} req/s = ${postgres.ceilings.create.ratio} of the baseline, ` +
-      `query ${postgres.ceilings.query.requests_per_second} req/s = ${postgres.ceilings.query.ratio}`,
-    `paygate peak RSS ${postgres.paygate_peak_rss_mb} MB (target <= 300)`,
-    ...(postgres.against
-      ? [`against an earlier build (means of the rounds): ${JSON.stringify(postgres.against)}`]
-      : []),
-    '',
-    'SQLite (paygate alone)',
-    ...Object.entries(sqlite.best).map(([k, v]) => row(k, v)),
-    `paygate peak RSS ${sqlite.paygate_peak_rss_mb} MB`,
-    '',
-    'written to bench/results/latest.json',
-  ];
-  process.stdout.write(`${lines.join('\n')}\n`);
-  const failures = [...Object.values(postgres.best), ...Object.values(sqlite.best)].filter(
-    (r) => r.errors > 0 || r.non_2xx > 0,
+function printSummary(targets: Target[], summary: Summary): void {
+  const row = (name: string, s: Scenario, r: ScenarioResult) =>
+    `  ${`${name} ${s}`.padEnd(38)} ${String(r.requests_per_second).padStart(6)} req/s  p50 ${String(r.p50_ms).padStart(5)} ms  p99 ${String(r.p99_ms).padStart(5)} ms  err ${r.errors}  non-2xx ${r.non_2xx}  CPU µs/req server ${r.cpu_us_per_request.server}, postgres ${r.cpu_us_per_request.postgres}, wrk ${r.cpu_us_per_request.load_generator}  (load ${r.load_average})`;
+  const lines: string[] = ['', 'Every run (rounds in order):'];
+  for (let round = 0; round < ROUNDS; round++) {
+    lines.push(` round ${round + 1}`);
+    for (const t of targets)
+      for (const s of SCENARIOS) lines.push(row(t.name, s, t.results[s][round]));
+  }
+  const ratios = summary.ratios_to_baseline as Record<string, Record<string, number>> | undefined;
+  if (ratios) {
+    lines.push('', 'Ratios to the baseline (median over the rounds of each round’s ratio):');
+    for (const [name, r] of Object.entries(ratios))
+      lines.push(
+        `  ${name.padEnd(28)} create ${r.create_rps} (p99 ${r.create_p99}), GET ?order_id= ${r.read_query_rps} (p99 ${r.read_query_p99}), GET /{order_id} ${r.read_path_rps} (p99 ${r.read_path_p99})`,
+      );
+    const share = summary.load_generator_share as Record<Scenario, number>;
+    lines.push(
+      `  load generator CPU per request / baseline server's: create ${share.create}, read ${share.read_path} (target <= 0.333)`,
+    );
+  }
+  const medians = summary.medians as Record<string, Record<Scenario, Record<string, number>>>;
+  lines.push('', 'Medians over the rounds (req/s):');
+  for (const [name, m] of Object.entries(medians))
+    lines.push(
+      `  ${name.padEnd(28)} create ${m.create.requests_per_second}, GET ?order_id= ${m.read_query.requests_per_second}, GET /{order_id} ${m.read_path.requests_per_second}`,
+    );
+  lines.push(`peak RSS (MB): ${JSON.stringify(summary.peak_rss_mb)}`);
+  lines.push(
+    `load average now: ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
   );
-  if (failures.length > 0) {
+  lines.push('', 'written to bench/results/latest.json');
+  process.stdout.write(`${lines.join('\n')}\n`);
+  const failed = targets.some((t) =>
+    SCENARIOS.some((s) => t.results[s].some((r) => r.errors > 0 || r.non_2xx > 0)),
+  );
+  if (failed) {
     process.stderr.write('bench: some requests failed (errors or non-2xx): see above\n');
     process.exitCode = 1;
   }

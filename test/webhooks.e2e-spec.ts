@@ -19,6 +19,7 @@ import { startPublicEndpoint, PublicEndpoint } from './helpers/public-endpoint';
 import { createScratchDatabase, ScratchDatabase, testEngine } from './helpers/scratch-database';
 import { bearer, createMerchant, startTestApp, TestApp, TestMerchant } from './helpers/test-app';
 import { ReceivedRequest, WebhookReceiver } from './helpers/webhook-receiver';
+import { refundOrder } from './helpers/clearing';
 
 interface Attempt {
   attempt: number;
@@ -35,7 +36,9 @@ interface WebhookEvent {
   type: string;
   source_id: number;
   order_id: string;
+  refund_id: string | null;
   created_at: string;
+  sequence: number;
   data: Record<string, unknown>;
   delivery_status: 'pending' | 'delivered' | 'failed';
   attempt_count: number;
@@ -159,7 +162,7 @@ describe(`merchant webhooks on ${testEngine()}`, () => {
       first = await paidOrder(t, m);
     });
 
-    it('POSTs {id, type, created_at, data} signed so the merchant can verify it, and logs the attempt', async () => {
+    it('POSTs {id, type, created_at, sequence, data} signed so the merchant can verify it, and logs the attempt', async () => {
       const [hit] = await hitsOf(hook, first.eventId);
       expect(hit.method).toBe('POST');
       expect(hit.path).toBe('/paygate/webhooks');
@@ -169,6 +172,7 @@ describe(`merchant webhooks on ${testEngine()}`, () => {
         id: first.eventId,
         type: 'payment.succeeded',
         created_at: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/),
+        sequence: 1,
         data: expect.objectContaining({
           order_id: first.order.order_id,
           status: 'SUCCEEDED',
@@ -199,6 +203,7 @@ describe(`merchant webhooks on ${testEngine()}`, () => {
         'delivered',
       );
       expect(event).toMatchObject({
+        sequence: 1,
         attempt_count: 1,
         next_attempt_at: null,
         delivered_at: expect.any(String),
@@ -215,6 +220,57 @@ describe(`merchant webhooks on ${testEngine()}`, () => {
           response_excerpt: 'ok',
         },
       ]);
+    });
+
+    it("numbers an order's events 1, 2, 3 across payment and refunds, in the bodies and the log, so a stale one can be dropped", async () => {
+      // a merchant of its own, so the other tests' listings stay as they are
+      const ownHook = await receiver();
+      const m = await createMerchant(t, { notify_url: ownHook.url('/paygate/webhooks') });
+      const { order, eventId } = await paidOrder(t, m);
+      const first = await refundOrder(t, m, order.order_id, 300);
+      const second = await refundOrder(t, m, order.order_id, 200);
+      const list = await eventually(
+        async () => {
+          const res = await t.http
+            .get(`/v1/events?order_id=${order.order_id}`)
+            .set(bearer(m.token))
+            .expect(200);
+          const items = res.body.data.items as WebhookEvent[];
+          return items.length === 3 ? items : undefined;
+        },
+        10000,
+        'three events of the order',
+      );
+      const byId = new Map(list.map((e) => [e.id, e]));
+      const refundEvent = (refundId: string) => list.find((e) => e.refund_id === refundId)!;
+      expect(byId.get(eventId)!.sequence).toBe(1);
+      expect(refundEvent(first.refund_id).sequence).toBe(2);
+      expect(refundEvent(second.refund_id).sequence).toBe(3);
+      // what the merchant receives: the same numbers, inside the signed bytes
+      for (const event of list) {
+        const [hit] = await hitsOf(ownHook, event.id);
+        const body = JSON.parse(hit.body) as { sequence: number };
+        expect(body.sequence).toBe(event.sequence);
+        expect(
+          verifyWebhookSignature(
+            hit.body,
+            hit.headers['paygate-signature'] as string,
+            m.webhookSecret,
+          ),
+        ).toBe(true);
+      }
+      // the docs' rule: keep the highest sequence handled per order; a lower one is stale
+      const handled = new Map<string, number>();
+      const accept = (e: { order_id: string; sequence: number }) => {
+        if ((handled.get(e.order_id) ?? 0) >= e.sequence) return false;
+        handled.set(e.order_id, e.sequence);
+        return true;
+      };
+      const [one, two, three] = [1, 2, 3].map((n) => list.find((e) => e.sequence === n)!);
+      expect([three, one, two].map(accept)).toEqual([true, false, false]);
+      // another order's numbering is its own
+      const other = await paidOrder(t, m);
+      expect((await getEvent(t, m.token, other.eventId)).sequence).toBe(1);
     });
 
     it('counts deliveries by outcome and shows the queue on /metrics', async () => {

@@ -27,6 +27,18 @@ export function buildDataSourceOptions(config: AppConfig): DataSourceOptions {
       database: path,
       enableWAL: path !== ':memory:',
       timeout: config.env.SQLITE_BUSY_TIMEOUT_MS,
+      // Every commit waits for the WAL to reach the disk, so a write a caller was told about
+      // survives a power loss or an OS crash, not only a crash of the process (NORMAL would
+      // lose the last commits then). Stated here rather than left to the build's default;
+      // its cost is one fsync per commit, which the group commit (Database) shares.
+      prepareDatabase: (db: { pragma(source: string): unknown }) => {
+        db.pragma('synchronous = FULL');
+        // A group commit runs each transaction in a savepoint, and SQLite saves the original of
+        // every page a savepoint changes in a sub-journal: in memory, not a temporary file (one
+        // write system call per page otherwise, ~60 per create under load). It only undoes a
+        // savepoint; durability is the WAL's.
+        db.pragma('temp_store = MEMORY');
+      },
     };
   }
   return {

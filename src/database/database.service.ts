@@ -49,12 +49,25 @@ export interface SqlResult<Row> {
  * transaction is open would join it. So on SQLite every unit of work runs alone, in order;
  * better-sqlite3 is synchronous, so this costs little. On PostgreSQL units run concurrently
  * on the pool and correctness comes from conditional updates and constraints.
+ *
+ * Group commit (SQLite): with `synchronous=FULL` every COMMIT waits for the WAL to reach the
+ * disk (an fsync, during which better-sqlite3 holds the event loop), so committing each unit on
+ * its own made the fsync the ceiling of creation. Units that arrive while others run are
+ * queued; the queue is then run as a group in ONE transaction, each unit still alone and in
+ * order (a `transaction` unit in a savepoint of its own: its failure rolls back only its own
+ * writes), and ONE commit makes the whole group durable. A unit's caller is answered only after
+ * that commit, so what a caller is told was written is on disk, as before. A lone unit (nothing
+ * queued) runs as it always did. If the group's commit fails, or SQLite abandons the group's
+ * transaction (a full disk, an I/O error), every unit of the group gets that error: none of
+ * their writes happened.
  */
 @Injectable()
 export class Database {
   readonly engine: DatabaseEngine;
-  private tail: Promise<unknown> = Promise.resolve();
   private readonly insideUnit = new AsyncLocalStorage<true>();
+  /** SQLite: units waiting for their turn, run as one group when the current one is done. */
+  private queue: QueuedUnit[] = [];
+  private draining = false;
 
   constructor(
     readonly dataSource: DataSource,
@@ -223,9 +236,100 @@ export class Database {
         new Error('nested database unit: pass the EntityManager of the enclosing unit instead'),
       );
     }
-    const run = () => this.insideUnit.run(true, work);
-    const result = this.tail.then(run, run);
-    this.tail = result.catch(() => undefined);
-    return result;
+    return new Promise<T>((resolve, reject) => {
+      this.queue.push({ work, resolve: resolve as (value: unknown) => void, reject });
+      if (!this.draining) {
+        this.draining = true;
+        // the units of this turn of the event loop (and those queued while a group runs) go
+        // together; a lone unit waits for nothing but the end of the turn
+        setImmediate(() => void this.drain());
+      }
+    });
   }
+
+  private async drain(): Promise<void> {
+    try {
+      while (this.queue.length > 0) {
+        const group = this.queue.splice(0, MAX_GROUP);
+        if (group.length === 1) await this.runAlone(group[0]);
+        else await this.runGroup(group);
+      }
+    } finally {
+      this.draining = false;
+    }
+  }
+
+  private async runAlone(unit: QueuedUnit): Promise<void> {
+    try {
+      unit.resolve(await this.insideUnit.run(true, unit.work));
+    } catch (error) {
+      unit.reject(error);
+    }
+  }
+
+  /** Several queued units in one transaction and one commit (see the class comment). */
+  private async runGroup(group: QueuedUnit[]): Promise<void> {
+    const runner = this.dataSource.createQueryRunner();
+    const connection = (this.dataSource.driver as unknown as { databaseConnection: SqliteHandle })
+      .databaseConnection;
+    try {
+      await runner.startTransaction();
+    } catch (error) {
+      for (const unit of group) unit.reject(error);
+      return;
+    }
+    const outcomes: { ok: boolean; value: unknown }[] = [];
+    for (let i = 0; i < group.length; i++) {
+      try {
+        outcomes.push({ ok: true, value: await this.insideUnit.run(true, group[i].work) });
+      } catch (error) {
+        outcomes.push({ ok: false, value: error });
+      }
+      if (!connection.inTransaction) {
+        // SQLite rolled the whole group back (SQLITE_FULL, SQLITE_IOERR, …): nothing of units
+        // 0..i was written; those after i have not run and go to the next group
+        abandonTransaction(runner);
+        const error = outcomes[i].ok
+          ? new Error('the transaction was rolled back')
+          : outcomes[i].value;
+        for (let j = 0; j <= i; j++) group[j].reject(error);
+        this.queue.unshift(...group.slice(i + 1));
+        return;
+      }
+    }
+    try {
+      await runner.commitTransaction();
+    } catch (error) {
+      try {
+        if (connection.inTransaction) await runner.rollbackTransaction();
+      } finally {
+        abandonTransaction(runner);
+      }
+      for (const unit of group) unit.reject(error);
+      return;
+    }
+    for (let i = 0; i < group.length; i++) {
+      if (outcomes[i].ok) group[i].resolve(outcomes[i].value);
+      else group[i].reject(outcomes[i].value);
+    }
+  }
+}
+
+/** At most this many units share one commit (the rest form the next group). */
+const MAX_GROUP = 128;
+
+interface QueuedUnit {
+  work: () => Promise<unknown>;
+  resolve(value: unknown): void;
+  reject(error: unknown): void;
+}
+
+/** The part of better-sqlite3's Database the group commit reads. */
+interface SqliteHandle {
+  readonly inTransaction: boolean;
+}
+
+/** TypeORM's view of the single SQLite connection, reset after SQLite ended its transaction. */
+function abandonTransaction(runner: unknown): void {
+  Object.assign(runner as object, { isTransactionActive: false, transactionDepth: 0 });
 }

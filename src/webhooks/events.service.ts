@@ -90,6 +90,7 @@ function toEventDto(e: WebhookEventEntity, attempts?: WebhookAttemptEntity[]): W
     order_id: e.orderId,
     refund_id: e.refundId,
     created_at: iso(e.createdAt),
+    sequence: e.sequence,
     data: JSON.parse(e.data) as WebhookEventDto['data'],
     delivery_status: e.deliveryStatus,
     attempt_count: e.attemptCount,

@@ -225,12 +225,13 @@ export class WebhookDelivery implements BeforeApplicationShutdown {
 }
 
 /**
- * The webhook body, `{id, type, created_at, data}`, with `data` exactly as the outbox stored it;
- * the same bytes on every attempt, and the bytes that are signed.
+ * The webhook body, `{id, type, created_at, sequence, data}`, with `data` exactly as the outbox
+ * stored it; the same bytes on every attempt, and the bytes that are signed.
  */
 export function webhookBody(event: WebhookEventEntity): string {
   return (
     `{"id":${JSON.stringify(event.id)},"type":${JSON.stringify(event.type)},` +
-    `"created_at":${JSON.stringify(iso(event.createdAt))},"data":${event.data}}`
+    `"created_at":${JSON.stringify(iso(event.createdAt))},"sequence":${Number(event.sequence)},` +
+    `"data":${event.data}}`
   );
 }

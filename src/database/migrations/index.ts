@@ -8,6 +8,7 @@ import { Cashier1764141100000 } from './1764141100000-cashier';
 import { ConsoleUsers1764141000000 } from './1764141000000-console-users';
 import { ConsoleStatsIndexes1764141050000 } from './1764141050000-console-stats-indexes';
 import { CredentialCreatedBy1764141400000 } from './1764141400000-credential-created-by';
+import { WebhookSequence1764141600000 } from './1764141600000-webhook-sequence';
 import { LedgerAppendOnly1764142600000 } from './1764142600000-ledger-append-only';
 
 /** The single migration history, run in this order on SQLite and on PostgreSQL. */
@@ -22,5 +23,6 @@ export const MIGRATIONS = [
   ConsoleStatsIndexes1764141050000,
   Cashier1764141100000,
   CredentialCreatedBy1764141400000,
+  WebhookSequence1764141600000,
   LedgerAppendOnly1764142600000,
 ];

@@ -60,7 +60,7 @@ export class WebhookAttemptDto {
 
 /**
  * A merchant webhook event: what was (or will be) POSTed to notify_url as
- * `{id, type, created_at, data}`, and how its delivery went.
+ * `{id, type, created_at, sequence, data}`, and how its delivery went.
  */
 export class WebhookEventDto {
   /** Also the `Paygate-Event-Id` header: deduplicate on it. @example evt_0193a1f2c3d47e5f8a9b0c1d2e3f4a5b */
@@ -73,6 +73,12 @@ export class WebhookEventDto {
   @ApiProperty({ nullable: true, type: String })
   refund_id!: string | null;
   created_at!: string;
+  /**
+   * 1, 2, 3… over every event of this order (payment.* and refund.* alike), in the order of the
+   * changes: an event whose sequence is below one already handled for the order is stale.
+   */
+  @ApiProperty({ type: 'integer', minimum: 1 })
+  sequence!: number;
   /** The order (payment.*) or the refund (refund.*) as it was at the change. */
   @ApiProperty({ oneOf: [{ $ref: getSchemaPath(OrderDto) }, { $ref: getSchemaPath(RefundDto) }] })
   data!: OrderDto | RefundDto;

@@ -36,6 +36,13 @@ export class WebhookEventEntity {
   @Column({ name: 'refund_id', type: 'varchar', length: 40, nullable: true })
   refundId!: string | null;
 
+  /**
+   * 1, 2, 3… over every event of the order (payment.* and refund.*), in the order of the
+   * changes they describe: a merchant drops an event whose sequence is below one it has seen.
+   */
+  @Column({ type: 'integer', default: 0 })
+  sequence!: number;
+
   /** The `data` of the webhook body (JSON): the order or refund as it was at the change. */
   @Column({ type: 'text' })
   data!: string;

@@ -1,0 +1,244 @@
+import 'reflect-metadata';
+import { DataSource, EntityManager, Logger } from 'typeorm';
+import { loadConfig } from '../src/config/app-config';
+import { buildDataSourceOptions } from '../src/database/data-source-options';
+import { Database } from '../src/database/database.service';
+import { bindNamedParameters } from '../src/database/named-parameters';
+import { OrdersRepository } from '../src/payments/orders.repository';
+import { createScratchDatabase, ScratchDatabase, testEngine } from './helpers/scratch-database';
+
+/**
+ * The hot statements on orders, as the repository sends them, keep using the index meant for
+ * them on a table large enough that a full scan would show: a later migration (a dropped or
+ * reshaped index) or a reworded statement that loses its index fails here. PostgreSQL: no
+ * sequential scan of orders and the named index in the plan; SQLite: no full SCAN of orders and
+ * a SEARCH through the named index. Plans, not timings.
+ */
+const ORDERS = 20_000;
+/** Merchant 0 has half the orders; the others share the rest, as a few large shops and many small. */
+const MERCHANTS = 100;
+
+interface Captured {
+  sql: string;
+  values: unknown[];
+}
+
+describe(`query plans of the hot statements on orders (${testEngine()})`, () => {
+  let scratch: ScratchDatabase;
+  let dataSource: DataSource;
+  let engine: 'sqlite' | 'postgres';
+  const captured: Captured[] = [];
+  const orders = new OrdersRepository();
+
+  beforeAll(async () => {
+    scratch = await createScratchDatabase();
+    engine = scratch.engine;
+    // every statement TypeORM runs, with its bound values (prepared statements on PostgreSQL
+    // bypass TypeORM and are caught at Database.sql below)
+    const logger: Logger = {
+      logQuery: (sql, values) => void captured.push({ sql, values: (values as unknown[]) ?? [] }),
+      logQueryError: () => undefined,
+      logQuerySlow: () => undefined,
+      logSchemaBuild: () => undefined,
+      logMigration: () => undefined,
+      log: () => undefined,
+    };
+    dataSource = new DataSource({
+      ...buildDataSourceOptions(loadConfig({ DATABASE_URL: scratch.url })),
+      logging: ['query'],
+      logger,
+    });
+    await dataSource.initialize();
+    await dataSource.runMigrations();
+    await seed(dataSource);
+  });
+
+  afterAll(async () => {
+    await dataSource?.destroy();
+    await scratch?.drop();
+  });
+
+  /** Runs `work` and returns the one statement on orders it sent, bound as it was sent. */
+  async function statementOf(work: (em: EntityManager) => Promise<unknown>): Promise<Captured> {
+    captured.length = 0;
+    const spy = jest.spyOn(Database, 'sql');
+    try {
+      await work(dataSource.manager);
+      for (const [, sql, params, options] of spy.mock.calls) {
+        if (!options?.prepared || engine !== 'postgres') continue;
+        const [text, values] = bindNamedParameters(sql, params ?? {}, engine);
+        captured.push({ sql: text, values });
+      }
+    } finally {
+      spy.mockRestore();
+    }
+    const onOrders = captured.filter((c) => /\b(FROM|UPDATE) "?orders"?(\s|$)/i.test(c.sql));
+    if (onOrders.length !== 1)
+      throw new Error(`expected one statement on orders, got ${JSON.stringify(onOrders)}`);
+    return onOrders[0];
+  }
+
+  /** The plan's lines: PostgreSQL's nodes, or SQLite's EXPLAIN QUERY PLAN details. */
+  async function planOf(statement: Captured): Promise<string[]> {
+    if (engine === 'postgres') {
+      const [row] = await dataSource.query(
+        `EXPLAIN (FORMAT JSON) ${statement.sql}`,
+        statement.values,
+      );
+      const lines: string[] = [];
+      const walk = (node: Record<string, unknown>) => {
+        lines.push(
+          [node['Node Type'], node['Relation Name'], node['Index Name']].filter(Boolean).join(' '),
+        );
+        for (const child of (node.Plans as Record<string, unknown>[] | undefined) ?? [])
+          walk(child);
+      };
+      walk((row['QUERY PLAN'] as { Plan: Record<string, unknown> }[])[0].Plan);
+      return lines;
+    }
+    const rows = (await dataSource.query(
+      `EXPLAIN QUERY PLAN ${statement.sql}`,
+      statement.values,
+    )) as { detail: string }[];
+    return rows.map((r) => r.detail);
+  }
+
+  async function expectIndex(
+    work: (em: EntityManager) => Promise<unknown>,
+    index: { postgres: RegExp; sqlite: RegExp },
+  ): Promise<void> {
+    const plan = await planOf(await statementOf(work));
+    if (engine === 'postgres') {
+      expect(plan.filter((line) => /^Seq Scan orders\b/.test(line))).toEqual([]);
+      // the plan itself is in the failure message
+      expect({
+        plan,
+        uses:
+          plan.some(
+            (line) =>
+              /^(Index|Index Only|Bitmap Heap) Scan orders /.test(line) ||
+              /^Bitmap Index Scan /.test(line),
+          ) && plan.some((line) => index.postgres.test(line)),
+      }).toEqual({
+        plan,
+        uses: true,
+      });
+    } else {
+      // (the query builder's statements name orders by the alias "o")
+      expect(plan.filter((line) => /^SCAN (orders|o)\b/.test(line))).toEqual([]);
+      const uses = plan.some(
+        (line) => /^SEARCH (orders|o) USING/.test(line) && index.sqlite.test(line),
+      );
+      expect({ plan, uses }).toEqual({ plan, uses: true });
+    }
+  }
+
+  // TypeORM names the primary key PK_<hash> on PostgreSQL
+  const PRIMARY_KEY = {
+    postgres: / (PK_[0-9a-f]+|orders_pkey)$/,
+    sqlite: /PRIMARY KEY|sqlite_autoindex_orders_1/,
+  };
+
+  it('reads an order by id through the primary key', async () => {
+    await expectIndex((em) => orders.findById(em, orderId(123)), PRIMARY_KEY);
+  });
+
+  it("reads a merchant's order by merchant order no through (source_id, merchant_order_no)", async () => {
+    await expectIndex((em) => orders.findByMerchantOrderNo(em, 23, 'mo-23-123'), {
+      // either index is a lookup of the one row; the single-column one is the console's
+      postgres: / (uq_orders_merchant_order_no|idx_orders_merchant_order_no)$/,
+      sqlite: /uq_orders_merchant_order_no \(source_id=\? AND merchant_order_no=\?\)/,
+    });
+  });
+
+  it('finds a creation by its Idempotency-Key through (source_id, idempotency_key)', async () => {
+    await expectIndex((em) => orders.findByIdempotencyKey(em, 23, 'key-23-123'), {
+      postgres: / uq_orders_idempotency_key$/,
+      sqlite: /uq_orders_idempotency_key \(source_id=\? AND idempotency_key=\?\)/,
+    });
+  });
+
+  it("pages a merchant's orders by cursor through (source_id, order_id), first page and deep", async () => {
+    const index = {
+      postgres: / idx_orders_source_id_order_id$/,
+      sqlite: /idx_orders_source_id_order_id \(source_id=\?/,
+    };
+    await expectIndex((em) => orders.list(em, { sourceId: 5, limit: 20 }), index);
+    await expectIndex(
+      (em) => orders.list(em, { sourceId: 5, limit: 20, beforeOrderId: orderId(10_000) }),
+      index,
+    );
+    await expectIndex(
+      (em) =>
+        orders.list(em, {
+          sourceId: 5,
+          status: 'SUCCEEDED',
+          limit: 20,
+          beforeOrderId: orderId(15_000),
+        }),
+      index,
+    );
+  });
+
+  it('finds expired PENDING orders for the sweep through (status, expires_at)', async () => {
+    await expectIndex((em) => orders.dueForExpiry(em, Date.now(), 50), {
+      postgres: / idx_orders_status_expires_at$/,
+      sqlite: /idx_orders_status_expires_at \(status=\? AND expires_at<\?\)/,
+    });
+  });
+
+  it('finds PENDING orders due a status query through (status, next_sync_at)', async () => {
+    await expectIndex((em) => orders.dueForSync(em, Date.now(), 50), {
+      postgres: / idx_orders_status_next_sync_at$/,
+      sqlite: /idx_orders_status_next_sync_at \(status=\? AND next_sync_at/,
+    });
+  });
+
+  it("records the channel's answer by primary key only", async () => {
+    await expectIndex(
+      (em) =>
+        orders.recordChannelResult(
+          em,
+          orderId(7),
+          {
+            channelId: 'chn_x',
+            channelCode: 'sandbox_x',
+            channelTradeNo: 'sbx_7',
+            payUrl: null,
+            feeAmount: 6,
+          },
+          Date.now(),
+        ),
+      PRIMARY_KEY,
+    );
+  });
+});
+
+function orderId(i: number): string {
+  return `ord_${String(i).padStart(32, '0')}`;
+}
+
+/**
+ * ORDERS orders over MERCHANTS merchants and 90 days, most of them paid, a few hundred PENDING
+ * (some expired, some due a status query), in one INSERT … SELECT; then the planner's statistics.
+ */
+async function seed(ds: DataSource): Promise<void> {
+  const now = Date.now();
+  const day = 86_400_000;
+  const merchant = `(CASE WHEN i % 2 = 0 THEN 0 ELSE i % ${MERCHANTS} END)`;
+  const at = `${now - 90 * day} + CAST(i AS bigint) * ${Math.floor((90 * day) / ORDERS)}`;
+  await ds.query(
+    `INSERT INTO orders (order_id, source_id, merchant_order_no, idempotency_key, product_id, product_name,
+       amount, currency, status, routing, expires_at, next_sync_at, created_at, updated_at)
+     WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ${ORDERS})
+     SELECT 'ord_' || substr('${'0'.repeat(32)}' || i, length('${'0'.repeat(32)}' || i) - 31),
+       ${merchant}, 'mo-' || ${merchant} || '-' || i, 'key-' || ${merchant} || '-' || i,
+       'p', 'apple', 1000 + i % 1000, 'CNY',
+       CASE WHEN i % 50 = 0 THEN 'PENDING' WHEN i % 7 = 0 THEN 'CLOSED' ELSE 'SUCCEEDED' END,
+       '{}', ${at} + 1800000,
+       CASE WHEN i % 100 = 0 THEN ${now} - 1000 ELSE NULL END,
+       ${at}, ${at}
+     FROM n`,
+  );
+  await ds.query(ds.options.type === 'postgres' ? 'ANALYZE orders' : 'ANALYZE');
+}
