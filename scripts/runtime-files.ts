@@ -19,6 +19,9 @@ const ROOT = join(__dirname, '..');
 /** The build's output directories, copied whole (source maps included, for stack traces). */
 const BUILD_OUTPUT = ['dist'];
 
+/** Commands of src/cli/ an operator runs beside the service. */
+const CLI_COMMANDS = ['create-admin', 'rotate-keys', 'backup', 'restore'];
+
 /** Read at run time by path rather than required. */
 const PROJECT_FILES = ['package.json', 'CHANGELOG.md'];
 
@@ -40,6 +43,8 @@ async function main(): Promise<void> {
 
   const entries = [
     join(ROOT, 'dist', 'main.js'),
+    // the operator's commands, run in the container as `node dist/cli/<name>.js`
+    ...CLI_COMMANDS.map((name) => join(ROOT, 'dist', 'cli', `${name}.js`)),
     ...LOADED_BY_NAME.map((name) => require.resolve(name, { paths: [ROOT] })),
   ];
   const { fileList } = await nodeFileTrace(entries, {

@@ -10,6 +10,8 @@ import { freePort } from './helpers/test-app';
 const ROOT = join(__dirname, '..');
 const MAIN = join(ROOT, 'src', 'main.ts');
 const CREATE_ADMIN = join(ROOT, 'src', 'cli', 'create-admin.ts');
+/** How long a start may take: ts-node compiles src/ first, slow on a loaded 2-core machine. */
+const BOOT_MS = 150_000;
 
 /** `node src/main.ts` as an operator starts it, with only the environment given. */
 function startProcess(env: Record<string, string>, cwd: string, main = MAIN): ChildProcess {
@@ -43,7 +45,7 @@ async function waitReady(url: string, child: { exited: Promise<unknown> }): Prom
   let done = false;
   void child.exited.then(() => (done = true));
   // compiling src/ under ts-node takes a while on a busy machine
-  const deadline = Date.now() + 60_000;
+  const deadline = Date.now() + BOOT_MS;
   while (Date.now() < deadline && !done) {
     try {
       const res = await request(url).get('/health/ready');
@@ -57,6 +59,8 @@ async function waitReady(url: string, child: { exited: Promise<unknown> }): Prom
 }
 
 describe('starting paygate', () => {
+  // every test here starts `src/main.ts` under ts-node, which compiles the application first
+  jest.setTimeout(2 * BOOT_MS);
   let cwd: string;
   beforeAll(() => {
     cwd = mkdtempSync(join(tmpdir(), 'paygate-boot-'));
@@ -82,57 +86,65 @@ describe('starting paygate', () => {
     );
   });
 
-  it(`serves /health/ready with no set-up (${testEngine() === 'postgres' ? 'DATABASE_URL on PostgreSQL' : 'the embedded SQLite default'}), then shuts down cleanly on SIGTERM`, async () => {
-    const port = await freePort();
-    const scratch = testEngine() === 'postgres' ? await createScratchDatabase() : undefined;
-    const child = startProcess(
-      { PORT: String(port), HOST: '127.0.0.1', ...(scratch ? { DATABASE_URL: scratch.url } : {}) },
-      cwd,
-    );
-    const proc = collect(child);
-    try {
-      const url = `http://127.0.0.1:${port}`;
-      await waitReady(url, proc);
-      if (!scratch) expect(existsSync(join(cwd, 'data', 'paygate.sqlite'))).toBe(true);
-      // the generated admin credential is printed once, since none was configured
-      expect(proc.out()).toMatch(/client_id=adm_[0-9a-f]+ client_secret=pgs_/);
-      // a request in flight when SIGTERM arrives (its body still arriving) gets its answer
-      const body = JSON.stringify({
-        grant_type: 'client_credentials',
-        client_id: 'x',
-        client_secret: 'y',
-      });
-      const inflight = new Promise<number>((resolve, reject) => {
-        const req = httpRequest(
-          {
-            host: '127.0.0.1',
-            port,
-            agent: false,
-            method: 'POST',
-            path: '/v1/auth/token',
-            headers: { 'content-type': 'application/json', 'content-length': body.length },
-          },
-          (res) => {
-            res.resume();
-            resolve(res.statusCode ?? 0);
-          },
-        );
-        req.on('error', reject);
-        req.write(body.slice(0, 10));
-        setTimeout(() => {
-          child.kill('SIGTERM');
-          setTimeout(() => req.end(body.slice(10)), 300);
-        }, 200);
-      });
-      expect(await inflight).toBe(401);
-      // Nest closes the server and the database, then re-raises the signal to end the process
-      expect(await proc.exited).toBe('SIGTERM');
-      expect(proc.out()).not.toMatch(/"level":"(error|fatal)"/);
-    } finally {
-      child.kill('SIGKILL');
-      await scratch?.drop();
-    }
-  }, 120_000);
+  it(
+    `serves /health/ready with no set-up (${testEngine() === 'postgres' ? 'DATABASE_URL on PostgreSQL' : 'the embedded SQLite default'}), then shuts down cleanly on SIGTERM`,
+    async () => {
+      const port = await freePort();
+      const scratch = testEngine() === 'postgres' ? await createScratchDatabase() : undefined;
+      const child = startProcess(
+        {
+          PORT: String(port),
+          HOST: '127.0.0.1',
+          ...(scratch ? { DATABASE_URL: scratch.url } : {}),
+        },
+        cwd,
+      );
+      const proc = collect(child);
+      try {
+        const url = `http://127.0.0.1:${port}`;
+        await waitReady(url, proc);
+        if (!scratch) expect(existsSync(join(cwd, 'data', 'paygate.sqlite'))).toBe(true);
+        // the generated admin credential is printed once, since none was configured
+        expect(proc.out()).toMatch(/client_id=adm_[0-9a-f]+ client_secret=pgs_/);
+        // a request in flight when SIGTERM arrives (its body still arriving) gets its answer
+        const body = JSON.stringify({
+          grant_type: 'client_credentials',
+          client_id: 'x',
+          client_secret: 'y',
+        });
+        const inflight = new Promise<number>((resolve, reject) => {
+          const req = httpRequest(
+            {
+              host: '127.0.0.1',
+              port,
+              agent: false,
+              method: 'POST',
+              path: '/v1/auth/token',
+              headers: { 'content-type': 'application/json', 'content-length': body.length },
+            },
+            (res) => {
+              res.resume();
+              resolve(res.statusCode ?? 0);
+            },
+          );
+          req.on('error', reject);
+          req.write(body.slice(0, 10));
+          setTimeout(() => {
+            child.kill('SIGTERM');
+            setTimeout(() => req.end(body.slice(10)), 300);
+          }, 200);
+        });
+        expect(await inflight).toBe(401);
+        // Nest closes the server and the database, then re-raises the signal to end the process
+        expect(await proc.exited).toBe('SIGTERM');
+        expect(proc.out()).not.toMatch(/"level":"(error|fatal)"/);
+      } finally {
+        child.kill('SIGKILL');
+        await scratch?.drop();
+      }
+    },
+    2 * BOOT_MS,
+  );
 
   it('generates no admin in production: the operator creates one, its secret on their terminal only', async () => {
     const port = await freePort();

@@ -123,7 +123,7 @@ describe(`channels on ${testEngine()}`, () => {
       expect(rows).toHaveLength(1);
       expect(rows[0].config).not.toContain(SECRET);
       expect(rows[0].config).not.toContain('0123456789');
-      expect(JSON.parse(rows[0].config).secret).toMatch(/^v1:/);
+      expect(JSON.parse(rows[0].config).secret).toMatch(/^v2:/);
     });
 
     it('adds a channel from a form body with bracket nesting', async () => {

@@ -55,7 +55,7 @@ describe(`merchants, roles and audit on ${testEngine()}`, () => {
     const [row] = await t.dataSource.query(
       `SELECT webhook_secret FROM merchants WHERE source_id = ${m.source_id}`,
     );
-    expect(row.webhook_secret).toMatch(/^v1:/);
+    expect(row.webhook_secret).toMatch(/^v2:/);
     expect(row.webhook_secret).not.toContain(m.webhook_secret.slice(6));
   });
 
@@ -310,7 +310,7 @@ describe(`merchants, roles and audit on ${testEngine()}`, () => {
     const [stored] = await t.dataSource.query(
       `SELECT response_body FROM idempotency_keys WHERE idempotency_key = 'create-merchant-001'`,
     );
-    expect(stored.response_body).toMatch(/^v1:/);
+    expect(stored.response_body).toMatch(/^v2:/);
     expect(stored.response_body).not.toContain(first.body.data.client_secret);
     expect(stored.response_body).not.toContain(first.body.data.webhook_secret);
     expect(stored.response_body).not.toContain('Idem Shop');

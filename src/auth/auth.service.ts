@@ -91,8 +91,10 @@ export class AuthService {
       scope: credential.role,
       ...(credential.sourceId !== null ? { source_id: credential.sourceId } : {}),
     };
-    const token = sign(claims, this.keys.jwtKey, {
+    const signing = this.keys.jwtSigningKey;
+    const token = sign(claims, signing.key, {
       algorithm: 'HS256',
+      keyid: signing.id,
       subject: clientId,
       issuer: TOKEN_ISSUER,
       audience: TOKEN_AUDIENCE,

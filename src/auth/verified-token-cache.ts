@@ -21,15 +21,19 @@ export function cacheVerifiedTokens(): void {
   const strategy = JwtStrategy as unknown as { JwtVerifier: Verifier & { cached?: true } };
   if (strategy.JwtVerifier.cached) return;
   const verify = strategy.JwtVerifier;
-  const verified = new Map<string, { payload: { exp?: number }; expiresAt: number }>();
+  const verified = new Map<
+    string,
+    { payload: { exp?: number }; expiresAt: number; key: unknown }
+  >();
   const cached: Verifier = (token, key, options, done) => {
     const hit = verified.get(token);
-    if (hit && hit.expiresAt > Date.now()) return done(null, hit.payload);
+    // only under the key it was verified with: a key taken out of the ring is not trusted on
+    if (hit && hit.expiresAt > Date.now() && hit.key === key) return done(null, hit.payload);
     if (hit) verified.delete(token);
     verify(token, key, options, (error, payload) => {
       if (!error && payload && typeof payload.exp === 'number') {
         if (verified.size >= MAX_ENTRIES) verified.delete(verified.keys().next().value as string);
-        verified.set(token, { payload, expiresAt: payload.exp * 1000 });
+        verified.set(token, { payload, expiresAt: payload.exp * 1000, key });
       }
       done(error, payload);
     });

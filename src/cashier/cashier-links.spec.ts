@@ -2,8 +2,10 @@ import { AppConfig, loadConfig } from '../config/app-config';
 import { KeysService } from '../common/crypto/keys.service';
 import { CashierLinks } from './cashier-links';
 
-function links(secret: string): CashierLinks {
-  const keys = { jwtSecret: secret } as KeysService;
+function links(secret: string, ...older: string[]): CashierLinks {
+  const keys = {
+    signingKeys: [secret, ...older].map((s, i) => ({ id: `k${i}`, secret: s })),
+  } as unknown as KeysService;
   const config: AppConfig = loadConfig({ PUBLIC_BASE_URL: 'https://pay.example.com' });
   return new CashierLinks(keys, config);
 }
@@ -39,5 +41,15 @@ describe('cashier links', () => {
 
   it('makes a different token for another expiry of the same order', () => {
     expect(mine.orderToken(ORDER, EXPIRES)).not.toBe(mine.orderToken(ORDER, EXPIRES + 1));
+  });
+
+  it('keeps links made before a signing secret rotation working while the old secret is listed', () => {
+    const before = links('o'.repeat(32)).orderToken(ORDER, EXPIRES);
+    const rotated = links('n'.repeat(32), 'o'.repeat(32));
+    expect(rotated.verify(before)).toEqual({ orderId: ORDER, expiresAt: EXPIRES });
+    // new links are made with the new secret: they verify once the old one is dropped
+    const after = rotated.orderToken(ORDER, EXPIRES);
+    expect(links('n'.repeat(32)).verify(after)).toEqual({ orderId: ORDER, expiresAt: EXPIRES });
+    expect(links('n'.repeat(32)).verify(before)).toBeNull();
   });
 });

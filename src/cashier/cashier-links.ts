@@ -23,7 +23,7 @@ export interface OrderLink {
  */
 @Injectable()
 export class CashierLinks {
-  private key?: Buffer;
+  private derived?: Buffer[];
 
   constructor(
     private readonly keys: KeysService,
@@ -51,7 +51,9 @@ export class CashierLinks {
     const bytes = Buffer.from(token, 'base64url');
     if (bytes.length !== PAYLOAD_BYTES + MAC_BYTES || bytes[0] !== VERSION) return null;
     const payload = bytes.subarray(0, PAYLOAD_BYTES);
-    if (!timingSafeEqual(bytes.subarray(PAYLOAD_BYTES), this.mac(payload))) return null;
+    const mac = bytes.subarray(PAYLOAD_BYTES);
+    // any signing secret of the ring: links made before a rotation keep working
+    if (!this.macs(payload).some((m) => timingSafeEqual(mac, m))) return null;
     return {
       orderId: `ord_${payload.subarray(1, 17).toString('hex')}`,
       expiresAt: payload.readUIntBE(17, 6),
@@ -64,9 +66,16 @@ export class CashierLinks {
   }
 
   private mac(data: Buffer): Buffer {
-    this.key ??= Buffer.from(
-      hkdfSync('sha256', this.keys.jwtSecret, Buffer.alloc(0), 'paygate cashier links', 32),
+    return this.macs(data, 1)[0];
+  }
+
+  /** The MAC of `data` under the key derived from each signing secret, current first. */
+  private macs(data: Buffer, count = Infinity): Buffer[] {
+    this.derived ??= this.keys.signingKeys.map((k) =>
+      Buffer.from(hkdfSync('sha256', k.secret, Buffer.alloc(0), 'paygate cashier links', 32)),
     );
-    return createHmac('sha256', this.key).update(data).digest().subarray(0, MAC_BYTES);
+    return this.derived
+      .slice(0, count)
+      .map((key) => createHmac('sha256', key).update(data).digest().subarray(0, MAC_BYTES));
   }
 }

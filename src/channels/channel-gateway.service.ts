@@ -4,8 +4,11 @@ import { AppConfig } from '../config/app-config';
 import { ChannelAttemptError, ChannelGateway, VerifiedNotification } from './channel-gateway';
 import { ChannelRuntime, RuntimeChannel } from './channel-runtime.service';
 import { ChannelError } from './channels.errors';
-import { admission } from './health/circuit-breaker';
+import { admission, circuitState } from './health/circuit-breaker';
 import { ChannelHealthService } from './health/channel-health.service';
+import { ChannelOperation, OperationCircuits } from './health/operation-circuits';
+import { MetricsService } from '../ops/metrics.service';
+import { Counter, Gauge } from 'prom-client';
 import {
   CreatePaymentRequest,
   CreatePaymentResult,
@@ -31,15 +34,40 @@ export class ChannelGatewayService extends ChannelGateway {
   private readonly logger = new Logger(ChannelGatewayService.name);
   private readonly timeoutMs: number;
   private readonly timeZone: string;
+  private readonly circuits: OperationCircuits;
+  private readonly calls: Counter<'channel' | 'operation' | 'outcome'>;
+  /** Channel codes by id, for the circuit gauge (ids are not what an operator reads). */
+  private readonly codes = new Map<string, string>();
 
   constructor(
     private readonly runtime: ChannelRuntime,
     private readonly health: ChannelHealthService,
     config: AppConfig,
+    metrics: MetricsService,
   ) {
     super();
     this.timeoutMs = config.env.CHANNEL_TIMEOUT_MS;
     this.timeZone = config.env.SETTLEMENT_TZ;
+    this.circuits = new OperationCircuits(config.env.CIRCUIT_OPEN_SECONDS * 1000);
+    this.calls = new Counter({
+      name: 'paygate_channel_calls_total',
+      help: 'Provider calls by channel, operation (create, query, close, refund, statement, payer) and outcome (ok, rejected, timeout, unavailable, circuit_open)',
+      labelNames: ['channel', 'operation', 'outcome'],
+      registers: [metrics.registry],
+    });
+    const openCircuits = () => this.openCircuits();
+    new Gauge({
+      name: 'paygate_channel_circuit_open',
+      help: 'Circuits not closed, by channel and operation: 1 open, 0.5 half open (create is shared by all instances; the others are this instance’s)',
+      labelNames: ['channel', 'operation'],
+      registers: [metrics.registry],
+      collect() {
+        this.reset();
+        for (const c of openCircuits()) {
+          this.set({ channel: c.channel, operation: c.operation }, c.state === 'open' ? 1 : 0.5);
+        }
+      },
+    });
   }
 
   async route(request: RouteRequest): Promise<RouteDecision> {
@@ -68,6 +96,7 @@ export class ChannelGatewayService extends ChannelGateway {
     const now = Date.now();
     const entry = admission(this.health.circuitOf(id), now);
     if (entry === 'refuse' || (entry === 'trial' && !(await this.health.claimTrial(id, now)))) {
+      this.calls.inc({ channel: channel.row.code, operation: 'create', outcome: 'circuit_open' });
       throw new ChannelAttemptError('circuit_open', `the circuit of ${channel.row.code} is open`);
     }
     const limit = channel.snapshot.dailyLimit;
@@ -85,7 +114,7 @@ export class ChannelGatewayService extends ChannelGateway {
       );
     }
     try {
-      const result = await this.call(channel, (a, c) => a.createPayment(c, request));
+      const result = await this.call(channel, 'create', (a, c) => a.createPayment(c, request));
       await this.quietly(
         this.health.recordSuccess(id, date, limit === null ? volume : null, Date.now()),
       );
@@ -109,7 +138,7 @@ export class ChannelGatewayService extends ChannelGateway {
     channelTradeNo: string | null,
   ): Promise<PaymentStatusReport> {
     const channel = await this.channel(channelId);
-    return this.call(channel, (a, c) => a.queryPayment(c, orderId, channelTradeNo));
+    return this.call(channel, 'query', (a, c) => a.queryPayment(c, orderId, channelTradeNo));
   }
 
   async closePayment(
@@ -118,17 +147,17 @@ export class ChannelGatewayService extends ChannelGateway {
     channelTradeNo: string | null,
   ): Promise<PaymentStatusReport> {
     const channel = await this.channel(channelId);
-    return this.call(channel, (a, c) => a.closePayment(c, orderId, channelTradeNo));
+    return this.call(channel, 'close', (a, c) => a.closePayment(c, orderId, channelTradeNo));
   }
 
   async refund(channelId: string, request: RefundRequest): Promise<RefundStatusReport> {
     const channel = await this.channel(channelId);
-    return this.call(channel, (a, c) => a.refund(c, request));
+    return this.call(channel, 'refund', (a, c) => a.refund(c, request));
   }
 
   async queryRefund(channelId: string, request: RefundRequest): Promise<RefundStatusReport> {
     const channel = await this.channel(channelId);
-    return this.call(channel, (a, c) => a.queryRefund(c, request));
+    return this.call(channel, 'query', (a, c) => a.queryRefund(c, request));
   }
 
   async verifyNotification(
@@ -154,7 +183,7 @@ export class ChannelGatewayService extends ChannelGateway {
     let found = false;
     for await (const channel of this.runtime.channelsOfCode(code)) {
       found = true;
-      lines.push(...(await this.call(channel, (a, c) => a.fetchStatement(c, date))));
+      lines.push(...(await this.call(channel, 'statement', (a, c) => a.fetchStatement(c, date))));
     }
     if (!found) throw ChannelError.channelNotFound();
     return lines;
@@ -174,7 +203,7 @@ export class ChannelGatewayService extends ChannelGateway {
   async resolvePayer(channelId: string, code: string): Promise<string> {
     const channel = this.runtime.liveById(channelId);
     if (!channel) throw ChannelError.channelNotFound();
-    return this.call(channel, (a, c) => a.resolvePayer(c, code));
+    return this.call(channel, 'payer', (a, c) => a.resolvePayer(c, code));
   }
 
   async describe(
@@ -193,10 +222,65 @@ export class ChannelGatewayService extends ChannelGateway {
   }
 
   /**
-   * One provider call within CHANNEL_TIMEOUT_MS. Anything the adapter throws that is not a
-   * ProviderError (a bug, a network library's error) counts as the provider being unavailable.
+   * One provider call within CHANNEL_TIMEOUT_MS, counted by operation. Anything the adapter
+   * throws that is not a ProviderError (a bug, a network library's error) counts as the
+   * provider being unavailable. Operations other than `create` (whose shared circuit
+   * createPayment keeps) pass their own circuit: while it is open they fail fast, as
+   * `unavailable`, without calling the provider.
    */
   private async call<T>(
+    channel: RuntimeChannel,
+    operation: ChannelOperation,
+    work: (adapter: RuntimeChannel['adapter'], context: RuntimeChannel['context']) => Promise<T>,
+  ): Promise<T> {
+    const id = channel.row.id;
+    const labels = { channel: channel.row.code, operation };
+    this.codes.set(id, channel.row.code);
+    if (operation !== 'create' && !this.circuits.admit(id, operation, Date.now())) {
+      this.calls.inc({ ...labels, outcome: 'circuit_open' });
+      throw new ProviderError(
+        'unavailable',
+        `the ${operation} circuit of ${channel.row.code} is open after repeated failures`,
+      );
+    }
+    try {
+      const result = await this.timed(channel, work);
+      this.calls.inc({ ...labels, outcome: 'ok' });
+      if (operation !== 'create') this.circuits.succeeded(id, operation);
+      return result;
+    } catch (error) {
+      const kind = (error as ProviderError).kind;
+      this.calls.inc({ ...labels, outcome: kind });
+      // a refusal of this request says nothing about the provider's health
+      if (operation !== 'create' && kind !== 'rejected') {
+        this.circuits.failed(id, operation, Date.now());
+      } else if (operation !== 'create') {
+        this.circuits.succeeded(id, operation);
+      }
+      throw error;
+    }
+  }
+
+  /** Circuits not closed, create's (shared) and the others (this instance's), by channel code. */
+  private openCircuits(): { channel: string; operation: string; state: string }[] {
+    const now = Date.now();
+    const out: { channel: string; operation: string; state: string }[] = this.circuits
+      .notClosed(now)
+      .map((c) => ({
+        channel: this.codes.get(c.channelId) ?? c.channelId,
+        operation: c.operation,
+        state: c.state,
+      }));
+    for (const [id, row] of this.health.allCircuits()) {
+      const state = circuitState(row, now);
+      if (state !== 'closed') {
+        out.push({ channel: this.codes.get(id) ?? id, operation: 'create', state });
+      }
+    }
+    return out;
+  }
+
+  private async timed<T>(
     channel: RuntimeChannel,
     work: (adapter: RuntimeChannel['adapter'], context: RuntimeChannel['context']) => Promise<T>,
   ): Promise<T> {

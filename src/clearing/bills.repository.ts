@@ -7,6 +7,47 @@ import { BillLineEntity } from './entities/bill-line.entity';
 import { BillEntity } from './entities/bill.entity';
 import { EntryKind, Movement } from './journal';
 
+/** A re-run of a date whose bills are final found different figures: they stay as they are. */
+export class FinalBillsDifferError extends Error {
+  constructor(readonly date: string) {
+    super(
+      `the bills of ${date} are final and the journal now gives different ones: they are kept; ` +
+        `reconcile the date and post corrections on an open date`,
+    );
+  }
+}
+
+/** Bills' figures and the movements on each, order-independent. */
+function fingerprint(
+  bills: Pick<
+    BillEntity,
+    | 'billId'
+    | 'paymentCount'
+    | 'paymentAmount'
+    | 'refundCount'
+    | 'refundAmount'
+    | 'feeAmount'
+    | 'netAmount'
+  >[],
+  lines: Pick<BillLineEntity, 'billId' | 'entryId'>[],
+): string {
+  const figures = bills
+    .map((b) =>
+      [
+        b.billId,
+        b.paymentCount,
+        b.paymentAmount,
+        b.refundCount,
+        b.refundAmount,
+        b.feeAmount,
+        b.netAmount,
+      ].join(','),
+    )
+    .sort();
+  const movements = lines.map((l) => `${l.billId}:${l.entryId}`).sort();
+  return JSON.stringify([figures, movements]);
+}
+
 /** Rows per INSERT: well inside both engines' limits on bound parameters. */
 const INSERT_CHUNK = 500;
 
@@ -78,13 +119,22 @@ export class BillsRepository {
     }));
   }
 
-  /** The date's bills and lines become exactly these. */
+  /**
+   * The date's bills and lines become exactly these. Final bills are never rewritten (the
+   * database refuses it): when the date's bills are final already, the new ones must be the
+   * same, and nothing is written; otherwise FinalBillsDifferError.
+   */
   async replaceBills(
     em: EntityManager,
     date: string,
     bills: BillEntity[],
     lines: BillLineEntity[],
   ): Promise<void> {
+    const final = await this.finalBillsFingerprint(em, date);
+    if (final !== null) {
+      if (final === fingerprint(bills, lines)) return;
+      throw new FinalBillsDifferError(date);
+    }
     await Database.sql(
       em,
       `DELETE FROM bill_lines WHERE bill_id IN (SELECT bill_id FROM bills WHERE settlement_date = :date)`,
@@ -95,6 +145,22 @@ export class BillsRepository {
       await em.insert(BillEntity, bills.slice(i, i + INSERT_CHUNK));
     for (let i = 0; i < lines.length; i += INSERT_CHUNK)
       await em.insert(BillLineEntity, lines.slice(i, i + INSERT_CHUNK));
+  }
+
+  /** What identifies the date's final bills and their lines; null when none is final. */
+  private async finalBillsFingerprint(em: EntityManager, date: string): Promise<string | null> {
+    const bills = await em.find(BillEntity, { where: { settlementDate: date } });
+    if (!bills.some((b) => b.status === 'final')) return null;
+    const { rows } = await Database.sql<{ bill_id: string; entry_id: string }>(
+      em,
+      `SELECT l.bill_id AS bill_id, l.entry_id AS entry_id FROM bill_lines l
+       JOIN bills b ON b.bill_id = l.bill_id WHERE b.settlement_date = :date`,
+      { date },
+    );
+    return fingerprint(
+      bills,
+      rows.map((r) => ({ billId: r.bill_id, entryId: r.entry_id })),
+    );
   }
 
   listBills(em: EntityManager, filter: BillListFilter): Promise<BillEntity[]> {

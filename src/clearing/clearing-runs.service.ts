@@ -6,7 +6,7 @@ import { iso } from '../common/time';
 import { AppConfig } from '../config/app-config';
 import { Database } from '../database/database.service';
 import { buildBills } from './bill-builder';
-import { BillsRepository } from './bills.repository';
+import { BillsRepository, FinalBillsDifferError } from './bills.repository';
 import { ClearingRunsRepository } from './clearing-runs.repository';
 import {
   ClearingRunDto,
@@ -52,6 +52,16 @@ export class ClearingRunsService {
       this.logger.log({ date }, 'scheduled clearing already claimed by another instance');
       return null;
     }
+    return toRunDto(await this.execute(run));
+  }
+
+  /**
+   * Another try at a scheduled run of `date` that failed: a run of its own (the date's
+   * scheduled claim stays with the failed one), made by the instance that held the claim.
+   */
+  async retryScheduled(date: string): Promise<ClearingRunDto> {
+    const run = this.newRun(date, 'scheduled', Date.now());
+    await this.db.run((em) => this.runs.insert(em, run));
     return toRunDto(await this.execute(run));
   }
 
@@ -108,7 +118,12 @@ export class ClearingRunsService {
       });
     } catch (error) {
       this.logger.error({ err: error, run_id: run.runId, date }, 'clearing run failed');
-      const reason = error instanceof AppError ? error.reason : 'internal_error';
+      const reason =
+        error instanceof AppError
+          ? error.reason
+          : error instanceof FinalBillsDifferError
+            ? 'final_bills_differ'
+            : 'internal_error';
       await this.db.run((em) =>
         this.runs.finish(
           em,

@@ -148,6 +148,22 @@ export const configShape = z.object({
     .refine((v) => v === undefined || decodesTo32Bytes(v), {
       message: 'must be 32 bytes, written as 64 hex characters or base64',
     }),
+  CHANNEL_CONFIG_KEYS: z
+    .string()
+    .optional()
+    .transform((v) => (v === undefined || v.trim() === '' ? undefined : v))
+    .superRefine((v, ctx) => {
+      const problem = v === undefined ? undefined : keyRingProblem(v, 'key');
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    }),
+  JWT_SECRETS: z
+    .string()
+    .optional()
+    .transform((v) => (v === undefined || v.trim() === '' ? undefined : v))
+    .superRefine((v, ctx) => {
+      const problem = v === undefined ? undefined : keyRingProblem(v, 'secret');
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    }),
   TOKEN_TTL_SECONDS: int(7200, 60, 86400 * 30),
   MAX_ACTIVE_CREDENTIALS_PER_MERCHANT: int(5, 1, 1000),
   BOOTSTRAP_ADMIN_CLIENT_ID: z.string().optional(),
@@ -182,21 +198,41 @@ export const configShape = z.object({
   WEBHOOK_CONCURRENCY: int(10, 1, 200),
   SETTLEMENT_TZ: timeZone,
   CLEARING_CRON: cron,
+  CLEARING_RETRY_SCHEDULE: secondsList('60,300,900'),
   JOBS_ENABLED: bool(true),
+  METRICS_TOKEN: optionalSecret(16),
+  METRICS_PORT: z
+    .string()
+    .optional()
+    .transform((v) => (v === '' ? undefined : v))
+    .refine((v) => v === undefined || (/^\d+$/.test(v) && Number(v) <= 65535), {
+      message: 'must be a port number from 0 to 65535',
+    })
+    .transform((v) => (v === undefined ? undefined : Number(v))),
+  METRICS_HOST: z.string().min(1).default('127.0.0.1'),
 });
 
 export const configSchema = configShape
   .superRefine((env, ctx) => {
     const production = env.NODE_ENV === 'production';
-    if (production && !env.JWT_SECRET) {
-      ctx.addIssue({ code: 'custom', path: ['JWT_SECRET'], message: 'is required in production' });
-    }
-    if (production && !env.CHANNEL_CONFIG_KEY) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['CHANNEL_CONFIG_KEY'],
-        message: 'is required in production',
-      });
+    for (const [ring, single] of [
+      ['JWT_SECRETS', 'JWT_SECRET'],
+      ['CHANNEL_CONFIG_KEYS', 'CHANNEL_CONFIG_KEY'],
+    ] as const) {
+      if (env[ring] && env[single]) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [ring],
+          message: `is set together with ${single}: list that key in ${ring} and unset ${single}`,
+        });
+      }
+      if (production && !env[ring] && !env[single]) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [single],
+          message: `is required in production (or ${ring})`,
+        });
+      }
     }
     if (env.DATABASE_PASSWORD !== undefined) {
       const problem = !/^postgres(ql)?:\/\//.test(env.DATABASE_URL)
@@ -238,6 +274,31 @@ export const configSchema = configShape
   });
 
 export type Env = z.infer<typeof configSchema>;
+
+/**
+ * What is wrong with a key ring (`id:value,id:value`, the current key first), or undefined.
+ * Channel config keys must be 32 bytes; JWT secrets at least 32 bytes.
+ */
+function keyRingProblem(text: string, kind: 'key' | 'secret'): string | undefined {
+  const ids = new Set<string>();
+  for (const part of text.split(',').map((p) => p.trim())) {
+    const colon = part.indexOf(':');
+    const id = colon < 0 ? '' : part.slice(0, colon);
+    const value = colon < 0 ? '' : part.slice(colon + 1);
+    if (!/^[A-Za-z0-9_-]{1,32}$/.test(id)) {
+      return 'must be a comma-separated list of id:value, ids of letters, digits, _ and - (e.g. k2:<new>,k1:<old>)';
+    }
+    if (ids.has(id)) return `names the key id "${id}" twice`;
+    ids.add(id);
+    if (kind === 'key' && !decodesTo32Bytes(value)) {
+      return `has key "${id}" that is not 32 bytes written as 64 hex characters or base64`;
+    }
+    if (kind === 'secret' && Buffer.byteLength(value) < 32) {
+      return `has secret "${id}" shorter than 32 bytes`;
+    }
+  }
+  return undefined;
+}
 
 function decodesTo32Bytes(value: string): boolean {
   if (/^[0-9a-fA-F]{64}$/.test(value)) return true;

@@ -33,7 +33,7 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
  */
 @Injectable()
 export class SessionAuthenticator {
-  private csrfKeyValue?: Buffer;
+  private csrfKeyValues?: Buffer[];
 
   constructor(
     private readonly db: Database,
@@ -61,7 +61,9 @@ export class SessionAuthenticator {
       throw ConsoleError.sessionExpired();
     }
     if (!SAFE_METHODS.has(request.method)) {
-      if (!csrfMatches(request.headers[CSRF_HEADER], this.csrfFor(token)))
+      // under any signing secret of the ring: sessions opened before a rotation keep working
+      const header = request.headers[CSRF_HEADER];
+      if (!this.csrfKeys().some((key) => csrfMatches(header, csrfTokenOf(token, key))))
         throw ConsoleError.csrfFailed();
     }
     if (now - state.lastSeenAt >= TOUCH_EVERY_MS) await this.touch(state, now);
@@ -82,7 +84,7 @@ export class SessionAuthenticator {
 
   /** The CSRF token of a session token. */
   csrfFor(token: string): string {
-    return csrfTokenOf(token, this.csrfKey());
+    return csrfTokenOf(token, this.csrfKeys()[0]);
   }
 
   /** Its idle and absolute timeouts have not passed, it was not revoked, its user is active. */
@@ -125,11 +127,11 @@ export class SessionAuthenticator {
     this.cache.evict({ sessionId });
   }
 
-  private csrfKey(): Buffer {
-    // derived from the token signing key: stable across restarts and instances, never sent
-    this.csrfKeyValue ??= createHmac('sha256', this.keys.jwtSecret)
-      .update('paygate console csrf')
-      .digest();
-    return this.csrfKeyValue;
+  private csrfKeys(): Buffer[] {
+    // derived from the token signing secrets: stable across restarts and instances, never sent
+    this.csrfKeyValues ??= this.keys.signingKeys.map((k) =>
+      createHmac('sha256', k.secret).update('paygate console csrf').digest(),
+    );
+    return this.csrfKeyValues;
   }
 }

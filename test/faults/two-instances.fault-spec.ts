@@ -19,7 +19,7 @@ import { sqlRows } from './support/database';
 import { FakeClock } from './support/fake-clock';
 import { Nginx } from './support/nginx';
 import { reportFigures } from './support/figures';
-import { deploymentEnv, PaygateProcess } from './support/paygate-process';
+import { deploymentEnv, METRICS_TOKEN, PaygateProcess } from './support/paygate-process';
 import { PostgresCluster } from './support/postgres-cluster';
 
 /**
@@ -297,7 +297,7 @@ describe('two instances on one PostgreSQL with shared Redis', () => {
       const served = async () =>
         Promise.all(
           both().map(async (p) => {
-            const metrics = (await call(p.url, 'GET', '/metrics')).text;
+            const metrics = (await call(p.url, 'GET', '/metrics', { token: METRICS_TOKEN })).text;
             const line = metrics
               .split('\n')
               .find((l) => l.startsWith('paygate_http_requests_total') && l.includes('/v1/teapot'));

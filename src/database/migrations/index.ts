@@ -8,6 +8,7 @@ import { Cashier1764141100000 } from './1764141100000-cashier';
 import { ConsoleUsers1764141000000 } from './1764141000000-console-users';
 import { ConsoleStatsIndexes1764141050000 } from './1764141050000-console-stats-indexes';
 import { CredentialCreatedBy1764141400000 } from './1764141400000-credential-created-by';
+import { LedgerAppendOnly1764142600000 } from './1764142600000-ledger-append-only';
 
 /** The single migration history, run in this order on SQLite and on PostgreSQL. */
 export const MIGRATIONS = [
@@ -21,4 +22,5 @@ export const MIGRATIONS = [
   ConsoleStatsIndexes1764141050000,
   Cashier1764141100000,
   CredentialCreatedBy1764141400000,
+  LedgerAppendOnly1764142600000,
 ];

@@ -10,6 +10,8 @@ export const MAIN = join(ROOT, 'dist', 'main.js');
 
 export const ADMIN_ID = 'adm_faults';
 export const ADMIN_SECRET = 'faults-admin-secret-0123456789abcdef';
+/** The Bearer token /metrics asks for (METRICS_TOKEN), as a Prometheus scrape config sends it. */
+export const METRICS_TOKEN = 'faults-metrics-token-0123456789abcdef';
 
 /** Processes not yet ended, killed even when a test fails or the run is interrupted. */
 const running = new Set<ChildProcess>();
@@ -33,6 +35,7 @@ export function deploymentEnv(databaseUrl: string): Record<string, string> {
     BOOTSTRAP_ADMIN_CLIENT_SECRET: ADMIN_SECRET,
     WEBHOOK_ALLOW_PRIVATE: 'true',
     DOCS_ENABLED: 'false',
+    METRICS_TOKEN,
   };
 }
 
