@@ -5,11 +5,11 @@ export const STATUS_TABLE: readonly { status: string; when: string }[] = [
   { status: '400', when: 'malformed JSON, missing or invalid field, unknown field' },
   {
     status: '401',
-    when: 'no token, bad signature, expired, revoked credential, wrong client secret',
+    when: 'no token, bad signature, expired, revoked credential, wrong client secret; a console session missing or ended, a wrong password or two-factor code',
   },
   {
     status: '403',
-    when: 'authenticated but not allowed: merchant calling an admin endpoint, `source_id` of another merchant, suspended merchant',
+    when: 'authenticated but not allowed: merchant calling an admin endpoint, `source_id` of another merchant, suspended merchant; a console change without its CSRF token, or before a required password change',
   },
   {
     status: '404',
@@ -17,6 +17,10 @@ export const STATUS_TABLE: readonly { status: string; when: string }[] = [
   },
   { status: '405', when: 'known path, wrong method; `Allow` header lists the methods' },
   { status: '406', when: '`Accept` excludes `application/json`' },
+  {
+    status: '408',
+    when: 'the request (headers and body) did not arrive within `REQUEST_TIMEOUT_MS`',
+  },
   {
     status: '409',
     when: 'state conflict: closing a paid order, duplicate `merchant_order_no` with other fields',
@@ -33,6 +37,7 @@ export const STATUS_TABLE: readonly { status: string; when: string }[] = [
     status: '429',
     when: 'rate limit hit (per credential; for the token endpoint per IP, and a lockout after repeated wrong secrets), or too many open connections from one address; `Retry-After` set; every limited response carries `RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset`',
   },
+  { status: '431', when: 'request line and headers too large' },
   {
     status: '500',
     when: 'unexpected; no stack trace or SQL in the body (the log has it, with the request id)',
