@@ -225,7 +225,7 @@ export const configSchema = z
         ctx.addIssue({
           code: 'custom',
           path: [single],
-          message: `is required in production (or ${ring})`,
+          message: 'is required in production',
         });
       }
     }
