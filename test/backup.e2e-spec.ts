@@ -33,12 +33,16 @@ describe(`backup and restore (${testEngine()})`, () => {
 
     const acknowledged: string[] = [];
     let creating = true;
+    let loadFailed = false;
     const load = (async () => {
       for (let i = 0; creating; i++) {
         acknowledged.push((await createOrder(t, m, { amount: 100 + i })).order_id);
       }
-    })();
-    while (acknowledged.length < 10) await new Promise((r) => setTimeout(r, 20));
+    })().catch((error: unknown) => {
+      loadFailed = true;
+      throw error;
+    });
+    while (acknowledged.length < 10 && !loadFailed) await new Promise((r) => setTimeout(r, 20));
     const before = [...acknowledged, ...paid.map((o) => o.order_id)];
     const file = join(dir, testEngine() === 'sqlite' ? 'paygate.sqlite' : 'paygate.dump');
     await backupDatabase(configFor(source), file);
@@ -80,5 +84,6 @@ describe(`backup and restore (${testEngine()})`, () => {
     );
     // and it takes new orders
     await createOrder(restored, m);
-  });
+    // two instances, paid orders and a restore: minutes on a machine as busy as CI gets
+  }, 240_000);
 });

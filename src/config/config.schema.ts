@@ -230,7 +230,7 @@ export const configSchema = configShape
         ctx.addIssue({
           code: 'custom',
           path: [single],
-          message: `is required in production (or ${ring})`,
+          message: 'is required in production',
         });
       }
     }

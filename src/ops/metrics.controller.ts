@@ -17,7 +17,7 @@ export class MetricsController {
     private readonly config: AppConfig,
   ) {}
 
-  /** Prometheus text exposition, to whom metricsAccess allows it. */
+  /** Prometheus text exposition. */
   @Get()
   @Public()
   @SkipThrottle()
