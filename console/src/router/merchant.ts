@@ -1,0 +1,16 @@
+import { DataAnalysis } from '@element-plus/icons-vue';
+import type { RouteRecordRaw } from 'vue-router';
+
+/** The merchant side's pages (商户后台); the side menu is built from their `meta.menu`. */
+export const merchantRoutes: RouteRecordRaw[] = [
+  {
+    path: 'merchant/overview',
+    name: 'merchant-overview',
+    component: () => import('@/features/overview/MerchantOverview.vue'),
+    meta: {
+      scope: 'merchant',
+      permission: 'stats.read',
+      menu: { title: 'merchant.menu.overview', icon: DataAnalysis, order: 10 },
+    },
+  },
+];
