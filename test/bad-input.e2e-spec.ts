@@ -720,7 +720,12 @@ describe(`bad input on ${testEngine()}`, () => {
       roles.get(op.id)?.roles?.includes('merchant') ? merchant.token : adminToken;
     const pathOf = (op: Operation) =>
       op.path.replace(/\{(\w+)\}/g, (_, name: string) =>
-        name === 'bill_id' ? 'bill_missing' : 'x',
+        // a merchant that exists, so that what is refused is the query, not the path
+        name === 'source_id'
+          ? String(merchant.sourceId)
+          : name === 'bill_id'
+            ? 'bill_missing'
+            : 'x',
       );
 
     it('refuses every time JavaScript cannot read, or reads as another, with 400', async () => {

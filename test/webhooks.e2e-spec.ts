@@ -655,7 +655,13 @@ describe(`webhook delivery by two instances on one database (${testEngine()})`, 
   let hook: WebhookReceiver;
 
   beforeAll(async () => {
-    const env = { ...FAST, WEBHOOK_CONCURRENCY: '3', WEBHOOK_POLL_INTERVAL_MS: '50' };
+    // a generous timeout: what is checked is who attempts, not how long an answer may take
+    const env = {
+      ...FAST,
+      WEBHOOK_CONCURRENCY: '3',
+      WEBHOOK_POLL_INTERVAL_MS: '50',
+      WEBHOOK_TIMEOUT_MS: '10000',
+    };
     database = await createScratchDatabase();
     a = await startTestApp(env, database);
     b = await startTestApp({ ...env, MIGRATIONS_RUN: 'false' }, database);
