@@ -1,5 +1,5 @@
 import request from 'supertest';
-import { Browser } from 'playwright-core';
+import { Browser, Page } from 'playwright-core';
 import { launchChromium } from '../helpers/browser';
 import { CONSOLE_OWNER_EMAIL, CONSOLE_OWNER_PASSWORD } from '../helpers/console';
 import {
@@ -14,6 +14,14 @@ import {
 import { createOrder, createSandboxChannel, payOrder, waitForStatus } from '../helpers/payments';
 import { testEngine } from '../helpers/scratch-database';
 import { bearer, createMerchant, TestApp, TestMerchant } from '../helpers/test-app';
+
+/** Waits until the KPI card shows exactly `value` (fails after the default 30 s). */
+function kpi(page: Page, card: string, value: string): Promise<void> {
+  return page
+    .locator(`[data-test="kpi-${card}"] [data-test="kpi-value"]`)
+    .filter({ hasText: new RegExp(`^${value.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`) })
+    .waitFor();
+}
 
 /**
  * The operator side of the web console in Debian's Chromium, against the production build
@@ -57,15 +65,10 @@ describe(`console, operator side (${testEngine()})`, () => {
     const { page } = tab;
     await logInThroughPage(page, t, CONSOLE_OWNER_EMAIL, CONSOLE_OWNER_PASSWORD);
     await page.waitForURL(/\/console\/operator\/overview$/);
-    const amount = page.locator('[data-test="kpi-amount"] [data-test="kpi-value"]');
-    await expect(amount.innerText()).resolves.toBe('113.00 CNY');
-    await expect(
-      page.locator('[data-test="kpi-count"] [data-test="kpi-value"]').innerText(),
-    ).resolves.toBe('5');
+    await kpi(page, 'amount', '113.00 CNY');
+    await kpi(page, 'count', '5');
     // 3 succeeded of 4 decided (the pending one is not decided)
-    await expect(
-      page.locator('[data-test="kpi-rate"] [data-test="kpi-value"]').innerText(),
-    ).resolves.toBe('75.0%');
+    await kpi(page, 'rate', '75.0%');
     await expect(page.getByRole('heading', { name: '概览' })).toBeTruthy();
     expect(await seriousAxeViolations(page)).toEqual([]);
     await screenshot(page, 'operator-overview.zh-CN');
