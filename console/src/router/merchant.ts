@@ -1,4 +1,4 @@
-import { DataAnalysis } from '@element-plus/icons-vue';
+import { DataAnalysis, Tickets } from '@element-plus/icons-vue';
 import type { RouteRecordRaw } from 'vue-router';
 
 /** The merchant side's pages (商户后台); the side menu is built from their `meta.menu`. */
@@ -11,6 +11,16 @@ export const merchantRoutes: RouteRecordRaw[] = [
       scope: 'merchant',
       permission: 'stats.read',
       menu: { title: 'merchant.menu.overview', icon: DataAnalysis, order: 10 },
+    },
+  },
+  {
+    path: 'merchant/payments',
+    name: 'merchant-payments',
+    component: () => import('@/features/merchant/PaymentsView.vue'),
+    meta: {
+      scope: 'merchant',
+      permission: 'payments.read',
+      menu: { title: 'merchant.menu.payments', icon: Tickets, order: 20 },
     },
   },
 ];
