@@ -1,4 +1,4 @@
-import { DataAnalysis, Tickets } from '@element-plus/icons-vue';
+import { DataAnalysis, RefreshLeft, Tickets } from '@element-plus/icons-vue';
 import type { RouteRecordRaw } from 'vue-router';
 
 /** The merchant side's pages (商户后台); the side menu is built from their `meta.menu`. */
@@ -21,6 +21,16 @@ export const merchantRoutes: RouteRecordRaw[] = [
       scope: 'merchant',
       permission: 'payments.read',
       menu: { title: 'merchant.menu.payments', icon: Tickets, order: 20 },
+    },
+  },
+  {
+    path: 'merchant/refunds',
+    name: 'merchant-refunds',
+    component: () => import('@/features/merchant/RefundsView.vue'),
+    meta: {
+      scope: 'merchant',
+      permission: 'payments.read',
+      menu: { title: 'merchant.menu.refunds', icon: RefreshLeft, order: 30 },
     },
   },
 ];

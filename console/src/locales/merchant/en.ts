@@ -5,6 +5,7 @@ const en: MessagesOf<typeof zhCN> = {
   menu: {
     overview: 'Overview',
     payments: 'Payments',
+    refunds: 'Refunds',
   },
   overview: {
     merchant: 'Merchant {id}',
@@ -56,6 +57,9 @@ const en: MessagesOf<typeof zhCN> = {
     PENDING: 'Processing',
     SUCCEEDED: 'Refunded',
     FAILED: 'Refund failed',
+  },
+  refunds: {
+    refunds: 'Refunds',
   },
 };
 

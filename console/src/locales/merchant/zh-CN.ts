@@ -3,6 +3,7 @@ export default {
   menu: {
     overview: '概览',
     payments: '支付订单',
+    refunds: '退款',
   },
   overview: {
     merchant: '商户号 {id}',
@@ -54,5 +55,8 @@ export default {
     PENDING: '处理中',
     SUCCEEDED: '退款成功',
     FAILED: '退款失败',
+  },
+  refunds: {
+    refunds: '退款记录',
   },
 };
