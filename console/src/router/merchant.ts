@@ -1,4 +1,4 @@
-import { DataAnalysis, RefreshLeft, Tickets } from '@element-plus/icons-vue';
+import { DataAnalysis, RefreshLeft, Tickets, VideoPlay } from '@element-plus/icons-vue';
 import type { RouteRecordRaw } from 'vue-router';
 
 /** The merchant side's pages (商户后台); the side menu is built from their `meta.menu`. */
@@ -31,6 +31,17 @@ export const merchantRoutes: RouteRecordRaw[] = [
       scope: 'merchant',
       permission: 'payments.read',
       menu: { title: 'merchant.menu.refunds', icon: RefreshLeft, order: 30 },
+    },
+  },
+  {
+    path: 'merchant/payment-test',
+    name: 'merchant-payment-test',
+    component: () => import('@/features/merchant/PaymentTestView.vue'),
+    meta: {
+      scope: 'merchant',
+      // the test order is made through a static code (商户码): console sessions create no payments
+      permission: 'qr_codes.manage',
+      menu: { title: 'merchant.menu.test', icon: VideoPlay, order: 40 },
     },
   },
 ];

@@ -6,6 +6,7 @@ const en: MessagesOf<typeof zhCN> = {
     overview: 'Overview',
     payments: 'Payments',
     refunds: 'Refunds',
+    test: 'Payment test',
   },
   overview: {
     merchant: 'Merchant {id}',
@@ -60,6 +61,25 @@ const en: MessagesOf<typeof zhCN> = {
   },
   refunds: {
     refunds: 'Refunds',
+  },
+  test: {
+    intro:
+      'Walk through a whole payment on the sandbox channel: make a test code, pay it on the pay page, and watch the order here.',
+    step1: 'Amount',
+    step2: 'Open the pay page',
+    step3: 'Pay',
+    step4: 'Result',
+    amount: 'Test amount ({currency})',
+    currency: 'Currency',
+    create: 'Create a test code',
+    codeName: 'Payment test',
+    openTitle: 'Open the pay page',
+    openHint: 'Scan it with a phone, or open the link on this computer, and pay with the sandbox.',
+    sandboxHint: 'The sandbox moves no real money; once paid the order is Succeeded.',
+    qrAlt: 'Test payment code',
+    waiting: 'Waiting for the payer to open the pay page…',
+    payUrl: 'Cashier link',
+    done: 'Test done; the code is disabled. See it, or refund it, in Payments:',
   },
 };
 

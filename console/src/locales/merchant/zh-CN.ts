@@ -4,6 +4,7 @@ export default {
     overview: '概览',
     payments: '支付订单',
     refunds: '退款',
+    test: '支付测试',
   },
   overview: {
     merchant: '商户号 {id}',
@@ -58,5 +59,24 @@ export default {
   },
   refunds: {
     refunds: '退款记录',
+  },
+  test: {
+    intro:
+      '用沙箱渠道走一遍完整的支付流程：创建测试订单的收款码，打开支付页付款，这里会实时显示订单状态。',
+    step1: '输入金额',
+    step2: '打开支付页',
+    step3: '完成付款',
+    step4: '查看结果',
+    amount: '测试金额（{currency}）',
+    currency: '币种',
+    create: '创建测试收款码',
+    codeName: '支付测试',
+    openTitle: '打开支付页',
+    openHint: '用手机扫码，或在电脑上点击链接，在收银台选择沙箱支付并付款。',
+    sandboxHint: '沙箱渠道不会真实扣款；付款后订单变为“支付成功”。',
+    qrAlt: '测试收款码',
+    waiting: '等待付款人打开支付页并下单…',
+    payUrl: '收银台链接',
+    done: '测试完成，收款码已停用。可在支付订单中查看并退款：',
   },
 };
