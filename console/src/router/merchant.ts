@@ -1,4 +1,4 @@
-import { DataAnalysis, RefreshLeft, Tickets, VideoPlay } from '@element-plus/icons-vue';
+import { Connection, DataAnalysis, RefreshLeft, Tickets, VideoPlay } from '@element-plus/icons-vue';
 import type { RouteRecordRaw } from 'vue-router';
 
 /** The merchant side's pages (商户后台); the side menu is built from their `meta.menu`. */
@@ -42,6 +42,16 @@ export const merchantRoutes: RouteRecordRaw[] = [
       // the test order is made through a static code (商户码): console sessions create no payments
       permission: 'qr_codes.manage',
       menu: { title: 'merchant.menu.test', icon: VideoPlay, order: 40 },
+    },
+  },
+  {
+    path: 'merchant/webhooks',
+    name: 'merchant-webhooks',
+    component: () => import('@/features/merchant/WebhooksView.vue'),
+    meta: {
+      scope: 'merchant',
+      permission: 'events.read',
+      menu: { title: 'merchant.menu.webhooks', icon: Connection, order: 50 },
     },
   },
 ];

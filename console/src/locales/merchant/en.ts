@@ -7,6 +7,7 @@ const en: MessagesOf<typeof zhCN> = {
     payments: 'Payments',
     refunds: 'Refunds',
     test: 'Payment test',
+    webhooks: 'Webhooks',
   },
   overview: {
     merchant: 'Merchant {id}',
@@ -18,6 +19,10 @@ const en: MessagesOf<typeof zhCN> = {
     paidAmount: 'Paid amount ({currency})',
     orders: 'Orders',
     totalPaid: 'Paid in range',
+  },
+  secret: {
+    once: 'This secret is shown only this once: copy it now and keep it safe. It cannot be shown again.',
+    done: 'I have saved it',
   },
   payments: {
     from: 'From',
@@ -80,6 +85,31 @@ const en: MessagesOf<typeof zhCN> = {
     waiting: 'Waiting for the payer to open the pay page…',
     payUrl: 'Cashier link',
     done: 'Test done; the code is disabled. See it, or refund it, in Payments:',
+  },
+  webhooks: {
+    notifyUrl: 'Notification URL (notify_url)',
+    saved: 'Notification URL saved',
+    secret: 'Signing secret',
+    secretHint:
+      'Verifies Paygate-Signature. After a rotation the previous secret stays valid for a while, so servers can switch over.',
+    rotate: 'Rotate secret',
+    rotateConfirm:
+      'A new signing secret will be made; the current one ends after the overlap. Rotate?',
+    newSecret: 'New signing secret',
+    previousExpires: 'Previous secret valid until {at}',
+    log: 'Delivery log',
+    deliveryStatus: 'Delivery status',
+    delivery: { pending: 'Pending', delivered: 'Delivered', failed: 'Failed' },
+    event: 'Event',
+    type: 'Type',
+    attempts: 'Attempts',
+    attemptedAt: 'Attempted',
+    latency: 'Latency',
+    response: 'Response',
+    noAttempts: 'No attempts yet',
+    payload: 'Payload',
+    redeliver: 'Redeliver',
+    redelivered: 'Redelivery scheduled',
   },
 };
 
