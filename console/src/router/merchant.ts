@@ -1,4 +1,11 @@
-import { Connection, DataAnalysis, RefreshLeft, Tickets, VideoPlay } from '@element-plus/icons-vue';
+import {
+  Connection,
+  DataAnalysis,
+  Key,
+  RefreshLeft,
+  Tickets,
+  VideoPlay,
+} from '@element-plus/icons-vue';
 import type { RouteRecordRaw } from 'vue-router';
 
 /** The merchant side's pages (商户后台); the side menu is built from their `meta.menu`. */
@@ -52,6 +59,16 @@ export const merchantRoutes: RouteRecordRaw[] = [
       scope: 'merchant',
       permission: 'events.read',
       menu: { title: 'merchant.menu.webhooks', icon: Connection, order: 50 },
+    },
+  },
+  {
+    path: 'merchant/credentials',
+    name: 'merchant-credentials',
+    component: () => import('@/features/merchant/CredentialsView.vue'),
+    meta: {
+      scope: 'merchant',
+      permission: 'credentials.read',
+      menu: { title: 'merchant.menu.credentials', icon: Key, order: 60 },
     },
   },
 ];

@@ -8,6 +8,7 @@ const en: MessagesOf<typeof zhCN> = {
     refunds: 'Refunds',
     test: 'Payment test',
     webhooks: 'Webhooks',
+    credentials: 'API credentials',
   },
   overview: {
     merchant: 'Merchant {id}',
@@ -110,6 +111,20 @@ const en: MessagesOf<typeof zhCN> = {
     payload: 'Payload',
     redeliver: 'Redeliver',
     redelivered: 'Redelivery scheduled',
+  },
+  credentials: {
+    intro:
+      "API credentials are for the merchant's servers (tokens, creating orders). A secret is shown only when created.",
+    create: 'Create credential',
+    created: 'New API credential',
+    clientId: 'client_id',
+    status: 'Status',
+    active: 'Active',
+    revoked: 'Revoked',
+    createdBy: 'Created by',
+    revokedAt: 'Revoked',
+    revoke: 'Revoke',
+    revokeConfirm: 'Servers using {id} will no longer be able to call the API. Revoke it?',
   },
 };
 

@@ -6,6 +6,7 @@ export default {
     refunds: '退款',
     test: '支付测试',
     webhooks: 'Webhook 通知',
+    credentials: 'API 密钥',
   },
   overview: {
     merchant: '商户号 {id}',
@@ -106,5 +107,18 @@ export default {
     payload: '事件内容',
     redeliver: '重新投递',
     redelivered: '已安排重新投递',
+  },
+  credentials: {
+    intro: 'API 密钥供商户服务器调用接口（获取 Token、创建订单）。密钥只在创建时显示一次。',
+    create: '创建密钥',
+    created: '新的 API 密钥',
+    clientId: 'client_id',
+    status: '状态',
+    active: '有效',
+    revoked: '已吊销',
+    createdBy: '创建人',
+    revokedAt: '吊销时间',
+    revoke: '吊销',
+    revokeConfirm: '吊销后使用 {id} 的服务器将无法再调用接口，确定吗？',
   },
 };
