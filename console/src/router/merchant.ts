@@ -1,6 +1,7 @@
 import {
   Connection,
   DataAnalysis,
+  Document,
   Key,
   RefreshLeft,
   Tickets,
@@ -69,6 +70,16 @@ export const merchantRoutes: RouteRecordRaw[] = [
       scope: 'merchant',
       permission: 'credentials.read',
       menu: { title: 'merchant.menu.credentials', icon: Key, order: 60 },
+    },
+  },
+  {
+    path: 'merchant/bills',
+    name: 'merchant-bills',
+    component: () => import('@/features/merchant/BillsView.vue'),
+    meta: {
+      scope: 'merchant',
+      permission: 'bills.read',
+      menu: { title: 'merchant.menu.bills', icon: Document, order: 70 },
     },
   },
 ];

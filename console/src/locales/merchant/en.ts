@@ -9,6 +9,7 @@ const en: MessagesOf<typeof zhCN> = {
     test: 'Payment test',
     webhooks: 'Webhooks',
     credentials: 'API credentials',
+    bills: 'Bills',
   },
   overview: {
     merchant: 'Merchant {id}',
@@ -125,6 +126,27 @@ const en: MessagesOf<typeof zhCN> = {
     revokedAt: 'Revoked',
     revoke: 'Revoke',
     revokeConfirm: 'Servers using {id} will no longer be able to call the API. Revoke it?',
+  },
+  bills: {
+    date: 'Settlement date',
+    currency: 'Currency',
+    payments: 'Payments',
+    paymentAmount: 'Paid',
+    refundAmount: 'Refunded',
+    fee: 'Fees',
+    net: 'Net',
+    status: 'Status',
+    provisional: 'Provisional',
+    final: 'Final',
+    lines: 'Lines',
+    type: 'Type',
+    occurredAt: 'Occurred',
+    lineType: {
+      payment: 'Payment',
+      refund: 'Refund',
+      reversal: 'Reversal',
+      correction: 'Correction',
+    },
   },
 };
 
