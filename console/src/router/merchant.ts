@@ -5,6 +5,7 @@ import {
   Key,
   RefreshLeft,
   Tickets,
+  User,
   VideoPlay,
 } from '@element-plus/icons-vue';
 import type { RouteRecordRaw } from 'vue-router';
@@ -80,6 +81,16 @@ export const merchantRoutes: RouteRecordRaw[] = [
       scope: 'merchant',
       permission: 'bills.read',
       menu: { title: 'merchant.menu.bills', icon: Document, order: 70 },
+    },
+  },
+  {
+    path: 'merchant/users',
+    name: 'merchant-users',
+    component: () => import('@/features/merchant/UsersView.vue'),
+    meta: {
+      scope: 'merchant',
+      permission: 'users.read',
+      menu: { title: 'merchant.menu.users', icon: User, order: 80 },
     },
   },
 ];

@@ -10,6 +10,7 @@ const en: MessagesOf<typeof zhCN> = {
     webhooks: 'Webhooks',
     credentials: 'API credentials',
     bills: 'Bills',
+    users: 'Users',
   },
   overview: {
     merchant: 'Merchant {id}',
@@ -147,6 +148,18 @@ const en: MessagesOf<typeof zhCN> = {
       reversal: 'Reversal',
       correction: 'Correction',
     },
+  },
+  users: {
+    create: 'Add user',
+    email: 'Email',
+    name: 'Name',
+    role: 'Role',
+    status: 'Status',
+    lastLogin: 'Last login',
+    password: 'Initial password',
+    passwordHint: 'At least 12 characters; they must change it at first login.',
+    disable: 'Disable',
+    enable: 'Enable',
   },
 };
 

@@ -8,6 +8,7 @@ export default {
     webhooks: 'Webhook 通知',
     credentials: 'API 密钥',
     bills: '对账单',
+    users: '成员管理',
   },
   overview: {
     merchant: '商户号 {id}',
@@ -137,5 +138,17 @@ export default {
     type: '类型',
     occurredAt: '发生时间',
     lineType: { payment: '收款', refund: '退款', reversal: '冲正', correction: '调账' },
+  },
+  users: {
+    create: '添加成员',
+    email: '邮箱',
+    name: '姓名',
+    role: '角色',
+    status: '状态',
+    lastLogin: '最近登录',
+    password: '初始密码',
+    passwordHint: '至少 12 个字符；成员首次登录时须修改。',
+    disable: '停用',
+    enable: '启用',
   },
 };
