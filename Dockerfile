@@ -1,6 +1,6 @@
 # paygate's image: docs/deployment.md. Built and run by `npm run test:containers` (CI).
 #
-# Build: the project's own `npm run build`, then only the files the build loads at run time
+# Build: the project's own `npm run build` (the server, then the web console into dist/public/console), then only the files the build loads at run time
 # (scripts/runtime-files.ts traces them: about 40 MB instead of 440 MB of node_modules).
 FROM node:20-bookworm-slim AS build
 # better-sqlite3 compiles its native addon during npm ci
@@ -9,6 +9,8 @@ RUN apt-get update \
   && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY package.json package-lock.json ./
+# the web console is an npm workspace of the root package: its manifest joins the one install
+COPY console/package.json console/
 RUN npm ci --no-audit --no-fund
 COPY . .
 RUN npm run build \

@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'coverage/', 'src/metadata.ts', 'bench/results/', 'test-artifacts/'] },
+  { ignores: ['dist/', 'node_modules/', 'coverage/', 'src/metadata.ts', 'bench/results/', 'test-artifacts/', 'console/src/**/*.d.ts'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -15,6 +15,7 @@ import { requestIdFor } from './common/http/request-id';
 import { RouteTable } from './common/http/route-table';
 import { registerSecurityHeaders } from './common/http/security-headers';
 import { AppConfig } from './config/app-config';
+import { registerConsoleWeb } from './console-web/console-web';
 import { readChangelog } from './docs/changelog';
 import { buildOpenApiDocument, setupSwaggerUi } from './docs/openapi';
 import { setupReference } from './docs/reference-page';
@@ -32,6 +33,8 @@ export interface CreateAppOptions {
    * OpenAPI document.
    */
   observeResponse?: (response: ObservedResponse) => void;
+  /** The web console's build (index.html and assets/); dist/public/console unless given. */
+  consoleBuildDir?: string;
 }
 
 /** One response as it left the server. */
@@ -144,6 +147,12 @@ export async function createApp(
     const document = await buildOpenApiDocument(app);
     setupReference(app, document, { baseUrl: config.publicBaseUrl, changelog: readChangelog() });
     setupSwaggerUi(app, document);
+  }
+  if (config.env.CONSOLE_ENABLED) {
+    registerConsoleWeb(fastify, {
+      buildDir: options.consoleBuildDir,
+      settlementTz: config.env.SETTLEMENT_TZ,
+    });
   }
   app.enableShutdownHooks();
   await app.init();

@@ -120,6 +120,7 @@ export const configShape = z.object({
     })
     .transform((v) => (v === undefined || v === '' ? undefined : Number(v))),
   DOCS_ENABLED: bool(true),
+  CONSOLE_ENABLED: bool(true),
   RATE_LIMIT_ENABLED: bool(true),
   RATE_LIMIT_PER_SECOND: int(100, 1, 1000000),
   TOKEN_RATE_LIMIT_PER_MINUTE: int(30, 1, 1000000),

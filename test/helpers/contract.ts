@@ -36,6 +36,7 @@ export const UNDOCUMENTED: ReadonlyArray<{ pattern: RegExp; why: string }> = [
   { pattern: /^\/reference(?:\/|$)/, why: 'the HTML reference page and its scripts' },
   { pattern: /^\/changelog$/, why: 'the change history as HTML or Markdown' },
   { pattern: /^\/cashier\/assets\//, why: 'the cashier page’s script and style sheet' },
+  { pattern: /^\/console(?:\/|$)/, why: 'the web console’s page and its built files' },
   { pattern: /^\*$/, why: 'CORS preflight (OPTIONS) answered by @fastify/cors, without a body' },
 ];
 
