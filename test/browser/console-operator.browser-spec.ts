@@ -1,7 +1,7 @@
 import request from 'supertest';
 import { Browser, Page } from 'playwright-core';
 import { launchChromium } from '../helpers/browser';
-import { CONSOLE_OWNER_EMAIL, CONSOLE_OWNER_PASSWORD } from '../helpers/console';
+import { consolePerson, CONSOLE_OWNER_EMAIL, CONSOLE_OWNER_PASSWORD } from '../helpers/console';
 import {
   ConsoleTab,
   logInThroughPage,
@@ -69,7 +69,18 @@ describe(`console, operator side (${testEngine()})`, () => {
     await kpi(page, 'count', '5');
     // 3 succeeded of 4 decided (the pending one is not decided)
     await kpi(page, 'rate', '75.0%');
-    await expect(page.getByRole('heading', { name: '概览' })).toBeTruthy();
+    // the outcome donut and the channel bars are drawn from the same orders (SVG text)
+    const donut = page.locator('[data-test="outcomes"] svg');
+    await donut.locator('text').filter({ hasText: '支付成功' }).first().waitFor();
+    const drawn = await donut.textContent();
+    expect(drawn).toContain('支付成功: 3');
+    expect(drawn).toContain('支付失败: 1');
+    expect(drawn).toContain('待支付: 1');
+    await page
+      .locator('[data-test="channel-health"] tr')
+      .filter({ hasText: 'sandbox_main' })
+      .filter({ hasText: '正常' })
+      .waitFor();
     expect(await seriousAxeViolations(page)).toEqual([]);
     await screenshot(page, 'operator-overview.zh-CN');
   });
@@ -139,6 +150,126 @@ describe(`console, operator side (${testEngine()})`, () => {
     await expect(page.locator('.api-error').innerText()).resolves.toContain('invalid_credentials');
     expect(await seriousAxeViolations(page)).toEqual([]);
     await screenshot(page, 'login-error.zh-CN');
+    expect(own.problems).toEqual([]);
+    await own.context.close();
+  });
+
+  it('creates a merchant through the form: its secrets shown once, then its page', async () => {
+    const { page } = tab;
+    await page.goto(`${t.url}/console/operator/merchants`);
+    await page.locator('[data-test="merchant-create"]').click();
+    await page.locator('#merchant-name').fill('Form Made Shop');
+    await page.locator('[data-test="merchant-create-submit"]').click();
+    const dialog = page.locator('[data-test="secrets-dialog"]');
+    const secret = await dialog.locator('[data-test="secret-client-secret"]').innerText();
+    const clientId = await dialog.locator('[data-test="secret-client-id"]').innerText();
+    const sourceId = Number(await dialog.locator('[data-test="secret-source-id"]').innerText());
+    // the secret shown works: it gets a token
+    const token = await request(t.url)
+      .post('/v1/auth/token')
+      .send({ grant_type: 'client_credentials', client_id: clientId, client_secret: secret });
+    expect(token.status).toBe(200);
+    expect(await seriousAxeViolations(page)).toEqual([]);
+    await screenshot(page, 'operator-merchant-created');
+    await dialog.locator('[data-test="secrets-done"]').click();
+    await page.getByRole('cell', { name: 'Form Made Shop' }).click();
+    await page.waitForURL(new RegExp(`/console/operator/merchants/${sourceId}$`));
+    await page.locator('[data-test="credentials"]').getByText(clientId).waitFor();
+    expect(await seriousAxeViolations(page)).toEqual([]);
+    await screenshot(page, 'operator-merchant');
+  });
+
+  it('adds a sandbox channel through the form and dry-runs routing', async () => {
+    const { page } = tab;
+    await page.goto(`${t.url}/console/operator/channels`);
+    await page.locator('[data-test="channel-create"]').click();
+    const form = page.locator('[data-test="channel-form"]');
+    await form.locator('#channel-code').fill('sandbox_form');
+    await form.locator('#channel-name').fill('Sandbox from the form');
+    await form.locator('[data-test="config-latency_ms"]').fill('5');
+    // a maximum of 50.00 CNY, typed in major units
+    await form.locator('#channel-max-amount').fill('50');
+    await form.locator('[data-test="channel-save"]').click();
+    await page.getByRole('cell', { name: 'sandbox_form', exact: true }).waitFor();
+    const created = await request(t.url)
+      .get('/v1/channels/sandbox_form')
+      .set(bearer(await t.adminToken()));
+    expect(created.body.data).toMatchObject({
+      provider: 'sandbox',
+      max_amount: 5000,
+      config: { latency_ms: 5 },
+    });
+    // the sandbox secret was generated and is only shown masked
+    expect(String(created.body.data.config.secret)).toMatch(/^\*{4}/);
+    expect(await seriousAxeViolations(page)).toEqual([]);
+    await screenshot(page, 'operator-channels');
+
+    // 80.00 CNY: over the new channel's maximum, so only sandbox_main may take it
+    await page.locator('#dry-amount').fill('80');
+    await page.locator('#dry-source').fill(String(merchant.sourceId));
+    await page.locator('[data-test="dry-run-submit"]').click();
+    const candidates = page.locator('[data-test="candidates"]');
+    await candidates.getByRole('cell', { name: 'sandbox_main', exact: true }).waitFor();
+    await candidates.getByRole('cell', { name: '100.0%' }).waitFor();
+    const excluded = page.locator('[data-test="excluded"]');
+    await excluded.getByRole('cell', { name: 'sandbox_form', exact: true }).waitFor();
+    await excluded.getByText('(amount_range)').waitFor();
+    await screenshot(page, 'operator-routing-dry-run');
+  });
+
+  it('lists payments with their filters, the CSV link following them, and opens an order', async () => {
+    const { page } = tab;
+    await page.goto(`${t.url}/console/operator/payments`);
+    await page.locator('[data-test="total"]').filter({ hasText: /^5$/ }).waitFor();
+    await page.locator('#filter-min').fill('12.34');
+    await page.locator('#filter-max').fill('12.34');
+    await page.locator('[data-test="filter-apply"]').click();
+    await page.locator('[data-test="total"]').filter({ hasText: /^1$/ }).waitFor();
+    const href = await page.locator('[data-test="export"]').getAttribute('href');
+    expect(href).toContain('amount_min=1234&amount_max=1234');
+    expect(await seriousAxeViolations(page)).toEqual([]);
+    await screenshot(page, 'operator-payments');
+
+    // the drawer: the order's timeline, and the refund form for a paid order
+    await page.locator('.el-table__row').first().locator('button').first().click();
+    const drawer = page.locator('[data-test="payment-drawer"]');
+    await drawer.locator('[data-test="timeline"]').waitFor();
+    await drawer.locator('[data-test="refund-form"]').waitFor();
+    expect(await seriousAxeViolations(page)).toEqual([]);
+    await screenshot(page, 'operator-payment-drawer');
+  });
+
+  it('a viewer sees no action buttons, and the API refuses the actions anyway', async () => {
+    const viewer = await consolePerson(t, { scope: 'operator', role: 'viewer' });
+    const own = await openConsoleTab(browser, t);
+    const { page } = own;
+    await logInThroughPage(page, t, viewer.email, viewer.password);
+    await page.goto(`${t.url}/console/operator/merchants`);
+    await page.locator('.el-table__row').first().waitFor();
+    expect(await page.locator('[data-test="merchant-create"]').count()).toBe(0);
+    await page.goto(`${t.url}/console/operator/channels`);
+    await page.getByRole('cell', { name: 'sandbox_main', exact: true }).waitFor();
+    expect(await page.locator('[data-test="channel-create"]').count()).toBe(0);
+    expect(await page.getByRole('button', { name: /^(Delete|删除)$/ }).count()).toBe(0);
+    await page.goto(`${t.url}/console/operator/payments`);
+    await page.locator('.el-table__row').first().waitFor();
+    expect(await page.locator('[data-test="export"]').count()).toBe(0);
+    await page.locator('.el-table__row').first().locator('button').first().click();
+    await page.locator('[data-test="timeline"]').waitFor();
+    expect(await page.locator('[data-test="refund-form"]').count()).toBe(0);
+    expect(await seriousAxeViolations(page)).toEqual([]);
+    await screenshot(page, 'operator-payments-viewer');
+    // the server decides, not the hidden buttons
+    for (const [method, path] of [
+      ['post', '/v1/merchants'],
+      ['post', '/v1/channels'],
+      ['delete', '/v1/channels/sandbox_main'],
+    ] as const) {
+      const res = await viewer.browser
+        .call(method, path)
+        .send({ name: 'x', code: 'x_y', provider: 'sandbox' });
+      expect({ method, path, status: res.status }).toEqual({ method, path, status: 403 });
+    }
     expect(own.problems).toEqual([]);
     await own.context.close();
   });

@@ -1,6 +1,6 @@
 import { MoneyError } from './money';
 import { paymentQuery, toSearchParams } from './query';
-import { addDays, formatTime, startOfDay, todayIn, zoneLabel } from './time';
+import { addDays, formatTime, presetRange, startOfDay, todayIn, zoneLabel } from './time';
 
 describe('console filters → the query of GET /v1/payments/search', () => {
   it('turns settlement dates into the zone’s day boundaries, the last day included', () => {
@@ -74,5 +74,29 @@ describe('console times: the settlement zone, named', () => {
   it('knows the settlement day: 23:30 UTC is already tomorrow in Shanghai', () => {
     expect(todayIn('Asia/Shanghai', Date.parse('2026-12-03T23:30:00Z'))).toBe('2026-12-04');
     expect(addDays('2026-03-01', -1)).toBe('2026-02-28');
+  });
+});
+
+describe('console overview presets → the statistics API’s period', () => {
+  const now = Date.parse('2026-12-03T10:20:00Z');
+  it('last hour and last 24 hours: whole hours up to the current one, by hour', () => {
+    expect(presetRange('1h', 'Asia/Shanghai', now)).toEqual({
+      from: '2026-12-03T10:00:00.000Z',
+      to: '2026-12-03T11:00:00.000Z',
+      granularity: 'hour',
+    });
+    expect(presetRange('24h', 'Asia/Shanghai', now).from).toBe('2026-12-02T11:00:00.000Z');
+  });
+  it('7 and 30 days: settlement dates of the zone, today included, by day', () => {
+    expect(presetRange('7d', 'Asia/Shanghai', now)).toEqual({
+      from: '2026-11-27',
+      to: '2026-12-03',
+      granularity: 'day',
+    });
+    expect(presetRange('30d', 'America/New_York', Date.parse('2026-12-03T03:00:00Z'))).toEqual({
+      from: '2026-11-03',
+      to: '2026-12-02',
+      granularity: 'day',
+    });
   });
 });

@@ -1,6 +1,16 @@
 import { toMinorUnits } from './money';
 import { addDays, startOfDay } from './time';
 
+export const ORDER_STATUSES = [
+  'PENDING',
+  'SUCCEEDED',
+  'FAILED',
+  'CLOSED',
+  'PARTIALLY_REFUNDED',
+  'REFUNDED',
+] as const;
+export type OrderStatus = (typeof ORDER_STATUSES)[number];
+
 /** What the payments filter bar holds, as people typed and picked it. */
 export interface PaymentFilters {
   /** Settlement dates, both included. */
@@ -20,7 +30,7 @@ export interface PaymentFilters {
 export type PaymentQuery = Partial<{
   created_from: string;
   created_to: string;
-  status: string;
+  status: OrderStatus;
   channel: string;
   source_id: number;
   q: string;
@@ -43,7 +53,8 @@ export function paymentQuery(filters: PaymentFilters, tz: string): PaymentQuery 
     query.created_to = startOfDay(addDays(to, 1), tz);
   }
   const text = (value: string | undefined) => (value ?? '').trim();
-  if (text(filters.status)) query.status = text(filters.status);
+  const status = ORDER_STATUSES.find((s) => s === text(filters.status));
+  if (status) query.status = status;
   if (text(filters.channel)) query.channel = text(filters.channel);
   if (filters.sourceId !== undefined && String(filters.sourceId).trim() !== '') {
     const id = Number(String(filters.sourceId).trim());

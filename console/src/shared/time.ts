@@ -78,3 +78,28 @@ export function startOfDay(date: string, tz: string): string {
   instant = guess - offsetMinutes(instant, tz) * 60_000;
   return new Date(instant).toISOString();
 }
+
+/** The overview's period presets. */
+export type Preset = '1h' | '24h' | '7d' | '30d';
+
+/**
+ * A preset as the statistics API's `from`/`to`: the last hour and day as ISO instants by hour,
+ * the last 7 and 30 settlement days (today included) as dates by day.
+ */
+export function presetRange(
+  preset: Preset,
+  tz: string,
+  now: number = Date.now(),
+): { from: string; to: string; granularity: 'hour' | 'day' } {
+  if (preset === '1h' || preset === '24h') {
+    const hours = preset === '1h' ? 1 : 24;
+    const end = Math.ceil(now / 3_600_000) * 3_600_000;
+    return {
+      from: new Date(end - hours * 3_600_000).toISOString(),
+      to: new Date(end).toISOString(),
+      granularity: 'hour',
+    };
+  }
+  const today = todayIn(tz, now);
+  return { from: addDays(today, preset === '7d' ? -6 : -29), to: today, granularity: 'day' };
+}
