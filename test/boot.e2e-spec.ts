@@ -82,7 +82,7 @@ describe('starting paygate', () => {
     );
     expect(await exited).toBe(1);
     expect(out().trim()).toBe(
-      'paygate: invalid configuration: JWT_SECRET is required in production (or JWT_SECRETS)',
+      'paygate: invalid configuration: JWT_SECRET is required in production',
     );
   });
 
