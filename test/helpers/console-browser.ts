@@ -63,6 +63,17 @@ export async function logInThroughPage(
 
 /** Serious and critical accessibility problems axe-core finds on the page as it is now. */
 export async function seriousAxeViolations(page: Page): Promise<string[]> {
+  // a toast or a drawer half faded in has the contrast of neither end: check what stays on screen
+  await page.waitForFunction(
+    () =>
+      (
+        globalThis as unknown as { document: { getAnimations: () => { playState: string }[] } }
+      ).document
+        .getAnimations()
+        .every((a) => a.playState !== 'running'),
+    undefined,
+    { timeout: 10_000 },
+  );
   // evaluated through the DevTools protocol, which the page's CSP does not govern
   await page.evaluate(AXE_SOURCE);
   const violations = await page.evaluate(async () => {
