@@ -5,6 +5,7 @@ import { buildDataSourceOptions } from '../src/database/data-source-options';
 import { Database } from '../src/database/database.service';
 import { bindNamedParameters } from '../src/database/named-parameters';
 import { OrdersRepository } from '../src/payments/orders.repository';
+import { RefundsRepository } from '../src/payments/refunds.repository';
 import { createScratchDatabase, ScratchDatabase, testEngine } from './helpers/scratch-database';
 
 /**
@@ -23,12 +24,13 @@ interface Captured {
   values: unknown[];
 }
 
-describe(`query plans of the hot statements on orders (${testEngine()})`, () => {
+describe(`query plans of the hot statements on orders and refunds (${testEngine()})`, () => {
   let scratch: ScratchDatabase;
   let dataSource: DataSource;
   let engine: 'sqlite' | 'postgres';
   const captured: Captured[] = [];
   const orders = new OrdersRepository();
+  const refunds = new RefundsRepository();
 
   beforeAll(async () => {
     scratch = await createScratchDatabase();
@@ -58,8 +60,11 @@ describe(`query plans of the hot statements on orders (${testEngine()})`, () => 
     await scratch?.drop();
   });
 
-  /** Runs `work` and returns the one statement on orders it sent, bound as it was sent. */
-  async function statementOf(work: (em: EntityManager) => Promise<unknown>): Promise<Captured> {
+  /** Runs `work` and returns the one statement on `table` it sent, bound as it was sent. */
+  async function statementOf(
+    work: (em: EntityManager) => Promise<unknown>,
+    table: Table,
+  ): Promise<Captured> {
     captured.length = 0;
     const spy = jest.spyOn(Database, 'sql');
     try {
@@ -72,10 +77,12 @@ describe(`query plans of the hot statements on orders (${testEngine()})`, () => 
     } finally {
       spy.mockRestore();
     }
-    const onOrders = captured.filter((c) => /\b(FROM|UPDATE) "?orders"?(\s|$)/i.test(c.sql));
-    if (onOrders.length !== 1)
-      throw new Error(`expected one statement on orders, got ${JSON.stringify(onOrders)}`);
-    return onOrders[0];
+    const onTable = captured.filter((c) =>
+      new RegExp(`\\b(FROM|UPDATE) "?${table}"?(\\s|$)`, 'i').test(c.sql),
+    );
+    if (onTable.length !== 1)
+      throw new Error(`expected one statement on ${table}, got ${JSON.stringify(onTable)}`);
+    return onTable[0];
   }
 
   /** The plan's lines: PostgreSQL's nodes, or SQLite's EXPLAIN QUERY PLAN details. */
@@ -106,17 +113,21 @@ describe(`query plans of the hot statements on orders (${testEngine()})`, () => 
   async function expectIndex(
     work: (em: EntityManager) => Promise<unknown>,
     index: { postgres: RegExp; sqlite: RegExp },
+    table: Table = 'orders',
   ): Promise<void> {
-    const plan = await planOf(await statementOf(work));
+    const plan = await planOf(await statementOf(work, table));
+    // the statement may name its table by an alias: orders "o", refunds "r"
+    const names = `(${table}|${table[0]})`;
     if (engine === 'postgres') {
-      expect(plan.filter((line) => /^Seq Scan orders\b/.test(line))).toEqual([]);
+      // no sequential scan of any table the statement reads (a join's other table included)
+      expect(plan.filter((line) => /^Seq Scan /.test(line))).toEqual([]);
       // the plan itself is in the failure message
       expect({
         plan,
         uses:
           plan.some(
             (line) =>
-              /^(Index|Index Only|Bitmap Heap) Scan orders /.test(line) ||
+              new RegExp(`^(Index|Index Only|Bitmap Heap) Scan ${table} `).test(line) ||
               /^Bitmap Index Scan /.test(line),
           ) && plan.some((line) => index.postgres.test(line)),
       }).toEqual({
@@ -124,10 +135,9 @@ describe(`query plans of the hot statements on orders (${testEngine()})`, () => 
         uses: true,
       });
     } else {
-      // (the query builder's statements name orders by the alias "o")
-      expect(plan.filter((line) => /^SCAN (orders|o)\b/.test(line))).toEqual([]);
+      expect(plan.filter((line) => /^SCAN /.test(line))).toEqual([]);
       const uses = plan.some(
-        (line) => /^SEARCH (orders|o) USING/.test(line) && index.sqlite.test(line),
+        (line) => new RegExp(`^SEARCH ${names} USING`).test(line) && index.sqlite.test(line),
       );
       expect({ plan, uses }).toEqual({ plan, uses: true });
     }
@@ -194,6 +204,35 @@ describe(`query plans of the hot statements on orders (${testEngine()})`, () => 
     });
   });
 
+  // (merchant 0, with half the refunds, is better served walking the primary key backwards,
+  // and PostgreSQL does so: that is no full scan either)
+  it("pages a merchant's refunds by cursor through (source_id, refund_id), with the order's merchant order no by primary key", async () => {
+    const index = {
+      postgres: / idx_refunds_source_id_refund_id$/,
+      sqlite: /idx_refunds_source_id_refund_id \(source_id=\?/,
+    };
+    await expectIndex((em) => refunds.list(em, { sourceId: 5, limit: 21 }), index, 'refunds');
+    await expectIndex(
+      (em) =>
+        refunds.list(em, {
+          sourceId: 5,
+          status: 'SUCCEEDED',
+          beforeRefundId: refundId(12_000),
+          limit: 21,
+        }),
+      index,
+      'refunds',
+    );
+  });
+
+  it("lists an order's refunds through (order_id, refund_id)", async () => {
+    await expectIndex(
+      (em) => refunds.list(em, { orderId: orderId(12), limit: 21 }),
+      { postgres: / idx_refunds_order_id$/, sqlite: /idx_refunds_order_id \(order_id=\?/ },
+      'refunds',
+    );
+  });
+
   it("records the channel's answer by primary key only", async () => {
     await expectIndex(
       (em) =>
@@ -213,6 +252,12 @@ describe(`query plans of the hot statements on orders (${testEngine()})`, () => 
     );
   });
 });
+
+type Table = 'orders' | 'refunds';
+
+function refundId(i: number): string {
+  return `re_${String(i).padStart(32, '0')}`;
+}
 
 function orderId(i: number): string {
   return `ord_${String(i).padStart(32, '0')}`;
@@ -240,5 +285,11 @@ async function seed(ds: DataSource): Promise<void> {
        ${at}, ${at}
      FROM n`,
   );
-  await ds.query(ds.options.type === 'postgres' ? 'ANALYZE orders' : 'ANALYZE');
+  // a refund of every third order, its merchant's
+  await ds.query(
+    `INSERT INTO refunds (refund_id, order_id, source_id, amount, currency, status, fee_amount, channel_id, created_at)
+     SELECT 're_' || substr(order_id, 5), order_id, source_id, 100, 'CNY', 'SUCCEEDED', 0, 'chn_x', created_at + 60000
+     FROM orders WHERE status = 'SUCCEEDED' AND CAST(substr(order_id, 5) AS integer) % 3 = 0`,
+  );
+  await ds.query(ds.options.type === 'postgres' ? 'ANALYZE orders, refunds' : 'ANALYZE');
 }

@@ -16,6 +16,7 @@ export const PERMISSIONS = {
   'payments.export': 'Download the orders matching a search as CSV',
   'payments.close': 'Close a pending order',
   'payments.refund': 'Refund an order',
+  'payments.sync': "Ask the channel for a pending order's status now (sync now)",
   'merchants.create': 'Create merchants',
   'merchants.list': 'List every merchant',
   'merchants.read': 'Read a merchant (a merchant: only itself)',
@@ -97,6 +98,7 @@ const OPERATOR_CHANGES: Permission[] = [
   'payments.export',
   'payments.close',
   'payments.refund',
+  'payments.sync',
   'merchants.create',
   'merchants.update',
   'credentials.manage',
@@ -122,7 +124,12 @@ const MERCHANT_READS: Permission[] = [
   'stats.read',
 ];
 
-const MERCHANT_FINANCE: Permission[] = ['payments.export', 'payments.refund', 'bills.download'];
+const MERCHANT_FINANCE: Permission[] = [
+  'payments.export',
+  'payments.refund',
+  'payments.sync',
+  'bills.download',
+];
 const MERCHANT_DEVELOPER: Permission[] = [
   'merchants.update',
   'credentials.manage',

@@ -5,6 +5,7 @@ import { ChannelConfigCodec } from './channel-config';
 import { ChannelGateway } from './channel-gateway';
 import { ChannelGatewayService } from './channel-gateway.service';
 import { ChannelRuntime } from './channel-runtime.service';
+import { ChannelProvidersController } from './channel-providers.controller';
 import { ChannelsController } from './channels.controller';
 import { ChannelsRepository } from './channels.repository';
 import { ChannelsService } from './channels.service';
@@ -34,6 +35,7 @@ import { WechatpayProvider } from './providers/wechatpay/wechatpay.provider';
   imports: [DiscoveryModule, MerchantsModule],
   controllers: [
     ChannelsController,
+    ChannelProvidersController,
     SandboxController,
     UnionpayController,
     UnionpayScriptController,

@@ -27,6 +27,7 @@ import { ChannelHealthRepository } from './health/channel-health.repository';
 import { ChannelHealthService, HealthView } from './health/channel-health.service';
 import { PaymentProvider } from './providers/payment-provider.port';
 import { ProviderRegistry } from './providers/provider-registry';
+import { ChannelProviderListDto } from './dto/channel-provider.dto';
 
 /**
  * `GET /v1/channels/route` lives beside `/v1/channels/{code}`, and an order's `channel=cashier`
@@ -52,6 +53,28 @@ export class ChannelsService {
     config: AppConfig,
   ) {
     this.timeZone = config.env.SETTLEMENT_TZ;
+  }
+
+  /** The registered providers and the settings each one's `config` takes. */
+  listProviders(): ChannelProviderListDto {
+    return {
+      items: this.registry.names().map((name) => {
+        const adapter = this.registry.get(name);
+        return {
+          provider: name,
+          name: adapter.title,
+          fields: adapter.configFields.map((f) => ({
+            key: f.key,
+            kind: f.kind,
+            required: f.required,
+            secret: f.secret,
+            ...(f.options ? { options: [...f.options] } : {}),
+            ...(f.multiple ? { multiple: true } : {}),
+            description: f.description,
+          })),
+        };
+      }),
+    };
   }
 
   async createChannel(dto: CreateChannelDto): Promise<ChannelDto> {

@@ -3,7 +3,11 @@ import { ChannelGateway } from '../channels/channel-gateway';
 import { PaymentStatusReport, ProviderError } from '../channels/providers/payment-provider.port';
 import { AppConfig } from '../config/app-config';
 import { Database } from '../database/database.service';
+import { Principal } from '../auth/principal';
 import { AttemptsRepository } from './attempts.repository';
+import { OrderDto } from './dto/order.dto';
+import { PaymentError } from './payments.errors';
+import { PaymentsService } from './payments.service';
 import { OrderEntity } from './entities/order.entity';
 import { OrderTransitions } from './order-transitions.service';
 import { OrdersRepository } from './orders.repository';
@@ -30,6 +34,7 @@ export class PaymentSync {
     private readonly attempts: AttemptsRepository,
     private readonly refunds: RefundsRepository,
     private readonly refundsService: RefundsService,
+    private readonly payments: PaymentsService,
     private readonly reports: PaymentReports,
     private readonly transitions: OrderTransitions,
     private readonly channels: ChannelGateway,
@@ -55,21 +60,55 @@ export class PaymentSync {
   }
 
   async syncOrder(order: OrderEntity): Promise<void> {
+    const applied = await this.askChannels(order, 'skip');
+    if (applied?.status !== 'PENDING') return;
+    return this.scheduleNext(order);
+  }
+
+  /**
+   * "Sync now": the status sync of one order, on request, through the same code as the
+   * scheduled one. A channel that does not answer is 503 `channel_unavailable` and changes
+   * nothing; an order with nothing to ask about yet (a cashier order before the payer chose a
+   * wallet) is 409 `invalid_state`; an order no longer PENDING is returned as it is. The
+   * schedule of the background sync is left alone.
+   */
+  async syncPayment(principal: Principal, orderId: string): Promise<OrderDto> {
+    const order = await this.payments.readable(principal, orderId);
+    if (order.status !== 'PENDING') return this.payments.getPayment(principal, orderId);
     const channels = await this.db.run((em) => this.attempts.channelsToAsk(em, order));
+    if (channels.length === 0) throw PaymentError.invalidState('order', order.status);
+    await this.askChannels(order, 'fail', channels);
+    return this.payments.getPayment(principal, orderId);
+  }
+
+  /**
+   * Asks each channel that may hold a trade for the order and applies the first final answer;
+   * returns the order as it then is (null if it vanished). `onSilence`: a channel that does
+   * not answer is skipped (the scheduled sync asks again later) or fails the call.
+   */
+  private async askChannels(
+    order: OrderEntity,
+    onSilence: 'skip' | 'fail',
+    channelIds?: string[],
+  ): Promise<OrderEntity | null> {
+    const channels =
+      channelIds ?? (await this.db.run((em) => this.attempts.channelsToAsk(em, order)));
+    let current: OrderEntity | null = order;
     for (const channelId of channels) {
       let report: PaymentStatusReport;
       try {
         report = await this.channels.queryPayment(channelId, order.orderId, order.channelTradeNo);
       } catch (error) {
-        if (error instanceof ProviderError) continue;
-        throw error;
+        if (!(error instanceof ProviderError)) throw error;
+        if (onSilence === 'fail') throw PaymentError.channelUnavailable();
+        continue;
       }
       // NOT_FOUND shortly after creation is normal (the payer has not opened the page yet)
       if (report.status === 'PENDING' || report.status === 'NOT_FOUND') continue;
-      const applied = await this.reports.applyPaymentReport(channelId, order.orderId, report);
-      if (applied?.status !== 'PENDING') return;
+      current = await this.reports.applyPaymentReport(channelId, order.orderId, report);
+      if (current?.status !== 'PENDING') return current;
     }
-    return this.scheduleNext(order);
+    return current;
   }
 
   /**

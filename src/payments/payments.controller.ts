@@ -36,6 +36,7 @@ import { OrderDto, OrderPageDto } from './dto/order.dto';
 import { QueryPaymentsDto } from './dto/query-payments.dto';
 import { OrderFilterDto, OrderSearchPageDto, SearchPaymentsDto } from './dto/search-payments.dto';
 import { CreateRefundDto, RefundDto, RefundListDto } from './dto/refund.dto';
+import { PaymentSync } from './payment-sync.service';
 import { PaymentsService } from './payments.service';
 import { RefundsService } from './refunds.service';
 import { ApiErrors } from '../docs/api-errors.decorator';
@@ -78,6 +79,7 @@ export class PaymentsController {
   constructor(
     private readonly payments: PaymentsService,
     private readonly refunds: RefundsService,
+    private readonly sync: PaymentSync,
   ) {}
 
   @Post('create')
@@ -226,6 +228,27 @@ export class PaymentsController {
     @Param('order_id') orderId: string,
   ): Promise<OrderDto> {
     return this.payments.closePayment(principal, orderId);
+  }
+
+  @Post(':order_id/sync')
+  @Permission('payments.sync')
+  @HttpCode(200)
+  @Audit('order.sync', 'order', { param: 'order_id', roles: ['admin'] })
+  @ApiErrors('order_not_found', 'invalid_state', 'channel_unavailable')
+  @ApiOperation({
+    summary: '同步订单状态 Sync a payment order now',
+    description:
+      "Asks the channel for a PENDING order's status right now, through the same code as the background " +
+      'status sync, and applies the answer (idempotent: a success applied once emits one `payment.succeeded`). ' +
+      'An order no longer PENDING is returned as it is. 409 `invalid_state` for an order with no trade to ask ' +
+      'about yet (a cashier order before the payer chose a wallet); 503 `channel_unavailable` when the channel ' +
+      'does not answer, and the order is unchanged.',
+  })
+  syncNow(
+    @CurrentPrincipal() principal: Principal,
+    @Param('order_id') orderId: string,
+  ): Promise<OrderDto> {
+    return this.sync.syncPayment(principal, orderId);
   }
 
   @Post(':order_id/refunds')

@@ -14,12 +14,13 @@ import { PaymentReports } from './payment-reports.service';
 import { PaymentSync } from './payment-sync.service';
 import { PaymentsController } from './payments.controller';
 import { PaymentsService } from './payments.service';
+import { RefundsController } from './refunds.controller';
 import { RefundsRepository } from './refunds.repository';
 import { RefundsService } from './refunds.service';
 
 @Module({
   imports: [ChannelsModule],
-  controllers: [PaymentsController, NotificationsController],
+  controllers: [PaymentsController, RefundsController, NotificationsController],
   providers: [
     PaymentsService,
     RefundsService,

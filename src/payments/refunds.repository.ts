@@ -1,7 +1,24 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { Database } from '../database/database.service';
-import { RefundEntity } from './entities/refund.entity';
+import { RefundEntity, RefundStatus } from './entities/refund.entity';
+
+/** The filters of 退款列表; `sourceId` scopes a merchant to itself. */
+export interface RefundListFilter {
+  sourceId?: number;
+  status?: RefundStatus;
+  orderId?: string;
+  createdFrom?: number;
+  createdTo?: number;
+  beforeRefundId?: string;
+  limit: number;
+}
+
+/** A refund with its order's merchant order number (one primary-key join). */
+export interface RefundListRow {
+  refund: RefundEntity;
+  merchantOrderNo: string | null;
+}
 
 @Injectable()
 export class RefundsRepository {
@@ -23,6 +40,33 @@ export class RefundsRepository {
 
   listByOrder(em: EntityManager, orderId: string): Promise<RefundEntity[]> {
     return em.find(RefundEntity, { where: { orderId }, order: { refundId: 'ASC' } });
+  }
+
+  /**
+   * Newest first (refund ids sort by creation time), `limit` rows after the refund id
+   * `beforeRefundId`. A merchant's page walks (source_id, refund_id), an order's
+   * (order_id, refund_id), every merchant's the primary key.
+   */
+  async list(em: EntityManager, filter: RefundListFilter): Promise<RefundListRow[]> {
+    const conditions: string[] = [];
+    if (filter.sourceId !== undefined) conditions.push('r.source_id = :sourceId');
+    if (filter.orderId !== undefined) conditions.push('r.order_id = :orderId');
+    if (filter.status !== undefined) conditions.push('r.status = :status');
+    if (filter.createdFrom !== undefined) conditions.push('r.created_at >= :createdFrom');
+    if (filter.createdTo !== undefined) conditions.push('r.created_at < :createdTo');
+    if (filter.beforeRefundId !== undefined) conditions.push('r.refund_id < :beforeRefundId');
+    const where = conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : '';
+    const { rows } = await Database.sql(
+      em,
+      `SELECT r.*, o.merchant_order_no AS order_merchant_order_no
+       FROM refunds r LEFT JOIN orders o ON o.order_id = r.order_id
+       ${where} ORDER BY r.refund_id DESC LIMIT :limit`,
+      { ...filter },
+    );
+    return rows.map((row) => ({
+      refund: Database.hydrate(em, RefundEntity, row),
+      merchantOrderNo: (row.order_merchant_order_no as string | null) ?? null,
+    }));
   }
 
   /** PENDING → SUCCEEDED, once; null when the refund was not PENDING. */

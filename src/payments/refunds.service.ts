@@ -6,11 +6,15 @@ import {
   RefundRequest,
   RefundStatusReport,
 } from '../channels/providers/payment-provider.port';
+import { AppError } from '../common/errors/app-error';
 import { HttpResult, withStatus } from '../common/http/envelope';
+import { decodeCursor, toPage } from '../common/pagination/pagination';
+import { parseTimestamp } from '../common/time';
 import { newId } from '../common/ids';
 import { AppConfig } from '../config/app-config';
 import { isUniqueViolation } from '../database/database-errors';
 import { Database } from '../database/database.service';
+import { QueryRefundsDto, RefundPageDto } from './dto/query-refunds.dto';
 import { CreateRefundDto, RefundDto, RefundListDto } from './dto/refund.dto';
 import { OrderEntity } from './entities/order.entity';
 import { RefundEntity } from './entities/refund.entity';
@@ -101,6 +105,50 @@ export class RefundsService {
     await this.payments.readable(principal, orderId);
     const rows = await this.db.run((em) => this.refunds.listByOrder(em, orderId));
     return { items: rows.map(toRefundDto), next_cursor: null };
+  }
+
+  /**
+   * 退款列表: the refunds the caller may see, newest first. Operators see every merchant's (or
+   * one's, with `source_id`); a merchant only its own, and naming another is 403.
+   */
+  async queryRefunds(principal: Principal, query: QueryRefundsDto): Promise<RefundPageDto> {
+    if (
+      principal.role !== 'admin' &&
+      query.source_id !== undefined &&
+      query.source_id !== principal.sourceId
+    ) {
+      throw PaymentError.sourceIdMismatch(query.source_id);
+    }
+    const createdFrom =
+      query.created_from === undefined ? undefined : parseTimestamp(query.created_from);
+    const createdTo = query.created_to === undefined ? undefined : parseTimestamp(query.created_to);
+    if (createdFrom !== undefined && createdTo !== undefined && createdTo <= createdFrom) {
+      throw AppError.validation([
+        { field: 'created_to', message: 'created_to must come after created_from' },
+      ]);
+    }
+    const limit = query.limit ?? 20;
+    const rows = await this.db.run((em) =>
+      this.refunds.list(em, {
+        sourceId: principal.role === 'admin' ? query.source_id : (principal.sourceId ?? -1),
+        status: query.status,
+        orderId: query.order_id,
+        createdFrom,
+        createdTo,
+        beforeRefundId: decodeCursor(query.cursor, 'text'),
+        limit: limit + 1,
+      }),
+    );
+    return toPage(
+      rows,
+      limit,
+      (row) => row.refund.refundId,
+      (row) => ({
+        ...toRefundDto(row.refund),
+        source_id: row.refund.sourceId,
+        merchant_order_no: row.merchantOrderNo,
+      }),
+    );
   }
 
   /** Asks the channel about a PENDING refund (status sync) and applies the answer. */

@@ -377,6 +377,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/channel-providers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 渠道类型 List channel providers
+         * @description Every provider a channel may use, with the settings its `config` takes, as the provider's own validator declares them: the console builds its channel form from this list.
+         *
+         *     Permission `channels.read`: `admin`, `operator_owner`, `operator_admin`, `operator_viewer`.
+         */
+        get: operations["ChannelProviders_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/channels": {
         parameters: {
             query?: never;
@@ -1289,6 +1311,50 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/payments/{order_id}/sync": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 同步订单状态 Sync a payment order now
+         * @description Asks the channel for a PENDING order's status right now, through the same code as the background status sync, and applies the answer (idempotent: a success applied once emits one `payment.succeeded`). An order no longer PENDING is returned as it is. 409 `invalid_state` for an order with no trade to ask about yet (a cashier order before the payer chose a wallet); 503 `channel_unavailable` when the channel does not answer, and the order is unchanged.
+         *
+         *     Permission `payments.sync`: `admin`, `merchant`, `operator_owner`, `operator_admin`, `merchant_owner`, `merchant_finance`.
+         */
+        post: operations["Payments_syncNow"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/refunds": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 退款列表 List refunds
+         * @description Every refund the caller may see, newest first, filtered by `status`, `order_id`, `created_from`, `created_to` and (operators) `source_id`. A merchant sees only its own; naming another merchant's `source_id` is 403. Each refund carries its merchant's `source_id` and its order's `merchant_order_no`.
+         *
+         *     Permission `payments.read`: `admin`, `merchant`, `operator_owner`, `operator_admin`, `operator_viewer`, `merchant_owner`, `merchant_finance`, `merchant_developer`, `merchant_viewer`.
+         */
+        get: operations["Refunds_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/stats/channels": {
         parameters: {
             query?: never;
@@ -1648,6 +1714,18 @@ export interface components {
             items: components["schemas"]["ChannelDto"][];
             next_cursor: string | null;
         };
+        ChannelProviderDto: {
+            fields: components["schemas"]["ProviderConfigFieldDto"][];
+            name: string;
+            /**
+             * @description The channel's `provider` value.
+             * @example alipay
+             */
+            provider: string;
+        };
+        ChannelProviderListDto: {
+            items: components["schemas"]["ChannelProviderDto"][];
+        };
         ChannelStatsDto: {
             /** @description Provider attempts started in the period. */
             attempts: number;
@@ -1741,7 +1819,7 @@ export interface components {
             /** @description Minutes without a request after which the session ends (CONSOLE_SESSION_IDLE_MINUTES). */
             idle_timeout_minutes: number;
             /** @description What this session may do now: the role's row of the role table (only `session.self` until a required password change is made). */
-            permissions: ("payments.create" | "payments.read" | "payments.export" | "payments.close" | "payments.refund" | "merchants.create" | "merchants.list" | "merchants.read" | "merchants.self" | "merchants.update" | "credentials.read" | "credentials.manage" | "webhooks.manage" | "events.read" | "events.redeliver" | "qr_codes.read" | "qr_codes.manage" | "bills.read" | "bills.download" | "channels.read" | "channels.manage" | "clearing.read" | "clearing.manage" | "stats.read" | "maintenance.read" | "maintenance.manage" | "audit.read" | "users.read" | "users.manage" | "session.self")[];
+            permissions: ("payments.create" | "payments.read" | "payments.export" | "payments.close" | "payments.refund" | "payments.sync" | "merchants.create" | "merchants.list" | "merchants.read" | "merchants.self" | "merchants.update" | "credentials.read" | "credentials.manage" | "webhooks.manage" | "events.read" | "events.redeliver" | "qr_codes.read" | "qr_codes.manage" | "bills.read" | "bills.download" | "channels.read" | "channels.manage" | "clearing.read" | "clearing.manage" | "stats.read" | "maintenance.read" | "maintenance.manage" | "audit.read" | "users.read" | "users.manage" | "session.self")[];
             user: components["schemas"]["SessionUserDto"];
         };
         ConsoleUserDto: {
@@ -2369,6 +2447,27 @@ export interface components {
             seq: number;
             started_at: string;
         };
+        ProviderConfigFieldDto: {
+            description: string;
+            /**
+             * @description The key in `config`.
+             * @example app_id
+             */
+            key: string;
+            /**
+             * @description How to enter it: `secret` a password box, `pem` a multi-line key or certificate.
+             * @enum {string}
+             */
+            kind: "text" | "secret" | "pem" | "number" | "select" | "boolean";
+            /** @description `select`: several values may be chosen, sent as a list. */
+            multiple?: boolean;
+            /** @description `select`: the values allowed. */
+            options?: string[];
+            /** @description Needed when a channel is added. */
+            required: boolean;
+            /** @description Write-only: never returned in clear (masked as `****abcd`, or not kept at all). */
+            secret: boolean;
+        };
         ProviderRefusalDto: {
             /** @example FAIL */
             code: string;
@@ -2456,6 +2555,38 @@ export interface components {
         };
         RefundListDto: {
             items: components["schemas"]["RefundDto"][];
+            next_cursor: string | null;
+        };
+        RefundListItemDto: {
+            /** Format: int64 */
+            amount: number;
+            completed_at: string | null;
+            created_at: string;
+            currency: string;
+            failure_reason: string | null;
+            /**
+             * Format: int64
+             * @description The share of the payment's fee this refund gives back.
+             */
+            fee_amount: number;
+            /** @description The merchant's own number of the refunded order. */
+            merchant_order_no: string | null;
+            merchant_refund_no: string | null;
+            order_id: string;
+            reason: string | null;
+            /** @example re_0193a1f2c3d47e5f8a9b0c1d2e3f4a5b */
+            refund_id: string;
+            /**
+             * Format: int64
+             * @description The merchant the refunded order belongs to.
+             * @example 1000001
+             */
+            source_id: number;
+            /** @enum {string} */
+            status: "PENDING" | "SUCCEEDED" | "FAILED";
+        };
+        RefundPageDto: {
+            items: components["schemas"]["RefundListItemDto"][];
             next_cursor: string | null;
         };
         ReverseEntryDto: {
@@ -4902,6 +5033,109 @@ export interface operations {
             };
             /** @description `unsupported_media_type`: Send application/json or application/x-www-form-urlencoded / 请求体类型只支持 application/json 或 application/x-www-form-urlencoded */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description `rate_limited`: Too many requests; retry after {retry_after} seconds / 请求过于频繁，请 {retry_after} 秒后重试 */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description `internal_error`: Something went wrong on our side; quote the request id if you contact us / 服务器内部错误，如需联系我们请提供 request_id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description `unavailable`: The service is temporarily unavailable; retry after {retry_after} seconds / 服务暂时不可用，请 {retry_after} 秒后重试 */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Error: the error envelope; `reason` says why. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    ChannelProviders_list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        code: "0000";
+                        data: components["schemas"]["ChannelProviderListDto"];
+                        /** @example success */
+                        message: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /**
+             * @description `unauthenticated`: A valid access token is required (Authorization: Bearer <token> or access_token header) / 需要有效的访问令牌（Authorization: Bearer <token> 或 access_token 请求头）
+             *
+             *     `token_expired`: The access token has expired / 访问令牌已过期
+             *
+             *     `token_revoked`: The credential of this access token has been revoked / 该访问令牌所属的凭证已被吊销
+             *
+             *     `session_expired`: The console session has ended (logged out, timed out, or the account changed); log in again / 控制台会话已失效（已退出、超时或账号已变更），请重新登录
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /**
+             * @description `merchant_suspended`: The merchant is suspended / 商户已被停用
+             *
+             *     `forbidden`: This credential is not allowed to do that / 当前凭证无权执行该操作
+             *
+             *     `password_change_required`: Change your password first (PUT /v1/console/session/password) / 请先修改密码（PUT /v1/console/session/password）
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description `not_acceptable`: This endpoint answers {produces}; the Accept header excludes it / 该接口返回 {produces}，但 Accept 请求头不接受该类型 */
+            406: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -12899,6 +13133,279 @@ export interface operations {
              *     `idempotency_key_reused`: This Idempotency-Key was used with a different request / 该 Idempotency-Key 已用于另一个不同的请求
              */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description `rate_limited`: Too many requests; retry after {retry_after} seconds / 请求过于频繁，请 {retry_after} 秒后重试 */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description `internal_error`: Something went wrong on our side; quote the request id if you contact us / 服务器内部错误，如需联系我们请提供 request_id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /**
+             * @description `unavailable`: The service is temporarily unavailable; retry after {retry_after} seconds / 服务暂时不可用，请 {retry_after} 秒后重试
+             *
+             *     `maintenance`: paygate is under maintenance; retry after {retry_after} seconds / 系统维护中，请 {retry_after} 秒后重试
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Error: the error envelope; `reason` says why. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    Payments_syncNow: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                order_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        code: "0000";
+                        data: components["schemas"]["OrderDto"];
+                        /** @example success */
+                        message: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description `validation_failed`: The request is invalid: {detail} / 请求参数不合法：{detail} */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /**
+             * @description `unauthenticated`: A valid access token is required (Authorization: Bearer <token> or access_token header) / 需要有效的访问令牌（Authorization: Bearer <token> 或 access_token 请求头）
+             *
+             *     `token_expired`: The access token has expired / 访问令牌已过期
+             *
+             *     `token_revoked`: The credential of this access token has been revoked / 该访问令牌所属的凭证已被吊销
+             *
+             *     `session_expired`: The console session has ended (logged out, timed out, or the account changed); log in again / 控制台会话已失效（已退出、超时或账号已变更），请重新登录
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /**
+             * @description `merchant_suspended`: The merchant is suspended / 商户已被停用
+             *
+             *     `forbidden`: This credential is not allowed to do that / 当前凭证无权执行该操作
+             *
+             *     `csrf_failed`: A change made with the session cookie needs the paygate_csrf cookie value in the X-CSRF-Token header / 使用会话 Cookie 的修改请求必须在 X-CSRF-Token 请求头中携带 paygate_csrf Cookie 的值
+             *
+             *     `password_change_required`: Change your password first (PUT /v1/console/session/password) / 请先修改密码（PUT /v1/console/session/password）
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description `order_not_found`: No such order / 订单不存在 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description `not_acceptable`: This endpoint answers {produces}; the Accept header excludes it / 该接口返回 {produces}，但 Accept 请求头不接受该类型 */
+            406: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description `invalid_state`: The {resource} is {state}; that is not possible now / {resource} 当前状态为 {state}，无法执行该操作 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description `rate_limited`: Too many requests; retry after {retry_after} seconds / 请求过于频繁，请 {retry_after} 秒后重试 */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description `internal_error`: Something went wrong on our side; quote the request id if you contact us / 服务器内部错误，如需联系我们请提供 request_id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /**
+             * @description `channel_unavailable`: The payment channel did not answer; retry after {retry_after} seconds / 支付渠道暂时无响应，请 {retry_after} 秒后重试
+             *
+             *     `unavailable`: The service is temporarily unavailable; retry after {retry_after} seconds / 服务暂时不可用，请 {retry_after} 秒后重试
+             *
+             *     `maintenance`: paygate is under maintenance; retry after {retry_after} seconds / 系统维护中，请 {retry_after} 秒后重试
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Error: the error envelope; `reason` says why. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    Refunds_list: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description Opaque cursor from the previous page's `next_cursor`. */
+                cursor?: string;
+                status?: "PENDING" | "SUCCEEDED" | "FAILED";
+                /** @description The refunds of one order. */
+                order_id?: string;
+                /** @description Operators: one merchant. A merchant may only name itself. */
+                source_id?: number;
+                /** @description Refunds created at or after this time: ISO 8601 date or time with its zone. */
+                created_from?: string;
+                /** @description Refunds created before this time (exclusive). */
+                created_to?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        code: "0000";
+                        data: components["schemas"]["RefundPageDto"];
+                        /** @example success */
+                        message: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /**
+             * @description `invalid_cursor`: The cursor is not one this list handed out / 分页游标无效
+             *
+             *     `validation_failed`: The request is invalid: {detail} / 请求参数不合法：{detail}
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /**
+             * @description `unauthenticated`: A valid access token is required (Authorization: Bearer <token> or access_token header) / 需要有效的访问令牌（Authorization: Bearer <token> 或 access_token 请求头）
+             *
+             *     `token_expired`: The access token has expired / 访问令牌已过期
+             *
+             *     `token_revoked`: The credential of this access token has been revoked / 该访问令牌所属的凭证已被吊销
+             *
+             *     `session_expired`: The console session has ended (logged out, timed out, or the account changed); log in again / 控制台会话已失效（已退出、超时或账号已变更），请重新登录
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /**
+             * @description `source_id_mismatch`: source_id {source_id} is not the merchant of this access token / source_id {source_id} 与访问令牌所属商户不一致
+             *
+             *     `merchant_suspended`: The merchant is suspended / 商户已被停用
+             *
+             *     `password_change_required`: Change your password first (PUT /v1/console/session/password) / 请先修改密码（PUT /v1/console/session/password）
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description `not_acceptable`: This endpoint answers {produces}; the Accept header excludes it / 该接口返回 {produces}，但 Accept 请求头不接受该类型 */
+            406: {
                 headers: {
                     [name: string]: unknown;
                 };

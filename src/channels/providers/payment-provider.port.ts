@@ -10,6 +10,7 @@
  * the caller.
  */
 import { FieldError } from '../../common/errors/app-error';
+import type { ProviderConfigField } from './provider-config';
 
 /** What an adapter knows about the channel it serves. */
 export interface ChannelContext {
@@ -221,8 +222,12 @@ export class NotificationRejectedError extends Error {
 export abstract class PaymentProvider {
   /** The `provider` value of channels this adapter serves. */
   abstract readonly name: string;
+  /** The provider's name as people know it (GET /v1/channel-providers). */
+  abstract readonly title: string;
   /** Keys of `config` that are secrets: encrypted at rest, masked as `****abcd` in responses. */
   abstract readonly secretFields: readonly string[];
+  /** Every setting `validateConfig` accepts, for the console's channel form. */
+  abstract readonly configFields: readonly ProviderConfigField[];
 
   /** Checks and normalises a channel's `config` at creation and update (400 with field errors). */
   abstract validateConfig(config: unknown): ConfigValidation;

@@ -1,6 +1,42 @@
 import { FieldError } from '../../common/errors/app-error';
 import { ConfigValidation } from './payment-provider.port';
 
+/** How a console shows a provider setting (GET /v1/channel-providers). */
+export const CONFIG_FIELD_KINDS = ['text', 'secret', 'pem', 'number', 'select', 'boolean'] as const;
+export type ConfigFieldKind = (typeof CONFIG_FIELD_KINDS)[number];
+
+/**
+ * One setting of a provider's `config`, as the provider declares it. The validator accepts
+ * exactly the declared keys, so the list served to the console cannot drift from what the
+ * server takes.
+ */
+export interface ProviderConfigField {
+  key: string;
+  kind: ConfigFieldKind;
+  /** Needed at creation (a change may leave it out to keep the stored value). */
+  required: boolean;
+  /** Write-only: the API returns it masked (`****abcd`) or, if it is not kept, not at all. */
+  secret: boolean;
+  /** `select`: the values allowed. */
+  options?: readonly string[];
+  /** `select`: several values may be chosen; sent as a list. */
+  multiple?: boolean;
+  description: string;
+}
+
+/** A field list with the defaults filled (not required, not secret). */
+export function configFields(
+  fields: (Omit<ProviderConfigField, 'required' | 'secret'> &
+    Partial<Pick<ProviderConfigField, 'required' | 'secret'>>)[],
+): readonly ProviderConfigField[] {
+  return fields.map((f) => ({ ...f, required: f.required ?? false, secret: f.secret ?? false }));
+}
+
+/** The keys a validator accepts: those its provider declares. */
+export function knownKeys(fields: readonly ProviderConfigField[]): ReadonlySet<string> {
+  return new Set(fields.map((f) => f.key));
+}
+
 /** A provider `config` being checked: its settings, and the field errors found so far. */
 export interface ConfigCheck {
   source: Record<string, unknown>;

@@ -1,7 +1,8 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 import { BIGINT } from '../../database/columns';
 
-export type RefundStatus = 'PENDING' | 'SUCCEEDED' | 'FAILED';
+export const REFUND_STATUSES = ['PENDING', 'SUCCEEDED', 'FAILED'] as const;
+export type RefundStatus = (typeof REFUND_STATUSES)[number];
 
 /** One refund of an order; the order's refunded amount is the sum of these. */
 @Entity('refunds')

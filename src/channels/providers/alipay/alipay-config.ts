@@ -1,5 +1,5 @@
 import { ConfigValidation } from '../payment-provider.port';
-import { checkConfig, isHttpUrl } from '../provider-config';
+import { checkConfig, configFields, isHttpUrl, knownKeys } from '../provider-config';
 import { parseRsaPrivateKey, parseRsaPublicKey } from '../rsa-keys';
 
 export const ALIPAY_PRODUCTION_GATEWAY = 'https://openapi.alipay.com/gateway.do';
@@ -28,15 +28,51 @@ export interface AlipayConfig {
   cashier_products: AlipayCashierProduct[];
 }
 
-const KNOWN = new Set([
-  'app_id',
-  'private_key',
-  'alipay_public_key',
-  'gateway_url',
-  'product',
-  'seller_id',
-  'cashier_products',
+export const ALIPAY_CONFIG_FIELDS = configFields([
+  {
+    key: 'app_id',
+    kind: 'text',
+    required: true,
+    description: 'The application id (APPID), digits.',
+  },
+  {
+    key: 'private_key',
+    kind: 'pem',
+    required: true,
+    secret: true,
+    description: "The application's RSA private key (PKCS#1 or PKCS#8 PEM), 2048 bits or more.",
+  },
+  {
+    key: 'alipay_public_key',
+    kind: 'pem',
+    required: true,
+    description: "Alipay's public key for this application (not the application's own).",
+  },
+  {
+    key: 'gateway_url',
+    kind: 'text',
+    description: `The gateway; default ${ALIPAY_PRODUCTION_GATEWAY}.`,
+  },
+  {
+    key: 'product',
+    kind: 'select',
+    options: ALIPAY_PRODUCTS,
+    description: 'precreate: 当面付 QR code (default); page: 电脑网站支付; wap: 手机网站支付.',
+  },
+  {
+    key: 'seller_id',
+    kind: 'text',
+    description: "The seller's 16-digit partner id (2088…); notifications for another are refused.",
+  },
+  {
+    key: 'cashier_products',
+    kind: 'select',
+    multiple: true,
+    options: ALIPAY_CASHIER_PRODUCTS,
+    description: 'What the hosted cashier may use; default both.',
+  },
 ]);
+const KNOWN = knownKeys(ALIPAY_CONFIG_FIELDS);
 
 /** Checks an Alipay `config` and fills the defaults (gateway_url, product). */
 export function validateAlipayConfig(input: unknown): ConfigValidation {

@@ -19,7 +19,12 @@ import {
 import { RegisterProvider } from '../provider-registry';
 import { parseAlipayBillZip } from './alipay-bill';
 import { AlipayClient, AlipayResult } from './alipay-client';
-import { AlipayCashierProduct, alipayConfigOf, validateAlipayConfig } from './alipay-config';
+import {
+  AlipayCashierProduct,
+  alipayConfigOf,
+  validateAlipayConfig,
+  ALIPAY_CONFIG_FIELDS,
+} from './alipay-config';
 import { parseAlipayNotification } from './alipay-notification';
 import { tradeStatus } from './alipay-protocol';
 
@@ -40,6 +45,8 @@ const PAGE_METHODS = {
 @RegisterProvider()
 export class AlipayProvider extends PaymentProvider {
   readonly name = 'alipay';
+  readonly title = 'Alipay 支付宝';
+  readonly configFields = ALIPAY_CONFIG_FIELDS;
   readonly secretFields = ['private_key'] as const;
 
   /** One SDK client per channel config (a new object whenever the channel changes). */

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { FieldError } from '../../../common/errors/app-error';
 import { isFormBody } from '../../../common/http/body-parsers';
 import { ConfigValidation } from '../payment-provider.port';
+import { configFields, knownKeys } from '../provider-config';
 
 /** A sandbox channel's settings, as stored (the secret decrypted in a ChannelContext). */
 export interface SandboxConfig {
@@ -18,7 +19,46 @@ export interface SandboxConfig {
 
 const INTEGER_KNOBS = { latency_ms: 60_000, notify_delay_ms: 3_600_000 } as const;
 const RATE_KNOBS = ['create_error_rate', 'notify_duplicate_rate', 'notify_drop_rate'] as const;
-const KNOWN = new Set(['secret', 'seed', ...Object.keys(INTEGER_KNOBS), ...RATE_KNOBS]);
+
+export const SANDBOX_CONFIG_FIELDS = configFields([
+  {
+    key: 'secret',
+    kind: 'secret',
+    secret: true,
+    description: 'Signs notifications and pay links, 16 to 256 characters; generated when empty.',
+  },
+  {
+    key: 'latency_ms',
+    kind: 'number',
+    description: 'Delay of every answer, in milliseconds (0 to 60000).',
+  },
+  {
+    key: 'create_error_rate',
+    kind: 'number',
+    description: 'Share of payment creations that fail (0 to 1).',
+  },
+  {
+    key: 'notify_delay_ms',
+    kind: 'number',
+    description: 'Delay before the notification is sent, in milliseconds (0 to 3600000).',
+  },
+  {
+    key: 'notify_duplicate_rate',
+    kind: 'number',
+    description: 'Share of notifications sent twice (0 to 1).',
+  },
+  {
+    key: 'notify_drop_rate',
+    kind: 'number',
+    description: 'Share of notifications never sent (0 to 1); the status sync heals them.',
+  },
+  {
+    key: 'seed',
+    kind: 'text',
+    description: 'Makes every random draw repeatable: an integer or 1 to 128 characters.',
+  },
+]);
+const KNOWN = knownKeys(SANDBOX_CONFIG_FIELDS);
 
 /**
  * Checks a sandbox `config` and fills the defaults. JSON decimals arrive boxed (see

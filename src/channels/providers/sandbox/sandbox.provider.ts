@@ -22,7 +22,12 @@ import {
 import { RegisterProvider } from '../provider-registry';
 import { SandboxPaymentEntity } from './entities/sandbox-payment.entity';
 import { SandboxRefundEntity } from './entities/sandbox-refund.entity';
-import { sandboxConfigOf, SandboxConfig, validateSandboxConfig } from './sandbox-config';
+import {
+  sandboxConfigOf,
+  SandboxConfig,
+  validateSandboxConfig,
+  SANDBOX_CONFIG_FIELDS,
+} from './sandbox-config';
 import { SandboxDraws } from './sandbox-draws';
 import { SandboxNotice, SandboxNotifier } from './sandbox-notifier';
 import { SandboxRepository } from './sandbox.repository';
@@ -37,6 +42,8 @@ import { payUrl, refundNo, tradeNo, verifyNotificationSignature } from './sandbo
 @RegisterProvider()
 export class SandboxProvider extends PaymentProvider {
   readonly name = 'sandbox';
+  readonly title = 'Sandbox 沙箱';
+  readonly configFields = SANDBOX_CONFIG_FIELDS;
   readonly secretFields = ['secret'] as const;
 
   constructor(

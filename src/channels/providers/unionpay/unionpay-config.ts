@@ -1,5 +1,5 @@
 import { ConfigValidation } from '../payment-provider.port';
-import { checkConfig, isBaseUrl } from '../provider-config';
+import { checkConfig, configFields, isBaseUrl, knownKeys } from '../provider-config';
 import { credentialFromPem, parseCertificate, readPkcs12 } from './unionpay-certs';
 
 export const UNIONPAY_PRODUCTION_GATEWAY = 'https://gateway.95516.com';
@@ -42,21 +42,82 @@ export interface UnionpayConfig {
   cashier_products: UnionpayProduct[];
 }
 
-const KNOWN = new Set([
-  'mer_id',
-  'private_key',
-  'sign_cert',
-  'private_key_pfx',
-  'private_key_password',
-  'middle_cert',
-  'root_cert',
-  'gateway_url',
-  'file_url',
-  'product',
-  'channel_type',
-  'validate_cn',
-  'cashier_products',
+export const UNIONPAY_CONFIG_FIELDS = configFields([
+  {
+    key: 'mer_id',
+    kind: 'text',
+    required: true,
+    description: 'The 15-character merchant code (商户号).',
+  },
+  {
+    key: 'private_key',
+    kind: 'pem',
+    secret: true,
+    description: 'The signing key (PEM), with sign_cert; or give private_key_pfx instead.',
+  },
+  { key: 'sign_cert', kind: 'pem', description: 'The signing certificate (PEM) of private_key.' },
+  {
+    key: 'private_key_pfx',
+    kind: 'pem',
+    secret: true,
+    description: 'The PKCS#12 (.pfx) file as base64, read once into private_key and sign_cert.',
+  },
+  {
+    key: 'private_key_password',
+    kind: 'secret',
+    secret: true,
+    description: 'The password of private_key_pfx; not kept.',
+  },
+  {
+    key: 'middle_cert',
+    kind: 'pem',
+    required: true,
+    description: "UnionPay's middle certificate (acp_prod_middle.cer), PEM.",
+  },
+  {
+    key: 'root_cert',
+    kind: 'pem',
+    required: true,
+    description: "UnionPay's root certificate (acp_prod_root.cer), PEM.",
+  },
+  {
+    key: 'gateway_url',
+    kind: 'text',
+    description: `The gateway host; default ${UNIONPAY_PRODUCTION_GATEWAY}.`,
+  },
+  {
+    key: 'file_url',
+    kind: 'text',
+    description: `The statement file host; default ${UNIONPAY_PRODUCTION_FILE_URL}.`,
+  },
+  {
+    key: 'product',
+    kind: 'select',
+    required: true,
+    options: UNIONPAY_PRODUCTS,
+    description: 'gateway: 网关支付; qr: 二维码支付.',
+  },
+  {
+    key: 'channel_type',
+    kind: 'select',
+    options: UNIONPAY_CHANNEL_TYPES,
+    description: '07 internet (PC), 08 mobile, auto by the payer’s browser (default).',
+  },
+  {
+    key: 'validate_cn',
+    kind: 'boolean',
+    description:
+      "Refuse signing certificates without UnionPay's CN (default true; off only for tests).",
+  },
+  {
+    key: 'cashier_products',
+    kind: 'select',
+    multiple: true,
+    options: UNIONPAY_PRODUCTS,
+    description: 'What the hosted cashier may use; default both.',
+  },
 ]);
+const KNOWN = knownKeys(UNIONPAY_CONFIG_FIELDS);
 
 /** Checks a UnionPay `config`, reads a PKCS#12 file, and fills the defaults. */
 export function validateUnionpayConfig(input: unknown): ConfigValidation {

@@ -24,6 +24,7 @@ import {
   UnionpayConfig,
   UnionpayProduct,
   validateUnionpayConfig,
+  UNIONPAY_CONFIG_FIELDS,
 } from './unionpay-config';
 import { channelTypeFor, payLinkUrl, UnionpayPayLink, PAY_PAGE_PATH } from './unionpay-pay-link';
 import {
@@ -66,6 +67,8 @@ interface TransactionState {
 @RegisterProvider()
 export class UnionpayProvider extends PaymentProvider {
   readonly name = 'unionpay';
+  readonly title = 'UnionPay 银联';
+  readonly configFields = UNIONPAY_CONFIG_FIELDS;
   readonly secretFields = ['private_key'] as const;
 
   /** One client per channel config (a new object whenever the channel changes). */

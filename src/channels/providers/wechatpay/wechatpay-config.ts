@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
 import { ConfigValidation } from '../payment-provider.port';
-import { checkConfig, isBaseUrl } from '../provider-config';
+import { checkConfig, configFields, isBaseUrl, knownKeys } from '../provider-config';
 import { parseRsaPrivateKey, parseRsaPublicKey } from '../rsa-keys';
 
 export const WECHATPAY_BASE_URL = 'https://api.mch.weixin.qq.com';
@@ -45,22 +45,84 @@ export interface WechatpayConfig {
   cashier_products: WechatpayCashierProduct[];
 }
 
-const KNOWN = new Set([
-  'mchid',
-  'appid',
-  'serial_no',
-  'private_key',
-  'apiv3_key',
-  'platform_public_key',
-  'platform_public_key_id',
-  'base_url',
-  'product',
-  'payer_client_ip',
-  'app_secret',
-  'oauth_url',
-  'oauth_api_url',
-  'cashier_products',
+export const WECHATPAY_CONFIG_FIELDS = configFields([
+  { key: 'mchid', kind: 'text', required: true, description: 'The merchant id (商户号), digits.' },
+  {
+    key: 'appid',
+    kind: 'text',
+    required: true,
+    description: 'The AppID bound to the merchant (wx…).',
+  },
+  {
+    key: 'serial_no',
+    kind: 'text',
+    required: true,
+    description: 'Serial number of the merchant API certificate (hex).',
+  },
+  {
+    key: 'private_key',
+    kind: 'pem',
+    required: true,
+    secret: true,
+    description: 'The merchant API private key (apiclient_key.pem), RSA 2048 or more.',
+  },
+  {
+    key: 'apiv3_key',
+    kind: 'secret',
+    required: true,
+    secret: true,
+    description: 'The APIv3 key: exactly 32 bytes.',
+  },
+  {
+    key: 'platform_public_key',
+    kind: 'pem',
+    required: true,
+    description: 'The WeChat Pay public key or platform certificate (PEM).',
+  },
+  {
+    key: 'platform_public_key_id',
+    kind: 'text',
+    required: true,
+    description: 'The id that key signs with (PUB_KEY_ID_… or the certificate serial).',
+  },
+  { key: 'base_url', kind: 'text', description: `The API host; default ${WECHATPAY_BASE_URL}.` },
+  {
+    key: 'product',
+    kind: 'select',
+    options: WECHATPAY_PRODUCTS,
+    description: 'native: Native 支付 QR code (default); h5: H5 支付.',
+  },
+  {
+    key: 'payer_client_ip',
+    kind: 'text',
+    description: 'The payer IP WeChat is told; required for h5.',
+  },
+  {
+    key: 'app_secret',
+    kind: 'secret',
+    secret: true,
+    description: 'The AppSecret of appid, for the cashier’s OAuth (needed for jsapi).',
+  },
+  {
+    key: 'oauth_url',
+    kind: 'text',
+    description: `WeChat's OAuth page host; default ${WECHAT_OAUTH_URL}.`,
+  },
+  {
+    key: 'oauth_api_url',
+    kind: 'text',
+    description: `WeChat's OAuth API host; default ${WECHAT_OAUTH_API_URL}.`,
+  },
+  {
+    key: 'cashier_products',
+    kind: 'select',
+    multiple: true,
+    options: WECHATPAY_CASHIER_PRODUCTS,
+    description:
+      'What the hosted cashier may use; default native and h5, and jsapi with app_secret.',
+  },
 ]);
+const KNOWN = knownKeys(WECHATPAY_CONFIG_FIELDS);
 
 /** Checks a WeChat Pay `config` and fills the defaults (base_url, product). */
 export function validateWechatpayConfig(input: unknown): ConfigValidation {

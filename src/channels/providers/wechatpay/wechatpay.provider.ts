@@ -23,6 +23,7 @@ import {
   validateWechatpayConfig,
   WechatpayCashierProduct,
   wechatpayConfigOf,
+  WECHATPAY_CONFIG_FIELDS,
 } from './wechatpay-config';
 import { outTradeNoOf } from './wechatpay-ids';
 import { parseWechatpayNotification } from './wechatpay-notification';
@@ -47,6 +48,8 @@ const NOT_FOUND_CODES = new Set(['ORDER_NOT_EXIST', 'ORDERNOTEXIST', 'RESOURCE_N
 @RegisterProvider()
 export class WechatpayProvider extends PaymentProvider {
   readonly name = 'wechatpay';
+  readonly title = 'WeChat Pay 微信支付';
+  readonly configFields = WECHATPAY_CONFIG_FIELDS;
   readonly secretFields = ['private_key', 'apiv3_key', 'app_secret'] as const;
 
   /** One client per channel config (a new object whenever the channel changes). */
