@@ -1,4 +1,4 @@
-import { Connection, DataAnalysis, Shop, Tickets } from '@element-plus/icons-vue';
+import { Connection, DataAnalysis, RefreshLeft, Shop, Tickets } from '@element-plus/icons-vue';
 import type { RouteRecordRaw } from 'vue-router';
 
 /** The operator side's pages (运营平台); the side menu is built from their `meta.menu`. */
@@ -48,6 +48,16 @@ export const operatorRoutes: RouteRecordRaw[] = [
       scope: 'operator',
       permission: 'payments.read',
       menu: { title: 'operator.menu.payments', icon: Tickets, order: 40 },
+    },
+  },
+  {
+    path: 'operator/refunds',
+    name: 'operator-refunds',
+    component: () => import('@/features/refunds/RefundList.vue'),
+    meta: {
+      scope: 'operator',
+      permission: 'payments.read',
+      menu: { title: 'operator.menu.refunds', icon: RefreshLeft, order: 45 },
     },
   },
 ];

@@ -1,5 +1,5 @@
 import { MoneyError } from './money';
-import { paymentQuery, toSearchParams } from './query';
+import { paymentQuery, refundQuery, toSearchParams } from './query';
 import { addDays, formatTime, presetRange, startOfDay, todayIn, zoneLabel } from './time';
 
 describe('console filters → the query of GET /v1/payments/search', () => {
@@ -98,5 +98,35 @@ describe('console overview presets → the statistics API’s period', () => {
       to: '2026-12-02',
       granularity: 'day',
     });
+  });
+});
+
+describe('console filters → the query of GET /v1/refunds', () => {
+  it('sends the zone’s day boundaries, the status, the merchant and the order, blanks left out', () => {
+    expect(
+      refundQuery(
+        {
+          dates: ['2026-12-03', '2026-12-01'],
+          status: 'PENDING',
+          sourceId: ' 1000002 ',
+          orderId: ' ord_0193 ',
+        },
+        'Asia/Shanghai',
+      ),
+    ).toEqual({
+      created_from: '2026-11-30T16:00:00.000Z',
+      created_to: '2026-12-03T16:00:00.000Z',
+      status: 'PENDING',
+      source_id: 1000002,
+      order_id: 'ord_0193',
+    });
+    expect(refundQuery({ dates: null, status: '', sourceId: '', orderId: '  ' }, 'UTC')).toEqual(
+      {},
+    );
+  });
+
+  it('drops a status the API does not know and passes a bad merchant id on for the API to refuse', () => {
+    expect(refundQuery({ status: 'REFUNDED' }, 'UTC')).toEqual({});
+    expect(refundQuery({ sourceId: '12ab' }, 'UTC')).toEqual({ source_id: '12ab' });
   });
 });

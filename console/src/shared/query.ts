@@ -68,6 +68,49 @@ export function paymentQuery(filters: PaymentFilters, tz: string): PaymentQuery 
   return query;
 }
 
+export const REFUND_STATUSES = ['PENDING', 'SUCCEEDED', 'FAILED'] as const;
+export type RefundStatus = (typeof REFUND_STATUSES)[number];
+
+/** What the refunds filter bar holds, as people typed and picked it. */
+export interface RefundFilters {
+  /** Settlement dates the refund was created on, both included. */
+  dates?: [string, string] | null;
+  status?: string;
+  sourceId?: string | number;
+  orderId?: string;
+}
+
+/** The query of GET /v1/refunds. */
+export type RefundQuery = Partial<{
+  created_from: string;
+  created_to: string;
+  status: RefundStatus;
+  source_id: number;
+  order_id: string;
+}>;
+
+/**
+ * The refund filters as the API's query: the same day boundaries as the payments filters;
+ * a merchant id that is no positive integer is sent as typed, for the API to refuse with its
+ * own message rather than being silently dropped.
+ */
+export function refundQuery(filters: RefundFilters, tz: string): RefundQuery {
+  const query: RefundQuery = {};
+  const { created_from, created_to } = paymentQuery({ dates: filters.dates }, tz);
+  if (created_from && created_to) Object.assign(query, { created_from, created_to });
+  const text = (value: string | number | undefined) => String(value ?? '').trim();
+  const status = REFUND_STATUSES.find((s) => s === text(filters.status));
+  if (status) query.status = status;
+  if (text(filters.sourceId)) {
+    const id = Number(text(filters.sourceId));
+    query.source_id = (
+      /^\d+$/.test(text(filters.sourceId)) && Number.isSafeInteger(id) ? id : text(filters.sourceId)
+    ) as number;
+  }
+  if (text(filters.orderId)) query.order_id = text(filters.orderId);
+  return query;
+}
+
 /** A query as URL search parameters (for the CSV download link). */
 export function toSearchParams(query: Record<string, string | number | undefined>): string {
   const params = new URLSearchParams();

@@ -116,6 +116,8 @@ const en: MessagesOf<typeof zhCN> = {
     refundReason: 'Reason',
     close: 'Close order',
     closeConsequence: 'A closed order cannot be paid any more. Close it?',
+    syncNow: 'Sync now',
+    synced: 'Asked the channel; the order is {status}',
     timeline: {
       title: 'Timeline',
       created: 'Order created',

@@ -114,6 +114,8 @@ export default {
     refundReason: '退款原因',
     close: '关闭订单',
     closeConsequence: '关闭后该订单不能再支付。确定关闭？',
+    syncNow: '立即同步',
+    synced: '已向渠道查询订单状态：{status}',
     timeline: {
       title: '订单轨迹',
       created: '订单创建',

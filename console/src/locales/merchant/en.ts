@@ -54,6 +54,8 @@ const en: MessagesOf<typeof zhCN> = {
     refundAction: 'Refund',
     close: 'Close order',
     closeConfirm: 'A closed order can no longer be paid. Close it?',
+    syncNow: 'Sync now',
+    synced: 'Asked the channel; the order is {status}',
     refundAmount: 'Refund amount ({currency})',
     refundable: 'Refundable: {max}',
     refundReason: 'Reason',
@@ -68,7 +70,9 @@ const en: MessagesOf<typeof zhCN> = {
     FAILED: 'Refund failed',
   },
   refunds: {
-    refunds: 'Refunds',
+    refundId: 'Refund id',
+    amount: 'Refund amount',
+    completedAt: 'Completed',
   },
   test: {
     intro:

@@ -52,6 +52,8 @@ export default {
     refundAction: '退款',
     close: '关闭订单',
     closeConfirm: '关闭后该订单不能再支付，确定关闭吗？',
+    syncNow: '立即同步',
+    synced: '已向渠道查询订单状态：{status}',
     refundAmount: '退款金额（{currency}）',
     refundable: '可退金额：{max}',
     refundReason: '退款原因',
@@ -66,7 +68,9 @@ export default {
     FAILED: '退款失败',
   },
   refunds: {
-    refunds: '退款记录',
+    refundId: '退款单号',
+    amount: '退款金额',
+    completedAt: '完成时间',
   },
   test: {
     intro:

@@ -7,6 +7,7 @@ const en: MessagesOf<typeof zhCN> = {
     channels: 'Channels',
     payments: 'Payments',
     overview: 'Overview',
+    refunds: 'Refunds',
   },
   overview: {
     title: 'Overview',
@@ -96,6 +97,8 @@ const en: MessagesOf<typeof zhCN> = {
     merchants: 'Only these merchants',
     merchantsHint: 'Merchant IDs, comma-separated; empty for every merchant',
     config: '{provider} settings',
+    yes: 'Yes',
+    no: 'No',
     secretKept: 'Stored {masked}; leave empty to keep it',
     todayVolume: 'Routed today',
     deleteConsequence:
@@ -116,6 +119,19 @@ const en: MessagesOf<typeof zhCN> = {
       daily_limit: 'Daily limit reached',
       circuit_open: 'Circuit open',
     },
+  },
+  refunds: {
+    title: 'Refunds',
+    created: 'Refund created',
+    status: 'Refund status',
+    statuses: { PENDING: 'Processing', SUCCEEDED: 'Refunded', FAILED: 'Refund failed' },
+    sourceId: 'Merchant ID',
+    orderId: 'Order ID',
+    refundId: 'Refund ID',
+    merchantOrderNo: 'Merchant order no.',
+    amount: 'Refund amount',
+    createdAt: 'Created',
+    completedAt: 'Completed',
   },
 };
 
