@@ -141,10 +141,14 @@ async function runEngine(engine: ScaleEngine, options: ScaleOptions): Promise<En
     for (const p of prepared) {
       await migrate(p.store.url);
       // merchants (with their sealed secrets and credentials) and the channel through the API;
-      // the server stays up, idle, while the rows are loaded beside it
-      const server = await startOnFreePort(ports, p.store.url, secrets, options.fromSource);
-      servers.push(server);
-      p.setup = await setUp(server, p.store.url, options.merchants);
+      // the server stops while the rows are loaded (SQLite's indexes are dropped and rebuilt
+      // under it) and starts again on the loaded database
+      const setupServer = await startOnFreePort(ports, p.store.url, secrets, options.fromSource);
+      try {
+        p.setup = await setUp(setupServer, p.store.url, options.merchants);
+      } finally {
+        await setupServer.stop();
+      }
       const loadStarted = Date.now();
       log(`${engine}: loading ${p.orders} orders`);
       p.summary = await loadDataSet({
@@ -163,6 +167,8 @@ async function runEngine(engine: ScaleEngine, options: ScaleOptions): Promise<En
       const { ledger } = p.summary;
       if (ledger.unbalancedEntries > 0 || ledger.mismatchedAccounts > 0)
         throw new Error(`${engine}: the loaded ledger does not balance: ${JSON.stringify(ledger)}`);
+      const server = await startOnFreePort(ports, p.store.url, secrets, options.fromSource);
+      servers.push(server);
       targets.push({
         server,
         databaseUrl: p.store.url,
