@@ -28,7 +28,7 @@ describe(`nothing fails silently in background work (${testEngine()})`, () => {
     expect(await metric(t, 'paygate_clearing_last_success_timestamp_seconds')).toBe(0);
     const bills = t.app.get(BillsRepository);
     const broken = jest
-      .spyOn(bills, 'entryFigures')
+      .spyOn(bills, 'replaceBills')
       .mockRejectedValueOnce(new Error('database hiccup'))
       .mockRejectedValueOnce(new Error('database hiccup'));
     const now = Date.now();
@@ -55,7 +55,7 @@ describe(`nothing fails silently in background work (${testEngine()})`, () => {
 
   it('gives up after the last retry and says so on /metrics', async () => {
     const bills = t.app.get(BillsRepository);
-    const broken = jest.spyOn(bills, 'entryFigures').mockRejectedValue(new Error('disk full'));
+    const broken = jest.spyOn(bills, 'replaceBills').mockRejectedValue(new Error('disk full'));
     try {
       // the day after: a date whose scheduled run has not been claimed yet
       await t.app.get(ClearingScheduler).runWithRetries(Date.now() + 86400_000);

@@ -1,4 +1,5 @@
-import { billCsv } from './bill-csv';
+import { billCsv, billCsvLines } from './bill-csv';
+import { linesInBatches } from './bills.service';
 import { BillLineEntity } from './entities/bill-line.entity';
 import { BillEntity } from './entities/bill.entity';
 
@@ -60,5 +61,20 @@ describe('bill CSV', () => {
       line({ type: 'refund', amount: -500, fee: -3, net: -497 }),
     ]);
     expect(csv.split('\r\n')[1]).toMatch(/,CNY,-500,-3,-497,-5\.00,-0\.03,-4\.97$/);
+  });
+
+  it('streams the same document from keyset batches, across batch boundaries', async () => {
+    const all = Array.from({ length: 7 }, (_, i) =>
+      line({ lineNo: i + 1, entryId: `je_${i + 1}`, amount: 100 + i }),
+    );
+    const reads: number[] = [];
+    const read = async (after: number, limit: number) => {
+      reads.push(after);
+      return all.filter((l) => l.lineNo > after).slice(0, limit + 1);
+    };
+    let streamed = '';
+    for await (const text of billCsvLines(bill, linesInBatches(read, 3))) streamed += text;
+    expect(streamed).toBe(billCsv(bill, all));
+    expect(reads).toEqual([0, 3, 6]);
   });
 });

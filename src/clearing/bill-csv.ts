@@ -35,3 +35,11 @@ export const BILL_CSV_COLUMNS = billCsvTable({} as BillEntity).columns.map((c) =
 export function billCsv(bill: BillEntity, lines: readonly BillLineEntity[]): string {
   return billCsvTable(bill).document(lines);
 }
+
+/** The same CSV line by line, for a download streamed from keyset batches. */
+export function billCsvLines(
+  bill: BillEntity,
+  lines: Iterable<BillLineEntity> | AsyncIterable<BillLineEntity>,
+): AsyncGenerator<string> {
+  return billCsvTable(bill).lines(lines);
+}

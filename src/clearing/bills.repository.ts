@@ -1,11 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
-import { toSafeInteger, toSafeIntegerOrZero } from '../database/columns';
 import { Database } from '../database/database.service';
-import { EntryFigures } from './bill-builder';
 import { BillLineEntity } from './entities/bill-line.entity';
-import { BillEntity } from './entities/bill.entity';
-import { EntryKind, Movement } from './journal';
+import { BillEntity, BillStatus } from './entities/bill.entity';
 
 /** A re-run of a date whose bills are final found different figures: they stay as they are. */
 export class FinalBillsDifferError extends Error {
@@ -17,39 +14,38 @@ export class FinalBillsDifferError extends Error {
   }
 }
 
-/** Bills' figures and the movements on each, order-independent. */
-function fingerprint(
-  bills: Pick<
-    BillEntity,
-    | 'billId'
-    | 'paymentCount'
-    | 'paymentAmount'
-    | 'refundCount'
-    | 'refundAmount'
-    | 'feeAmount'
-    | 'netAmount'
-  >[],
-  lines: Pick<BillLineEntity, 'billId' | 'entryId'>[],
-): string {
-  const figures = bills
-    .map((b) =>
-      [
-        b.billId,
-        b.paymentCount,
-        b.paymentAmount,
-        b.refundCount,
-        b.refundAmount,
-        b.feeAmount,
-        b.netAmount,
-      ].join(','),
-    )
-    .sort();
-  const movements = lines.map((l) => `${l.billId}:${l.entryId}`).sort();
-  return JSON.stringify([figures, movements]);
-}
+/**
+ * Every journal entry of :date with what its lines mean for the merchant: the amount the
+ * channel moved (receivable debit − credit), the fee (fee income credit − debit) and the
+ * merchant's net (payable credit − debit). Summed from the lines, so bills add up to the
+ * ledger by construction.
+ */
+const ENTRY_FIGURES = `SELECT e.id AS entry_id, e.kind AS kind, e.movement AS movement,
+    e.order_id AS order_id, e.refund_id AS refund_id, e.source_id AS source_id,
+    e.channel_code AS channel_code, e.currency AS currency, e.created_at AS created_at,
+    SUM(CASE WHEN l.account_type = 'channel_receivable' THEN l.debit - l.credit ELSE 0 END) AS amount,
+    SUM(CASE WHEN l.account_type = 'fee_income' THEN l.credit - l.debit ELSE 0 END) AS fee,
+    SUM(CASE WHEN l.account_type = 'merchant_payable' THEN l.credit - l.debit ELSE 0 END) AS net
+  FROM journal_entries e
+  JOIN journal_lines l ON l.entry_id = e.id
+  WHERE e.settlement_date = :date
+  GROUP BY e.id, e.kind, e.movement, e.order_id, e.refund_id, e.source_id, e.channel_code,
+    e.currency, e.created_at`;
 
-/** Rows per INSERT: well inside both engines' limits on bound parameters. */
-const INSERT_CHUNK = 500;
+/** billIdOf (bill-builder.ts) in SQL, for a row of ENTRY_FIGURES and :day = YYYYMMDD. */
+const BILL_ID = `'bill_' || CAST(:day AS varchar(8)) || '_' || CAST(f.source_id AS varchar(20)) || '_' || f.currency`;
+
+/**
+ * A bill's figures over its entries (as buildBills sums them): payments and refunds counted by
+ * kind, amounts by the side money moved (reversals and corrections included), fees and the
+ * merchant's net summed.
+ */
+const BILL_FIGURES = `SUM(CASE WHEN f.kind = 'payment' THEN 1 ELSE 0 END) AS payment_count,
+    SUM(CASE WHEN f.movement = 'payment' THEN f.amount ELSE 0 END) AS payment_amount,
+    SUM(CASE WHEN f.kind = 'refund' THEN 1 ELSE 0 END) AS refund_count,
+    0 - SUM(CASE WHEN f.movement = 'payment' THEN 0 ELSE f.amount END) AS refund_amount,
+    SUM(f.fee) AS fee_amount,
+    SUM(f.net) AS net_amount`;
 
 export interface BillListFilter {
   date: string;
@@ -80,87 +76,127 @@ export class BillsRepository {
   }
 
   /**
-   * Every journal entry of the date with what its lines mean for the merchant: the amount the
-   * channel moved (receivable debit − credit), the fee (fee income credit − debit) and the
-   * merchant's net (payable credit − debit). Summed from the lines, so bills add up to the
-   * ledger by construction.
-   */
-  async entryFigures(em: EntityManager, date: string): Promise<EntryFigures[]> {
-    const { rows } = await Database.sql<Record<string, unknown>>(
-      em,
-      `SELECT e.id AS entry_id, e.kind AS kind, e.movement AS movement, e.order_id AS order_id,
-         e.refund_id AS refund_id, o.merchant_order_no AS merchant_order_no, e.source_id AS source_id,
-         e.channel_code AS channel_code, e.currency AS currency, e.created_at AS created_at,
-         SUM(CASE WHEN l.account_type = 'channel_receivable' THEN l.debit - l.credit ELSE 0 END) AS amount,
-         SUM(CASE WHEN l.account_type = 'fee_income' THEN l.credit - l.debit ELSE 0 END) AS fee,
-         SUM(CASE WHEN l.account_type = 'merchant_payable' THEN l.credit - l.debit ELSE 0 END) AS net
-       FROM journal_entries e
-       JOIN journal_lines l ON l.entry_id = e.id
-       LEFT JOIN orders o ON o.order_id = e.order_id
-       WHERE e.settlement_date = :date
-       GROUP BY e.id, e.kind, e.movement, e.order_id, e.refund_id, o.merchant_order_no, e.source_id,
-         e.channel_code, e.currency, e.created_at`,
-      { date },
-    );
-    return rows.map((r) => ({
-      entryId: String(r.entry_id),
-      kind: r.kind as EntryKind,
-      movement: r.movement as Movement,
-      orderId: String(r.order_id),
-      refundId: (r.refund_id as string | null) ?? null,
-      merchantOrderNo: (r.merchant_order_no as string | null) ?? null,
-      sourceId: toSafeInteger(r.source_id),
-      channelCode: String(r.channel_code),
-      currency: String(r.currency),
-      createdAt: toSafeInteger(r.created_at),
-      amount: toSafeIntegerOrZero(r.amount),
-      fee: toSafeIntegerOrZero(r.fee),
-      net: toSafeIntegerOrZero(r.net),
-    }));
-  }
-
-  /**
-   * The date's bills and lines become exactly these. Final bills are never rewritten (the
-   * database refuses it): when the date's bills are final already, the new ones must be the
-   * same, and nothing is written; otherwise FinalBillsDifferError.
+   * Rebuilds the date's bills and lines from its journal entries inside the database (one
+   * INSERT … SELECT each), so memory and round trips stay flat whatever the day's volume: a
+   * day of 220,000 movements no longer passes through the server. What a bill holds is what
+   * buildBills (bill-builder.ts) describes: one bill per merchant and currency, one line per
+   * entry in recording order, figures summed from the entry's lines. Final bills are never
+   * rewritten (the database refuses it): when the date's bills are final already, the journal
+   * must still give the same ones, and nothing is written; otherwise FinalBillsDifferError.
+   * Returns the number of bills of the date.
    */
   async replaceBills(
     em: EntityManager,
     date: string,
-    bills: BillEntity[],
-    lines: BillLineEntity[],
-  ): Promise<void> {
-    const final = await this.finalBillsFingerprint(em, date);
-    if (final !== null) {
-      if (final === fingerprint(bills, lines)) return;
-      throw new FinalBillsDifferError(date);
+    run: { runId: string; status: BillStatus; generatedAt: number },
+  ): Promise<number> {
+    const params = { date, day: date.replace(/-/g, '') };
+    const { rows: finals } = await Database.sql<{ n: number | string }>(
+      em,
+      `SELECT COUNT(*) AS n FROM bills WHERE settlement_date = :date AND status = 'final'`,
+      params,
+    );
+    if (Number(finals[0].n) > 0) {
+      if (!(await this.sameAsJournal(em, date))) throw new FinalBillsDifferError(date);
+      return this.countBills(em, date);
     }
     await Database.sql(
       em,
       `DELETE FROM bill_lines WHERE bill_id IN (SELECT bill_id FROM bills WHERE settlement_date = :date)`,
-      { date },
+      params,
     );
-    await Database.sql(em, `DELETE FROM bills WHERE settlement_date = :date`, { date });
-    for (let i = 0; i < bills.length; i += INSERT_CHUNK)
-      await em.insert(BillEntity, bills.slice(i, i + INSERT_CHUNK));
-    for (let i = 0; i < lines.length; i += INSERT_CHUNK)
-      await em.insert(BillLineEntity, lines.slice(i, i + INSERT_CHUNK));
+    await Database.sql(em, `DELETE FROM bills WHERE settlement_date = :date`, params);
+    await Database.sql(
+      em,
+      `WITH f AS (${ENTRY_FIGURES})
+       INSERT INTO bills (bill_id, source_id, settlement_date, currency, payment_count,
+         payment_amount, refund_count, refund_amount, fee_amount, net_amount, status, run_id,
+         generated_at)
+       SELECT ${BILL_ID}, f.source_id, :date, f.currency, ${BILL_FIGURES}, :status, :runId,
+         :generatedAt
+       FROM f GROUP BY f.source_id, f.currency`,
+      { ...params, status: run.status, runId: run.runId, generatedAt: run.generatedAt },
+    );
+    const binary = em.connection.options.type === 'postgres' ? ' COLLATE "C"' : '';
+    await Database.sql(
+      em,
+      `WITH f AS (${ENTRY_FIGURES})
+       INSERT INTO bill_lines (bill_id, line_no, entry_id, type, order_id, refund_id,
+         merchant_order_no, channel_code, amount, fee, net, occurred_at)
+       SELECT ${BILL_ID},
+         ROW_NUMBER() OVER (PARTITION BY f.source_id, f.currency
+           ORDER BY f.created_at, f.entry_id${binary}),
+         f.entry_id, f.kind, f.order_id, f.refund_id, o.merchant_order_no, f.channel_code,
+         f.amount, f.fee, f.net, f.created_at
+       FROM f LEFT JOIN orders o ON o.order_id = f.order_id`,
+      params,
+    );
+    return this.countBills(em, date);
   }
 
-  /** What identifies the date's final bills and their lines; null when none is final. */
-  private async finalBillsFingerprint(em: EntityManager, date: string): Promise<string | null> {
-    const bills = await em.find(BillEntity, { where: { settlementDate: date } });
-    if (!bills.some((b) => b.status === 'final')) return null;
-    const { rows } = await Database.sql<{ bill_id: string; entry_id: string }>(
+  /**
+   * Whether the date's bills hold what the journal gives now: the same figures on the same
+   * bills, and each of the date's entries on its bill (bill_lines.entry_id is unique).
+   */
+  private async sameAsJournal(em: EntityManager, date: string): Promise<boolean> {
+    const params = { date, day: date.replace(/-/g, '') };
+    const { rows: expected } = await Database.sql<Record<string, unknown>>(
       em,
-      `SELECT l.bill_id AS bill_id, l.entry_id AS entry_id FROM bill_lines l
-       JOIN bills b ON b.bill_id = l.bill_id WHERE b.settlement_date = :date`,
+      `WITH f AS (${ENTRY_FIGURES})
+       SELECT ${BILL_ID} AS bill_id, ${BILL_FIGURES}
+       FROM f GROUP BY f.source_id, f.currency`,
+      params,
+    );
+    const { rows: stored } = await Database.sql<Record<string, unknown>>(
+      em,
+      `SELECT bill_id, payment_count, payment_amount, refund_count, refund_amount, fee_amount,
+         net_amount FROM bills WHERE settlement_date = :date`,
+      params,
+    );
+    const figures = (rows: Record<string, unknown>[]) =>
+      JSON.stringify(
+        rows
+          .map((r) =>
+            [
+              r.bill_id,
+              r.payment_count,
+              r.payment_amount,
+              r.refund_count,
+              r.refund_amount,
+              r.fee_amount,
+              r.net_amount,
+            ]
+              .map(String)
+              .join(','),
+          )
+          .sort(),
+      );
+    if (figures(expected) !== figures(stored)) return false;
+    const { rows: lines } = await Database.sql<{
+      total: number | string;
+      missing: number | string;
+    }>(
+      em,
+      `WITH f AS (${ENTRY_FIGURES})
+       SELECT (SELECT COUNT(*) FROM bill_lines l JOIN bills b ON b.bill_id = l.bill_id
+                 WHERE b.settlement_date = :date) AS total,
+         (SELECT COUNT(*) FROM f LEFT JOIN bill_lines l
+                 ON l.entry_id = f.entry_id AND l.bill_id = ${BILL_ID}
+               WHERE l.entry_id IS NULL) AS missing,
+         (SELECT COUNT(*) FROM f) AS entries`,
+      params,
+    );
+    const row = lines[0] as Record<string, unknown>;
+    return Number(row.missing) === 0 && Number(row.total) === Number(row.entries);
+  }
+
+  private async countBills(em: EntityManager, date: string): Promise<number> {
+    const { rows } = await Database.sql<{ n: number | string }>(
+      em,
+      `SELECT COUNT(*) AS n FROM bills WHERE settlement_date = :date`,
       { date },
     );
-    return fingerprint(
-      bills,
-      rows.map((r) => ({ billId: r.bill_id, entryId: r.entry_id })),
-    );
+    return Number(rows[0].n);
   }
 
   listBills(em: EntityManager, filter: BillListFilter): Promise<BillEntity[]> {

@@ -5,7 +5,6 @@ import { decodeCursor, DEFAULT_PAGE_SIZE, toPage } from '../common/pagination/pa
 import { iso } from '../common/time';
 import { AppConfig } from '../config/app-config';
 import { Database } from '../database/database.service';
-import { buildBills } from './bill-builder';
 import { BillsRepository, FinalBillsDifferError } from './bills.repository';
 import { ClearingRunsRepository } from './clearing-runs.repository';
 import {
@@ -107,14 +106,11 @@ export class ClearingRunsService {
       billCount = await this.db.transaction(async (em) => {
         const generatedAt = Date.now();
         await this.bills.lockDate(em, date, run.runId, generatedAt);
-        const entries = await this.bills.entryFigures(em, date);
-        const built = buildBills(date, entries, {
+        return this.bills.replaceBills(em, date, {
           runId: run.runId,
           status: run.billStatus,
           generatedAt,
         });
-        await this.bills.replaceBills(em, date, built.bills, built.lines);
-        return built.bills.length;
       });
     } catch (error) {
       this.logger.error({ err: error, run_id: run.runId, date }, 'clearing run failed');
