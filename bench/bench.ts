@@ -11,6 +11,7 @@
 import { ChildProcess, execFileSync, execSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import {
+  existsSync,
   mkdirSync,
   mkdtempSync,
   readdirSync,
@@ -706,18 +707,20 @@ async function checkoutEarlierBuild(
     cwd: ROOT,
     stdio: 'ignore',
   });
-  symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'));
-  execSync('npm run build', { cwd: dir, stdio: 'ignore' });
-  return {
-    dir,
-    name: `against_${commit.slice(0, 10)}`,
-    remove: async () => {
-      execSync(`git worktree remove --force ${JSON.stringify(dir)}`, {
-        cwd: ROOT,
-        stdio: 'ignore',
-      });
-    },
+  const remove = async () => {
+    execSync(`git worktree remove --force ${JSON.stringify(dir)}`, { cwd: ROOT, stdio: 'ignore' });
   };
+  try {
+    // the console workspace has modules of its own, which its build needs
+    for (const modules of ['node_modules', join('console', 'node_modules')]) {
+      if (existsSync(join(ROOT, modules))) symlinkSync(join(ROOT, modules), join(dir, modules));
+    }
+    execSync('npm run build', { cwd: dir, stdio: 'pipe' });
+  } catch (error) {
+    await remove();
+    throw error;
+  }
+  return { dir, name: `against_${commit.slice(0, 10)}`, remove };
 }
 
 type Summary = Record<string, unknown>;
