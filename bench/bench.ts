@@ -11,6 +11,7 @@
 import { ChildProcess, execFileSync, execSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import {
+  existsSync,
   mkdirSync,
   mkdtempSync,
   readdirSync,
@@ -46,8 +47,20 @@ const AGAINST = process.env.BENCH_AGAINST;
 /** The engines the BENCH_AGAINST build runs on (default: BENCH_ENGINES). */
 const AGAINST_ENGINES = (process.env.BENCH_AGAINST_ENGINES ?? ENGINES.join(',')).split(',');
 
-const SCENARIOS = ['create', 'read_query', 'read_path'] as const;
-type Scenario = (typeof SCENARIOS)[number];
+const ALL_SCENARIOS = ['create', 'read_query', 'read_path'] as const;
+type Scenario = (typeof ALL_SCENARIOS)[number];
+/** The scenarios to run (default all): BENCH_SCENARIOS=read_query,read_path. */
+const SCENARIOS = (process.env.BENCH_SCENARIOS ?? ALL_SCENARIOS.join(',')).split(',').map((s) => {
+  if (!(ALL_SCENARIOS as readonly string[]).includes(s))
+    throw new Error(`BENCH_SCENARIOS: unknown scenario ${s} (${ALL_SCENARIOS.join(', ')})`);
+  return s as Scenario;
+});
+/**
+ * A directory for V8 CPU profiles of the paygate servers (`node --cpu-prof`), written when they
+ * stop: BENCH_CPU_PROF=/tmp/prof. Profiling slows them, so their figures are not comparable to a
+ * run without it.
+ */
+const CPU_PROF = process.env.BENCH_CPU_PROF;
 
 interface ScenarioResult {
   requests_per_second: number;
@@ -155,6 +168,13 @@ async function main(): Promise<void> {
       }
     }
 
+    if (!SCENARIOS.includes('create')) {
+      // the reads need orders: one unmeasured create run per target
+      for (const target of targets) {
+        log(`${target.name}: creating orders to read`);
+        countCreates(target, await runWrk(target, 'create.lua', WARMUP, createEnv(target)));
+      }
+    }
     for (let round = 1; round <= ROUNDS; round++) {
       for (const target of targets) {
         for (const scenario of SCENARIOS) {
@@ -189,12 +209,14 @@ async function main(): Promise<void> {
 async function runScenario(target: Target, scenario: Scenario): Promise<ScenarioResult> {
   let ids: string | undefined;
   if (scenario !== 'create') ids = await writeOrderIds(target);
-  const env: Record<string, string> = { BENCH_AUTH: target.authorization };
-  if (scenario === 'create') {
-    Object.assign(env, { BENCH_PATH: target.createPath, BENCH_SOURCE_ID: String(target.sourceId) });
-  } else {
-    Object.assign(env, { BENCH_PATH: target.readPaths[scenario], BENCH_IDS: ids! });
-  }
+  const env =
+    scenario === 'create'
+      ? createEnv(target)
+      : {
+          BENCH_AUTH: target.authorization,
+          BENCH_PATH: target.readPaths[scenario],
+          BENCH_IDS: ids!,
+        };
   const script = scenario === 'create' ? 'create.lua' : 'read.lua';
   try {
     const warm = await runWrk(target, script, WARMUP, env);
@@ -216,6 +238,14 @@ async function runScenario(target: Target, scenario: Scenario): Promise<Scenario
   } finally {
     if (ids) rmSync(ids, { force: true });
   }
+}
+
+function createEnv(target: Target): Record<string, string> {
+  return {
+    BENCH_AUTH: target.authorization,
+    BENCH_PATH: target.createPath,
+    BENCH_SOURCE_ID: String(target.sourceId),
+  };
 }
 
 function countCreates(target: Target, run: WrkSummary): void {
@@ -389,7 +419,13 @@ async function startPaygate(
   const port = await freePort();
   const child = spawn(
     process.execPath,
-    [...productionNodeFlags(root), join(root, 'dist', 'main.js')],
+    [
+      ...productionNodeFlags(root),
+      ...(CPU_PROF
+        ? ['--cpu-prof', `--cpu-prof-dir=${CPU_PROF}`, `--cpu-prof-name=${name}.cpuprofile`]
+        : []),
+      join(root, 'dist', 'main.js'),
+    ],
     {
       cwd: root,
       env: {
@@ -671,18 +707,20 @@ async function checkoutEarlierBuild(
     cwd: ROOT,
     stdio: 'ignore',
   });
-  symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'));
-  execSync('npm run build', { cwd: dir, stdio: 'ignore' });
-  return {
-    dir,
-    name: `against_${commit.slice(0, 10)}`,
-    remove: async () => {
-      execSync(`git worktree remove --force ${JSON.stringify(dir)}`, {
-        cwd: ROOT,
-        stdio: 'ignore',
-      });
-    },
+  const remove = async () => {
+    execSync(`git worktree remove --force ${JSON.stringify(dir)}`, { cwd: ROOT, stdio: 'ignore' });
   };
+  try {
+    // the console workspace has modules of its own, which its build needs
+    for (const modules of ['node_modules', join('console', 'node_modules')]) {
+      if (existsSync(join(ROOT, modules))) symlinkSync(join(ROOT, modules), join(dir, modules));
+    }
+    execSync('npm run build', { cwd: dir, stdio: 'pipe' });
+  } catch (error) {
+    await remove();
+    throw error;
+  }
+  return { dir, name: `against_${commit.slice(0, 10)}`, remove };
 }
 
 type Summary = Record<string, unknown>;
@@ -753,8 +791,35 @@ function summarize(targets: Target[], peakRss: Record<string, number>): Summary 
       ]),
     );
   }
+  const earlier = targets.filter((t) => t.name.startsWith('against_'));
+  if (earlier.length > 0) {
+    // the A/B of BENCH_AGAINST: this build over the earlier one, engine by engine, round by round
+    const ratios: Record<string, Record<string, number>> = {};
+    for (const old of earlier) {
+      const current = targets.find((t) => t.name === `paygate_${old.engine}`);
+      if (!current) continue;
+      const entry: Record<string, number> = {};
+      for (const s of SCENARIOS) {
+        const base = old.results[s];
+        const mine = current.results[s];
+        const ratio = (pick: (r: ScenarioResult) => number) =>
+          round3(median(mine.map((r, i) => pick(r) / pick(base[i]))));
+        entry[`${s}_rps`] = ratio((r) => r.requests_per_second);
+        entry[`${s}_p99`] = ratio((r) => r.p99_ms);
+        entry[`${s}_cpu`] = ratio((r) => r.cpu_us_per_request.server);
+      }
+      ratios[old.engine] = entry;
+    }
+    summary.ratios_to_against = ratios;
+  }
   return summary;
 }
+
+const LABELS: Record<Scenario, string> = {
+  create: 'create',
+  read_query: 'GET ?order_id=',
+  read_path: 'GET /{order_id}',
+};
 
 function printSummary(targets: Target[], summary: Summary): void {
   const row = (name: string, s: Scenario, r: ScenarioResult) =>
@@ -770,18 +835,29 @@ function printSummary(targets: Target[], summary: Summary): void {
     lines.push('', 'Ratios to the baseline (median over the rounds of each round’s ratio):');
     for (const [name, r] of Object.entries(ratios))
       lines.push(
-        `  ${name.padEnd(28)} create ${r.create_rps} (p99 ${r.create_p99}), GET ?order_id= ${r.read_query_rps} (p99 ${r.read_query_p99}), GET /{order_id} ${r.read_path_rps} (p99 ${r.read_path_p99})`,
+        `  ${name.padEnd(28)} ${SCENARIOS.map((s) => `${LABELS[s]} ${r[`${s}_rps`]} (p99 ${r[`${s}_p99`]})`).join(', ')}`,
       );
     const share = summary.load_generator_share as Record<Scenario, number>;
     lines.push(
-      `  load generator CPU per request / baseline server's: create ${share.create}, read ${share.read_path} (target <= 0.333)`,
+      `  load generator CPU per request / baseline server's: ${SCENARIOS.map((s) => `${LABELS[s]} ${share[s]}`).join(', ')} (target <= 0.333)`,
     );
+  }
+  const against = summary.ratios_to_against as Record<string, Record<string, number>> | undefined;
+  if (against) {
+    lines.push(
+      '',
+      `This build against ${AGAINST} (median over the rounds of each round’s ratio; server CPU per request, lower is better):`,
+    );
+    for (const [engine, r] of Object.entries(against))
+      lines.push(
+        `  ${engine.padEnd(28)} ${SCENARIOS.map((s) => `${LABELS[s]} req/s ${r[`${s}_rps`]}, p99 ${r[`${s}_p99`]}, CPU ${r[`${s}_cpu`]}`).join('; ')}`,
+      );
   }
   const medians = summary.medians as Record<string, Record<Scenario, Record<string, number>>>;
   lines.push('', 'Medians over the rounds (req/s):');
   for (const [name, m] of Object.entries(medians))
     lines.push(
-      `  ${name.padEnd(28)} create ${m.create.requests_per_second}, GET ?order_id= ${m.read_query.requests_per_second}, GET /{order_id} ${m.read_path.requests_per_second}`,
+      `  ${name.padEnd(28)} ${SCENARIOS.map((s) => `${LABELS[s]} ${m[s].requests_per_second}`).join(', ')}`,
     );
   lines.push(`peak RSS (MB): ${JSON.stringify(summary.peak_rss_mb)}`);
   lines.push(
