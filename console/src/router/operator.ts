@@ -1,4 +1,14 @@
-import { Connection, DataAnalysis, RefreshLeft, Shop, Tickets } from '@element-plus/icons-vue';
+import {
+  Bell,
+  Coin,
+  Connection,
+  DataAnalysis,
+  Document,
+  RefreshLeft,
+  Setting,
+  Shop,
+  Tickets,
+} from '@element-plus/icons-vue';
 import type { RouteRecordRaw } from 'vue-router';
 
 /** The operator side's pages (运营平台); the side menu is built from their `meta.menu`. */
@@ -58,6 +68,46 @@ export const operatorRoutes: RouteRecordRaw[] = [
       scope: 'operator',
       permission: 'payments.read',
       menu: { title: 'operator.menu.refunds', icon: RefreshLeft, order: 45 },
+    },
+  },
+  {
+    path: 'operator/events',
+    name: 'operator-events',
+    component: () => import('@/features/events/EventList.vue'),
+    meta: {
+      scope: 'operator',
+      permission: 'events.read',
+      menu: { title: 'operator.menu.events', icon: Bell, order: 50 },
+    },
+  },
+  {
+    path: 'operator/ledger',
+    name: 'operator-ledger',
+    component: () => import('@/features/ledger/LedgerView.vue'),
+    meta: {
+      scope: 'operator',
+      permission: 'clearing.read',
+      menu: { title: 'operator.menu.ledger', icon: Coin, order: 60 },
+    },
+  },
+  {
+    path: 'operator/audit',
+    name: 'operator-audit',
+    component: () => import('@/features/audit/AuditLogView.vue'),
+    meta: {
+      scope: 'operator',
+      permission: 'audit.read',
+      menu: { title: 'operator.menu.audit', icon: Document, order: 90 },
+    },
+  },
+  {
+    path: 'operator/system',
+    name: 'operator-system',
+    component: () => import('@/features/system/SystemView.vue'),
+    meta: {
+      scope: 'operator',
+      permission: 'maintenance.read',
+      menu: { title: 'operator.menu.system', icon: Setting, order: 100 },
     },
   },
 ];
