@@ -1,4 +1,11 @@
-import { Connection, DataAnalysis, Shop, Tickets } from '@element-plus/icons-vue';
+import {
+  Calendar,
+  Connection,
+  DataAnalysis,
+  DocumentChecked,
+  Shop,
+  Tickets,
+} from '@element-plus/icons-vue';
 import type { RouteRecordRaw } from 'vue-router';
 
 /** The operator side's pages (运营平台); the side menu is built from their `meta.menu`. */
@@ -48,6 +55,26 @@ export const operatorRoutes: RouteRecordRaw[] = [
       scope: 'operator',
       permission: 'payments.read',
       menu: { title: 'operator.menu.payments', icon: Tickets, order: 40 },
+    },
+  },
+  {
+    path: 'operator/bills',
+    name: 'operator-bills',
+    component: () => import('@/features/clearing/ClearingBills.vue'),
+    meta: {
+      scope: 'operator',
+      permission: 'bills.read',
+      menu: { title: 'operator.menu.bills', icon: Calendar, order: 70 },
+    },
+  },
+  {
+    path: 'operator/reconciliation',
+    name: 'operator-reconciliation',
+    component: () => import('@/features/clearing/ClearingReconciliation.vue'),
+    meta: {
+      scope: 'operator',
+      permission: 'clearing.read',
+      menu: { title: 'operator.menu.reconciliation', icon: DocumentChecked, order: 80 },
     },
   },
 ];
