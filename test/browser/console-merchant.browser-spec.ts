@@ -224,8 +224,8 @@ describe(`console, merchant side (${testEngine()})`, () => {
 
   it('the order drawer in English, with its translated labels', async () => {
     const { page } = tab;
-    await switchLanguage(page, 'English');
     await page.goto(`${t.url}/console/merchant/payments`);
+    await switchLanguage(page, 'English');
     await page.locator('[data-test="order-link"]').first().click();
     await page.locator('.el-drawer').getByText('Timeline').waitFor();
     await screenshot(page, 'merchant-payment-drawer.en');
