@@ -20,16 +20,16 @@ function today(): string {
   return new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai' }).format(new Date());
 }
 
-/** The merchant's pages, as the side menu names them in Chinese and English. */
-const PAGES = [
-  { path: 'overview', zh: '概览', en: 'Overview' },
-  { path: 'payments', zh: '支付订单', en: 'Payments' },
-  { path: 'refunds', zh: '退款', en: 'Refunds' },
-  { path: 'payment-test', zh: '支付测试', en: 'Payment test' },
-  { path: 'webhooks', zh: 'Webhook 通知', en: 'Webhooks' },
-  { path: 'credentials', zh: 'API 密钥', en: 'API credentials' },
-  { path: 'bills', zh: '对账单', en: 'Bills' },
-  { path: 'users', zh: '成员管理', en: 'Users' },
+/** The merchant's pages, as the side menu names them (console-pages.browser-spec.ts walks them). */
+const MENU = [
+  '概览',
+  '支付订单',
+  '退款',
+  '支付测试',
+  'Webhook 通知',
+  'API 密钥',
+  '对账单',
+  '成员管理',
 ];
 
 /**
@@ -79,7 +79,7 @@ describe(`console, merchant side (${testEngine()})`, () => {
     await heading(page, '概览');
     await page.locator('[data-test="trend-total"]').waitFor();
     const menu = await page.locator('.el-menu-item').allInnerTexts();
-    expect(menu.map((m) => m.trim())).toEqual(PAGES.map((p) => p.zh));
+    expect(menu.map((m) => m.trim())).toEqual(MENU);
   });
 
   it('支付测试: creates a test order, pays it on the sandbox page and sees it SUCCEEDED', async () => {
@@ -222,31 +222,10 @@ describe(`console, merchant side (${testEngine()})`, () => {
     await screenshot(page, 'merchant-bill-lines.zh-CN');
   });
 
-  it('every page: no serious accessibility problem, screenshots in Chinese and English', async () => {
+  it('the order drawer in English, with its translated labels', async () => {
     const { page } = tab;
-    for (const language of ['zh-CN', 'en'] as const) {
-      for (const p of PAGES) {
-        await page.goto(
-          `${t.url}/console/merchant/${p.path}${p.path === 'bills' ? `?date=${today()}` : ''}`,
-        );
-        await heading(page, language === 'en' ? p.en : p.zh);
-        await page.waitForLoadState('networkidle');
-        await page
-          .locator('.el-loading-mask')
-          .first()
-          .waitFor({ state: 'hidden' })
-          .catch(() => {});
-        expect({ page: p.path, language, violations: await seriousAxeViolations(page) }).toEqual({
-          page: p.path,
-          language,
-          violations: [],
-        });
-        await screenshot(page, `merchant-${p.path}.${language}`);
-      }
-      if (language === 'zh-CN') await switchLanguage(page, 'English');
-    }
-    // the English drawer, with its translated labels
     await page.goto(`${t.url}/console/merchant/payments`);
+    await switchLanguage(page, 'English');
     await page.locator('[data-test="order-link"]').first().click();
     await page.locator('.el-drawer').getByText('Timeline').waitFor();
     await screenshot(page, 'merchant-payment-drawer.en');

@@ -1,9 +1,11 @@
 import {
   Bell,
+  Calendar,
   Coin,
   Connection,
   DataAnalysis,
   Document,
+  DocumentChecked,
   RefreshLeft,
   Setting,
   Shop,
@@ -108,6 +110,26 @@ export const operatorRoutes: RouteRecordRaw[] = [
       scope: 'operator',
       permission: 'maintenance.read',
       menu: { title: 'operator.menu.system', icon: Setting, order: 100 },
+    },
+  },
+  {
+    path: 'operator/bills',
+    name: 'operator-bills',
+    component: () => import('@/features/clearing/ClearingBills.vue'),
+    meta: {
+      scope: 'operator',
+      permission: 'bills.read',
+      menu: { title: 'operator.menu.bills', icon: Calendar, order: 70 },
+    },
+  },
+  {
+    path: 'operator/reconciliation',
+    name: 'operator-reconciliation',
+    component: () => import('@/features/clearing/ClearingReconciliation.vue'),
+    meta: {
+      scope: 'operator',
+      permission: 'clearing.read',
+      menu: { title: 'operator.menu.reconciliation', icon: DocumentChecked, order: 80 },
     },
   },
 ];
