@@ -10,6 +10,7 @@ import { ConsoleStatsIndexes1764141050000 } from './1764141050000-console-stats-
 import { CredentialCreatedBy1764141400000 } from './1764141400000-credential-created-by';
 import { WebhookSequence1764141600000 } from './1764141600000-webhook-sequence';
 import { LedgerAppendOnly1764142600000 } from './1764142600000-ledger-append-only';
+import { OrderClaims1764142800000 } from './1764142800000-order-claims';
 
 /** The single migration history, run in this order on SQLite and on PostgreSQL. */
 export const MIGRATIONS = [
@@ -25,4 +26,5 @@ export const MIGRATIONS = [
   CredentialCreatedBy1764141400000,
   WebhookSequence1764141600000,
   LedgerAppendOnly1764142600000,
+  OrderClaims1764142800000,
 ];
