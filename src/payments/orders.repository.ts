@@ -316,9 +316,9 @@ export class OrdersRepository {
   /**
    * Claims up to `limit` PENDING orders past expires_at, oldest first, for the expiry sweep of
    * the worker `token` until the database's clock passes `leaseMs` from now; none claimed by
-   * another worker in force. One conditional update: on PostgreSQL the rows are picked with
-   * FOR UPDATE SKIP LOCKED, so concurrent claims take disjoint batches without waiting; SQLite
-   * runs one write at a time, so the re-checked condition is enough.
+   * another worker in force. One statement: on PostgreSQL the rows are picked with FOR UPDATE
+   * SKIP LOCKED, so concurrent claims take disjoint batches without waiting; SQLite runs one
+   * write at a time, so the re-checked condition is enough.
    */
   async claimForExpiry(em: EntityManager, claim: OrderClaim): Promise<OrderEntity[]> {
     return this.claim(em, claim, 'expires_at < :now', 'expires_at');
@@ -369,17 +369,23 @@ export class OrdersRepository {
     orderBy: string,
   ): Promise<OrderEntity[]> {
     const dbNow = Database.nowSql(em);
-    const lock = em.connection.options.type === 'postgres' ? ' FOR UPDATE SKIP LOCKED' : '';
     const free = `status = 'PENDING' AND ${due} AND (claim_until IS NULL OR claim_until < ${dbNow})`;
-    const { rows } = await Database.sql(
-      em,
-      `UPDATE orders SET claim_until = ${dbNow} + :leaseMs, claimed_by = :token
-       WHERE order_id IN (SELECT order_id FROM orders WHERE ${free}
-                          ORDER BY ${orderBy} LIMIT :limit${lock})
-         AND ${free}
-       RETURNING ${ORDER_COLUMN_LIST}`,
-      { ...claim },
-    );
+    const set = `claim_until = ${dbNow} + :leaseMs, claimed_by = :token`;
+    // PostgreSQL: the picked rows are materialized once; as `IN (subquery)` the planner may
+    // run the subquery again per row, each run skipping other rows, past the LIMIT
+    const sql =
+      em.connection.options.type === 'postgres'
+        ? `WITH picked AS MATERIALIZED (
+             SELECT order_id AS picked_id FROM orders WHERE ${free}
+             ORDER BY ${orderBy} LIMIT :limit FOR UPDATE SKIP LOCKED)
+           UPDATE orders SET ${set} FROM picked
+           WHERE order_id = picked.picked_id AND ${free}
+           RETURNING ${ORDER_COLUMN_LIST}`
+        : `UPDATE orders SET ${set}
+           WHERE order_id IN (SELECT order_id FROM orders WHERE ${free} ORDER BY ${orderBy} LIMIT :limit)
+             AND ${free}
+           RETURNING ${ORDER_COLUMN_LIST}`;
+    const { rows } = await Database.sql(em, sql, { ...claim });
     return rows.map((r) => Database.hydrate(em, OrderEntity, r));
   }
 

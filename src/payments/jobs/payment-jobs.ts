@@ -8,7 +8,7 @@ const EVERY_MS = 5000;
 
 /**
  * The expiry sweep and the status sync, every few seconds on every instance: each pass claims
- * its own batch of orders, so instances share the work. While a batch comes back full the next
+ * its own batch of orders, so instances share the work. While a claim finds orders the next
  * one starts at once (the sweep and the sync taking turns), so a backlog drains at the speed
  * of the channels rather than a batch per tick. Refunds are few: their sync runs on one
  * instance at a time under a lease, which a crashed holder's expiry frees.
@@ -41,7 +41,9 @@ export class PaymentJobs implements BeforeApplicationShutdown {
     for (let more = true; more && !this.stopped;) {
       const expired = await this.sync.expireBatch();
       const synced = this.stopped ? expired : await this.sync.syncOrdersDue();
-      more = expired.full || synced.full;
+      // a batch can come back short while orders remain (rows another instance was claiming
+      // at that instant are skipped, not waited for): go on until a claim finds nothing
+      more = expired.claimed > 0 || synced.claimed > 0;
     }
     if (this.stopped) return;
     if (await this.leases.tryAcquire('payments-refund-sync', 60_000)) {
