@@ -190,15 +190,17 @@ describe(`query plans of the hot statements on orders and refunds (${testEngine(
     );
   });
 
-  it('finds expired PENDING orders for the sweep through (status, expires_at)', async () => {
-    await expectIndex((em) => orders.dueForExpiry(em, Date.now(), 50), {
+  const claim = () => ({ token: 'plan/1', now: Date.now(), leaseMs: 60_000, limit: 100 });
+
+  it('claims expired PENDING orders for the sweep through (status, expires_at)', async () => {
+    await expectIndex((em) => orders.claimForExpiry(em, claim()), {
       postgres: / idx_orders_status_expires_at$/,
       sqlite: /idx_orders_status_expires_at \(status=\? AND expires_at<\?\)/,
     });
   });
 
-  it('finds PENDING orders due a status query through (status, next_sync_at)', async () => {
-    await expectIndex((em) => orders.dueForSync(em, Date.now(), 50), {
+  it('claims PENDING orders due a status query through (status, next_sync_at)', async () => {
+    await expectIndex((em) => orders.claimForSync(em, claim()), {
       postgres: / idx_orders_status_next_sync_at$/,
       sqlite: /idx_orders_status_next_sync_at \(status=\? AND next_sync_at/,
     });

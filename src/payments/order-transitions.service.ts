@@ -70,6 +70,26 @@ export class OrderTransitions {
   }
 
   /**
+   * close for several orders in one transaction (the expiry sweep's batches): one UPDATE, and
+   * their events appended together. Returns the orders it closed; the others had moved on.
+   */
+  async closeMany(em: EntityManager, orderIds: string[], now: number): Promise<OrderEntity[]> {
+    // the same lock order in every batch
+    const closed = await this.orders.markClosedMany(em, [...orderIds].sort(), now);
+    await this.outbox.appendMany(
+      em,
+      closed.map((order) => ({
+        sourceId: order.sourceId,
+        type: 'payment.closed' as const,
+        orderId: order.orderId,
+        data: toOrderDto(order),
+      })),
+      now,
+    );
+    return closed;
+  }
+
+  /**
    * A refund succeeded: it gives back its share of the payment's fee, round_half_up(fee ×
    * refund / amount), and the refund that completes a full refund gives back whatever fee is
    * left, so the fees refunded never exceed the fee charged. The order row is locked first, so

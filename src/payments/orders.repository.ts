@@ -6,6 +6,14 @@ import { ORDER_COLUMN_LIST } from './order-columns';
 import { OrderEntity } from './entities/order.entity';
 import { OrderStatus, TRANSITION_FROM } from './order-state';
 
+/** A claim on due orders for one worker: see OrdersRepository.claimForExpiry. */
+export interface OrderClaim {
+  token: string;
+  now: number;
+  leaseMs: number;
+  limit: number;
+}
+
 export interface OrderListFilter {
   sourceId?: number;
   status?: OrderStatus;
@@ -168,6 +176,18 @@ export class OrdersRepository {
     );
   }
 
+  /** markClosed for several orders in one statement; returns those it closed. */
+  async markClosedMany(em: EntityManager, orderIds: string[], now: number): Promise<OrderEntity[]> {
+    if (orderIds.length === 0) return [];
+    const { rows } = await Database.sql(
+      em,
+      `UPDATE orders SET status = 'CLOSED', closed_at = :now, next_sync_at = NULL, updated_at = :now
+       WHERE order_id IN (:...orderIds) AND status IN (:...from) RETURNING ${ORDER_COLUMN_LIST}`,
+      { orderIds, now, from: [...TRANSITION_FROM.close] },
+    );
+    return rows.map((r) => Database.hydrate(em, OrderEntity, r));
+  }
+
   /**
    * Sets aside `amount` of the order for a refund: refused (null) when the order is not in a
    * refundable state or the refunds not failed would pass the paid amount. One statement, so
@@ -220,7 +240,8 @@ export class OrdersRepository {
   async setNextSync(em: EntityManager, orderId: string, nextSyncAt: number | null): Promise<void> {
     await Database.sql(
       em,
-      `UPDATE orders SET next_sync_at = :nextSyncAt WHERE order_id = :orderId AND status = 'PENDING'`,
+      `UPDATE orders SET next_sync_at = :nextSyncAt, claim_until = NULL, claimed_by = NULL
+       WHERE order_id = :orderId AND status = 'PENDING'`,
       {
         orderId,
         nextSyncAt,
@@ -292,24 +313,79 @@ export class OrdersRepository {
     return Math.round(parsed[0]?.Plan['Plan Rows'] ?? 0);
   }
 
-  /** PENDING orders past expires_at, oldest first. */
-  async dueForExpiry(em: EntityManager, now: number, limit: number): Promise<OrderEntity[]> {
-    const { rows } = await Database.sql(
-      em,
-      `SELECT * FROM orders WHERE status = 'PENDING' AND expires_at < :now ORDER BY expires_at LIMIT :limit`,
-      { now, limit },
-    );
-    return rows.map((r) => Database.hydrate(em, OrderEntity, r));
+  /**
+   * Claims up to `limit` PENDING orders past expires_at, oldest first, for the expiry sweep of
+   * the worker `token` until the database's clock passes `leaseMs` from now; none claimed by
+   * another worker in force. One statement: on PostgreSQL the rows are picked with FOR UPDATE
+   * SKIP LOCKED, so concurrent claims take disjoint batches without waiting; SQLite runs one
+   * write at a time, so the re-checked condition is enough.
+   */
+  async claimForExpiry(em: EntityManager, claim: OrderClaim): Promise<OrderEntity[]> {
+    return this.claim(em, claim, 'expires_at < :now', 'expires_at');
   }
 
-  /** PENDING orders whose status sync is due. */
-  async dueForSync(em: EntityManager, now: number, limit: number): Promise<OrderEntity[]> {
-    const { rows } = await Database.sql(
+  /** Claims PENDING orders whose status sync is due, as claimForExpiry does. */
+  async claimForSync(em: EntityManager, claim: OrderClaim): Promise<OrderEntity[]> {
+    return this.claim(
       em,
-      `SELECT * FROM orders WHERE status = 'PENDING' AND next_sync_at IS NOT NULL AND next_sync_at <= :now
-       ORDER BY next_sync_at LIMIT :limit`,
-      { now, limit },
+      claim,
+      'next_sync_at IS NOT NULL AND next_sync_at <= :now',
+      'next_sync_at',
     );
+  }
+
+  /** Gives up a claim early (its work is done or abandoned); someone else's claim stays. */
+  async releaseClaim(em: EntityManager, orderId: string, token: string): Promise<void> {
+    await Database.sql(
+      em,
+      `UPDATE orders SET claim_until = NULL, claimed_by = NULL
+       WHERE order_id = :orderId AND claimed_by = :token`,
+      { orderId, token },
+    );
+  }
+
+  /**
+   * Keeps the order claimed for `holdMs` more from now and no longer: a channel that did not
+   * answer is asked again after that, not at once by the next batch.
+   */
+  async holdClaim(
+    em: EntityManager,
+    orderId: string,
+    token: string,
+    holdMs: number,
+  ): Promise<void> {
+    await Database.sql(
+      em,
+      `UPDATE orders SET claim_until = ${Database.nowSql(em)} + :holdMs
+       WHERE order_id = :orderId AND claimed_by = :token`,
+      { orderId, token, holdMs },
+    );
+  }
+
+  private async claim(
+    em: EntityManager,
+    claim: OrderClaim,
+    due: string,
+    orderBy: string,
+  ): Promise<OrderEntity[]> {
+    const dbNow = Database.nowSql(em);
+    const free = `status = 'PENDING' AND ${due} AND (claim_until IS NULL OR claim_until < ${dbNow})`;
+    const set = `claim_until = ${dbNow} + :leaseMs, claimed_by = :token`;
+    // PostgreSQL: the picked rows are materialized once; as `IN (subquery)` the planner may
+    // run the subquery again per row, each run skipping other rows, past the LIMIT
+    const sql =
+      em.connection.options.type === 'postgres'
+        ? `WITH picked AS MATERIALIZED (
+             SELECT order_id AS picked_id FROM orders WHERE ${free}
+             ORDER BY ${orderBy} LIMIT :limit FOR UPDATE SKIP LOCKED)
+           UPDATE orders SET ${set} FROM picked
+           WHERE order_id = picked.picked_id AND ${free}
+           RETURNING ${ORDER_COLUMN_LIST}`
+        : `UPDATE orders SET ${set}
+           WHERE order_id IN (SELECT order_id FROM orders WHERE ${free} ORDER BY ${orderBy} LIMIT :limit)
+             AND ${free}
+           RETURNING ${ORDER_COLUMN_LIST}`;
+    const { rows } = await Database.sql(em, sql, { ...claim });
     return rows.map((r) => Database.hydrate(em, OrderEntity, r));
   }
 

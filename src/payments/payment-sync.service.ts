@@ -1,32 +1,58 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { EntityManager } from 'typeorm';
 import { ChannelGateway } from '../channels/channel-gateway';
 import { PaymentStatusReport, ProviderError } from '../channels/providers/payment-provider.port';
 import { AppConfig } from '../config/app-config';
+import { forEachConcurrently } from '../common/concurrency';
 import { Database } from '../database/database.service';
 import { Principal } from '../auth/principal';
+import { JobLeaseService } from '../database/job-lease.service';
 import { AttemptsRepository } from './attempts.repository';
 import { OrderDto } from './dto/order.dto';
 import { PaymentError } from './payments.errors';
 import { PaymentsService } from './payments.service';
 import { OrderEntity } from './entities/order.entity';
 import { OrderTransitions } from './order-transitions.service';
-import { OrdersRepository } from './orders.repository';
+import { OrderClaim, OrdersRepository } from './orders.repository';
 import { PaymentReports } from './payment-reports.service';
 import { RefundsRepository } from './refunds.repository';
 import { RefundsService } from './refunds.service';
 
-const BATCH = 50;
+/** Refunds due a status query per pass (refunds are few; one instance at a time asks). */
+const REFUND_BATCH = 50;
+/** A batch of orders is this many rounds of PAYMENT_SYNC_CONCURRENCY provider calls. */
+const ROUNDS_PER_BATCH = 10;
+/** How long an order whose channel did not answer waits before it is asked again. */
+const RETRY_AFTER_MS = 5000;
+/** Database work around one order's provider calls (reads, the close transaction). */
+const ORDER_MARGIN_MS = 5000;
+/** Expired orders closed in one transaction. */
+const CLOSE_CHUNK = 200;
+
+/** One pass over a batch: how many were claimed, and whether the batch was full. */
+export interface SyncPass {
+  claimed: number;
+  full: boolean;
+}
 
 /**
  * Heals what notifications missed. The status sync asks the channel about PENDING orders that
  * have heard nothing STATUS_SYNC_SCHEDULE seconds after creation; the expiry sweep closes
  * PENDING orders past `expires_at`, after asking the channel (a paid order is never closed).
- * Both apply answers through the same code as notifications. Each runs on one instance at a
- * time (job leases), and every change is a conditional update, so overlapping runs are harmless.
+ * Both apply answers through the same code as notifications.
+ *
+ * Every instance runs both: a pass claims a batch of due orders for itself in one conditional
+ * update (`claimed_by`, `claim_until`; SKIP LOCKED on PostgreSQL), so instances share the work
+ * and no order is worked on by two passes, or by the sync and the sweep, at once. Within a pass
+ * at most PAYMENT_SYNC_CONCURRENCY orders are at their channel at a time. The claim outlives
+ * the worst case of the batch (every call taking CHANNEL_TIMEOUT_MS); an instance that dies
+ * leaves claims that run out, and the orders are taken again. Every change is still a
+ * conditional update, so a pass that outlived its claim is harmless.
  */
 @Injectable()
 export class PaymentSync {
   private readonly logger = new Logger(PaymentSync.name);
+  private claimSeq = 0;
 
   constructor(
     private readonly db: Database,
@@ -39,26 +65,95 @@ export class PaymentSync {
     private readonly transitions: OrderTransitions,
     private readonly channels: ChannelGateway,
     private readonly config: AppConfig,
+    private readonly leases: JobLeaseService,
   ) {}
+
+  /** Orders claimed per pass. */
+  get batchSize(): number {
+    return this.config.env.PAYMENT_SYNC_CONCURRENCY * ROUNDS_PER_BATCH;
+  }
 
   /** One pass of the status sync; returns how many orders and refunds were asked about. */
   async syncDue(): Promise<number> {
-    const now = Date.now();
-    const orders = await this.db.run((em) => this.orders.dueForSync(em, now, BATCH));
-    for (const order of orders) await this.guard(order.orderId, () => this.syncOrder(order));
-    const refunds = await this.db.run((em) => this.refunds.dueForSync(em, now, BATCH));
+    const orders = await this.syncOrdersDue();
+    return orders.claimed + (await this.syncRefundsDue());
+  }
+
+  /** One pass of the status sync over orders: one claimed batch. */
+  async syncOrdersDue(): Promise<SyncPass> {
+    return this.pass(
+      (em, claim) => this.orders.claimForSync(em, claim),
+      (order) => this.syncOrder(order),
+    );
+  }
+
+  /** One pass of the status sync over refunds; returns how many were asked about. */
+  async syncRefundsDue(): Promise<number> {
+    const refunds = await this.db.run((em) =>
+      this.refunds.dueForSync(em, Date.now(), REFUND_BATCH),
+    );
     for (const refund of refunds)
       await this.guard(refund.refundId, () => this.refundsService.syncRefund(refund));
-    return orders.length + refunds.length;
+    return refunds.length;
   }
 
   /** One pass of the expiry sweep; returns how many orders it looked at. */
   async expireDue(): Promise<number> {
-    const orders = await this.db.run((em) => this.orders.dueForExpiry(em, Date.now(), BATCH));
-    for (const order of orders) await this.guard(order.orderId, () => this.expireOrder(order));
-    return orders.length;
+    return (await this.expireBatch()).claimed;
   }
 
+  /**
+   * One pass of the expiry sweep: one claimed batch. The channels are asked order by order;
+   * the orders they let close are closed together, CLOSE_CHUNK to a transaction.
+   */
+  async expireBatch(): Promise<SyncPass> {
+    const toClose: string[] = [];
+    const pass = await this.pass(
+      (em, claim) => this.orders.claimForExpiry(em, claim),
+      async (order, token) => {
+        if (await this.channelsLetClose(order, token)) toClose.push(order.orderId);
+      },
+    );
+    for (let i = 0; i < toClose.length; i += CLOSE_CHUNK)
+      await this.closeAll(toClose.slice(i, i + CLOSE_CHUNK));
+    return pass;
+  }
+
+  /** Closes the orders in one transaction; if that fails, each alone, so one cannot stop the rest. */
+  private async closeAll(orderIds: string[]): Promise<void> {
+    try {
+      await this.db.transaction((em) => this.transitions.closeMany(em, orderIds, Date.now()));
+    } catch (error) {
+      this.logger.warn(
+        { err: error, orders: orderIds.length },
+        'closing a batch failed; one by one',
+      );
+      for (const orderId of orderIds)
+        await this.guard(orderId, () =>
+          this.db.transaction((em) => this.transitions.close(em, orderId, Date.now())),
+        );
+    }
+  }
+
+  private async pass(
+    claimBatch: (em: EntityManager, claim: OrderClaim) => Promise<OrderEntity[]>,
+    work: (order: OrderEntity, token: string) => Promise<void>,
+  ): Promise<SyncPass> {
+    const concurrency = this.config.env.PAYMENT_SYNC_CONCURRENCY;
+    const limit = this.batchSize;
+    const token = `${this.leases.owner}/${++this.claimSeq}`;
+    // two provider calls per order at worst (query, then close), each bounded by the timeout
+    const leaseMs = ROUNDS_PER_BATCH * (2 * this.config.env.CHANNEL_TIMEOUT_MS + ORDER_MARGIN_MS);
+    const orders = await this.db.run((em) =>
+      claimBatch(em, { token, now: Date.now(), leaseMs, limit }),
+    );
+    await forEachConcurrently(orders, concurrency, (order) =>
+      this.guard(order.orderId, () => work(order, token)),
+    );
+    return { claimed: orders.length, full: orders.length >= limit };
+  }
+
+  /** Asks the order's channels; scheduling the next query also ends the pass's claim. */
   async syncOrder(order: OrderEntity): Promise<void> {
     const applied = await this.askChannels(order, 'skip');
     if (applied?.status !== 'PENDING') return;
@@ -116,6 +211,16 @@ export class PaymentSync {
    * instead, and a channel that does not answer leaves the order for the next sweep.
    */
   async expireOrder(order: OrderEntity): Promise<void> {
+    if (!(await this.channelsLetClose(order))) return;
+    await this.db.transaction((em) => this.transitions.close(em, order.orderId, Date.now()));
+  }
+
+  /**
+   * Closes the order's trades at its channels (each asked first). False when the order must
+   * not be closed now: a channel reported it paid or failed (applied instead), or did not
+   * answer (the claim `token`, if any, is held a little so a later sweep asks again).
+   */
+  private async channelsLetClose(order: OrderEntity, token?: string): Promise<boolean> {
     const channels = await this.db.run((em) => this.attempts.channelsToAsk(em, order));
     for (const channelId of channels) {
       let report: PaymentStatusReport;
@@ -125,16 +230,19 @@ export class PaymentSync {
           report = await this.channels.closePayment(channelId, order.orderId, order.channelTradeNo);
         }
       } catch (error) {
-        // the channel did not answer: leave the order for the next sweep rather than guess
-        if (error instanceof ProviderError) return;
+        // the channel did not answer: leave the order for a later sweep rather than guess
+        if (error instanceof ProviderError) {
+          await this.retryLater(order, token);
+          return false;
+        }
         throw error;
       }
       if (report.status === 'SUCCEEDED' || report.status === 'FAILED') {
         const applied = await this.reports.applyPaymentReport(channelId, order.orderId, report);
-        if (applied?.status !== 'PENDING') return;
+        if (applied?.status !== 'PENDING') return false;
       }
     }
-    await this.db.transaction((em) => this.transitions.close(em, order.orderId, Date.now()));
+    return true;
   }
 
   private async scheduleNext(order: OrderEntity): Promise<void> {
@@ -144,6 +252,12 @@ export class PaymentSync {
         (t) => t > now,
       ) ?? null;
     await this.db.run((em) => this.orders.setNextSync(em, order.orderId, next));
+  }
+
+  /** Holds the claim a little longer, so the next batch does not ask the same channel at once. */
+  private async retryLater(order: OrderEntity, token: string | undefined): Promise<void> {
+    if (token === undefined) return;
+    await this.db.run((em) => this.orders.holdClaim(em, order.orderId, token, RETRY_AFTER_MS));
   }
 
   private async guard(id: string, work: () => Promise<unknown>): Promise<void> {

@@ -45,4 +45,46 @@ export class OutboxRepository {
     });
     return id;
   }
+
+  /**
+   * append for several events of different orders (each order at most once), with two
+   * statements whatever their number: one numbers them all, one inserts them all.
+   */
+  async appendMany(em: EntityManager, events: OutboxEvent[], now: number): Promise<string[]> {
+    if (events.length === 0) return [];
+    const orderIds = events.map((e) => e.orderId);
+    if (new Set(orderIds).size !== orderIds.length)
+      throw new Error('appendMany: one event per order');
+    const params: Record<string, unknown> = {};
+    const tuples = orderIds.map((orderId, i) => {
+      params[`o${i}`] = orderId;
+      return `(:o${i}, 1)`;
+    });
+    const { rows } = await Database.sql<{ order_id: string; last_sequence: number | string }>(
+      em,
+      `INSERT INTO order_event_sequences (order_id, last_sequence) VALUES ${tuples.join(', ')}
+       ON CONFLICT (order_id) DO UPDATE SET last_sequence = order_event_sequences.last_sequence + 1
+       RETURNING order_id, last_sequence`,
+      params,
+    );
+    const sequence = new Map(rows.map((r) => [r.order_id, Number(r.last_sequence)]));
+    const ids = events.map(() => newId('evt'));
+    await em.insert(
+      WebhookEventEntity,
+      events.map((event, i) => ({
+        id: ids[i],
+        sourceId: event.sourceId,
+        type: event.type,
+        orderId: event.orderId,
+        refundId: event.refundId ?? null,
+        sequence: sequence.get(event.orderId)!,
+        data: JSON.stringify(event.data),
+        deliveryStatus: 'pending' as const,
+        attemptCount: 0,
+        nextAttemptAt: now,
+        createdAt: now,
+      })),
+    );
+    return ids;
+  }
 }

@@ -11,6 +11,7 @@ import { CredentialCreatedBy1764141400000 } from './1764141400000-credential-cre
 import { WebhookSequence1764141600000 } from './1764141600000-webhook-sequence';
 import { LedgerAppendOnly1764142600000 } from './1764142600000-ledger-append-only';
 import { RefundsListIndex1764142700000 } from './1764142700000-refunds-list-index';
+import { OrderClaims1764142800000 } from './1764142800000-order-claims';
 
 /** The single migration history, run in this order on SQLite and on PostgreSQL. */
 export const MIGRATIONS = [
@@ -27,4 +28,5 @@ export const MIGRATIONS = [
   WebhookSequence1764141600000,
   LedgerAppendOnly1764142600000,
   RefundsListIndex1764142700000,
+  OrderClaims1764142800000,
 ];

@@ -12,8 +12,8 @@ const JOB = 'webhook-delivery';
 
 /**
  * Runs the delivery worker every WEBHOOK_POLL_INTERVAL_MS while JOBS_ENABLED, on every
- * instance: per-event claims, not a lease, keep instances from attempting one event at once,
- * so they share the load.
+ * instance, refilling freed slots at once while a backlog lasts: per-event claims, not a
+ * lease, keep instances from attempting one event at once, so they share the load.
  */
 @Injectable()
 export class WebhookJobs implements OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -27,6 +27,7 @@ export class WebhookJobs implements OnApplicationBootstrap, BeforeApplicationShu
 
   onApplicationBootstrap(): void {
     if (!this.config.env.JOBS_ENABLED) return;
+    this.delivery.deliverContinuously();
     const timer = setInterval(() => {
       this.delivery.poll().catch((error: unknown) => {
         this.logger.warn({ err: error }, 'webhook delivery pass failed; retrying next tick');
