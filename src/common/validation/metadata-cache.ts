@@ -16,12 +16,6 @@ interface Storage {
 }
 
 let installed = false;
-let version = 0;
-
-/** Changes whenever a rule is registered (once the cache is installed). */
-export function rulesVersion(): number {
-  return version;
-}
 
 /**
  * class-validator works out a DTO's rules afresh on every validation: it filters every rule
@@ -41,7 +35,6 @@ export function cacheValidationMetadata(): void {
   let grouped = new WeakMap<ValidationMetadata[], Record<string, ValidationMetadata[]>>();
 
   storage.addValidationMetadata = (metadata) => {
-    version++;
     targets = new Map();
     grouped = new WeakMap();
     add(metadata);

@@ -1,9 +1,8 @@
 import { ArgumentMetadata, ValidationError, ValidationPipe } from '@nestjs/common';
-import { getMetadataStorage, ValidatorOptions } from 'class-validator';
+import { getMetadataStorage } from 'class-validator';
 import { AppError, FieldError } from '../errors/app-error';
 import { IS_CURRENCY_CODE, IS_MINOR_UNITS } from './decorators';
 import { cacheValidationMetadata } from './metadata-cache';
-import { surelyValid } from './valid-fast';
 
 /**
  * Validates every body and query against its DTO. Unknown fields are refused (400), so mass
@@ -71,15 +70,6 @@ class StrictValidationPipe extends ValidationPipe {
       }
     }
     return super.transform(value, metadata);
-  }
-
-  /** class-validator's own answer only when the value may be invalid (see valid-fast). */
-  protected override validate(
-    object: object,
-    validatorOptions?: ValidatorOptions,
-  ): Promise<ValidationError[]> | ValidationError[] {
-    if (surelyValid(object, validatorOptions)) return [];
-    return super.validate(object, validatorOptions);
   }
 }
 
