@@ -4,6 +4,7 @@ import { loadConfig } from '../src/config/app-config';
 import { buildDataSourceOptions } from '../src/database/data-source-options';
 import { Database } from '../src/database/database.service';
 import { bindNamedParameters } from '../src/database/named-parameters';
+import { BillsRepository } from '../src/clearing/bills.repository';
 import { OrdersRepository } from '../src/payments/orders.repository';
 import { createScratchDatabase, ScratchDatabase, testEngine } from './helpers/scratch-database';
 
@@ -59,7 +60,10 @@ describe(`query plans of the hot statements on orders (${testEngine()})`, () => 
   });
 
   /** Runs `work` and returns the one statement on orders it sent, bound as it was sent. */
-  async function statementOf(work: (em: EntityManager) => Promise<unknown>): Promise<Captured> {
+  async function statementOf(
+    work: (em: EntityManager) => Promise<unknown>,
+    onOrders = /\b(FROM|UPDATE) "?orders"?(\s|$)/i,
+  ): Promise<Captured> {
     captured.length = 0;
     const spy = jest.spyOn(Database, 'sql');
     try {
@@ -72,10 +76,10 @@ describe(`query plans of the hot statements on orders (${testEngine()})`, () => 
     } finally {
       spy.mockRestore();
     }
-    const onOrders = captured.filter((c) => /\b(FROM|UPDATE) "?orders"?(\s|$)/i.test(c.sql));
-    if (onOrders.length !== 1)
-      throw new Error(`expected one statement on orders, got ${JSON.stringify(onOrders)}`);
-    return onOrders[0];
+    const matching = captured.filter((c) => onOrders.test(c.sql));
+    if (matching.length !== 1)
+      throw new Error(`expected one statement on orders, got ${JSON.stringify(matching)}`);
+    return matching[0];
   }
 
   /** The plan's lines: PostgreSQL's nodes, or SQLite's EXPLAIN QUERY PLAN details. */
@@ -106,8 +110,9 @@ describe(`query plans of the hot statements on orders (${testEngine()})`, () => 
   async function expectIndex(
     work: (em: EntityManager) => Promise<unknown>,
     index: { postgres: RegExp; sqlite: RegExp },
+    onOrders?: RegExp,
   ): Promise<void> {
-    const plan = await planOf(await statementOf(work));
+    const plan = await planOf(await statementOf(work, onOrders));
     if (engine === 'postgres') {
       expect(plan.filter((line) => /^Seq Scan orders\b/.test(line))).toEqual([]);
       // the plan itself is in the failure message
@@ -192,6 +197,39 @@ describe(`query plans of the hot statements on orders (${testEngine()})`, () => 
       postgres: / idx_orders_status_next_sync_at$/,
       sqlite: /idx_orders_status_next_sync_at \(status=\? AND next_sync_at/,
     });
+  });
+
+  it("clearing reads each line's merchant order no through the orders primary key", async () => {
+    // a day of entries for a tenth of the orders, as the ledger posts them
+    await dataSource.query(
+      `INSERT INTO journal_entries (id, movement_key, kind, movement, order_id, refund_id,
+         source_id, channel_id, channel_code, currency, settlement_date, related_entry_id, memo,
+         created_at)
+       SELECT 'je_' || order_id, 'payment:' || order_id, 'payment', 'payment', order_id, NULL,
+         source_id, 'chn_x', 'sandbox_x', 'CNY', '2026-11-26', NULL, NULL, created_at
+       FROM orders WHERE amount % 10 = 0`,
+    );
+    await dataSource.query(
+      `INSERT INTO journal_lines (entry_id, line_no, account, account_type, currency, debit, credit)
+       SELECT id, 1, 'channel:chn_x:receivable', 'channel_receivable', 'CNY', 100, 0
+       FROM journal_entries`,
+    );
+    await dataSource.query(
+      `INSERT INTO journal_lines (entry_id, line_no, account, account_type, currency, debit, credit)
+       SELECT id, 2, 'merchant:' || source_id || ':payable', 'merchant_payable', 'CNY', 0, 100
+       FROM journal_entries`,
+    );
+    await dataSource.query('ANALYZE');
+    await expectIndex(
+      (em) =>
+        new BillsRepository().replaceBills(em, '2026-11-26', {
+          runId: 'clr_plan',
+          status: 'provisional',
+          generatedAt: Date.now(),
+        }),
+      PRIMARY_KEY,
+      /\bFROM orders o WHERE o\.order_id = f\.order_id\b/,
+    );
   });
 
   it("records the channel's answer by primary key only", async () => {
