@@ -4,6 +4,7 @@ import { loadConfig } from '../src/config/app-config';
 import { buildDataSourceOptions } from '../src/database/data-source-options';
 import { Database } from '../src/database/database.service';
 import { bindNamedParameters } from '../src/database/named-parameters';
+import { BillsRepository } from '../src/clearing/bills.repository';
 import { OrdersRepository } from '../src/payments/orders.repository';
 import { RefundsRepository } from '../src/payments/refunds.repository';
 import { createScratchDatabase, ScratchDatabase, testEngine } from './helpers/scratch-database';
@@ -60,10 +61,14 @@ describe(`query plans of the hot statements on orders and refunds (${testEngine(
     await scratch?.drop();
   });
 
-  /** Runs `work` and returns the one statement on `table` it sent, bound as it was sent. */
+  /**
+   * Runs `work` and returns the one statement on `table` it sent (or the one matching `match`),
+   * bound as it was sent.
+   */
   async function statementOf(
     work: (em: EntityManager) => Promise<unknown>,
     table: Table,
+    match = new RegExp(`\\b(FROM|UPDATE) "?${table}"?(\\s|$)`, 'i'),
   ): Promise<Captured> {
     captured.length = 0;
     const spy = jest.spyOn(Database, 'sql');
@@ -77,9 +82,7 @@ describe(`query plans of the hot statements on orders and refunds (${testEngine(
     } finally {
       spy.mockRestore();
     }
-    const onTable = captured.filter((c) =>
-      new RegExp(`\\b(FROM|UPDATE) "?${table}"?(\\s|$)`, 'i').test(c.sql),
-    );
+    const onTable = captured.filter((c) => match.test(c.sql));
     if (onTable.length !== 1)
       throw new Error(`expected one statement on ${table}, got ${JSON.stringify(onTable)}`);
     return onTable[0];
@@ -114,8 +117,9 @@ describe(`query plans of the hot statements on orders and refunds (${testEngine(
     work: (em: EntityManager) => Promise<unknown>,
     index: { postgres: RegExp; sqlite: RegExp },
     table: Table = 'orders',
+    match?: RegExp,
   ): Promise<void> {
-    const plan = await planOf(await statementOf(work, table));
+    const plan = await planOf(await statementOf(work, table, match));
     // the statement may name its table by an alias: orders "o", refunds "r"
     const names = `(${table}|${table[0]})`;
     if (engine === 'postgres') {
@@ -232,6 +236,40 @@ describe(`query plans of the hot statements on orders and refunds (${testEngine(
       (em) => refunds.list(em, { orderId: orderId(12), limit: 21 }),
       { postgres: / idx_refunds_order_id$/, sqlite: /idx_refunds_order_id \(order_id=\?/ },
       'refunds',
+    );
+  });
+
+  it("clearing reads each line's merchant order no through the orders primary key", async () => {
+    // a day of entries for a tenth of the orders, as the ledger posts them
+    await dataSource.query(
+      `INSERT INTO journal_entries (id, movement_key, kind, movement, order_id, refund_id,
+         source_id, channel_id, channel_code, currency, settlement_date, related_entry_id, memo,
+         created_at)
+       SELECT 'je_' || order_id, 'payment:' || order_id, 'payment', 'payment', order_id, NULL,
+         source_id, 'chn_x', 'sandbox_x', 'CNY', '2026-11-26', NULL, NULL, created_at
+       FROM orders WHERE amount % 10 = 0`,
+    );
+    await dataSource.query(
+      `INSERT INTO journal_lines (entry_id, line_no, account, account_type, currency, debit, credit)
+       SELECT id, 1, 'channel:chn_x:receivable', 'channel_receivable', 'CNY', 100, 0
+       FROM journal_entries`,
+    );
+    await dataSource.query(
+      `INSERT INTO journal_lines (entry_id, line_no, account, account_type, currency, debit, credit)
+       SELECT id, 2, 'merchant:' || source_id || ':payable', 'merchant_payable', 'CNY', 0, 100
+       FROM journal_entries`,
+    );
+    await dataSource.query('ANALYZE');
+    await expectIndex(
+      (em) =>
+        new BillsRepository().replaceBills(em, '2026-11-26', {
+          runId: 'clr_plan',
+          status: 'provisional',
+          generatedAt: Date.now(),
+        }),
+      PRIMARY_KEY,
+      'orders',
+      /\bFROM orders o WHERE o\.order_id = f\.order_id\b/,
     );
   });
 

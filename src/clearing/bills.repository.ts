@@ -117,6 +117,8 @@ export class BillsRepository {
        FROM f GROUP BY f.source_id, f.currency`,
       { ...params, status: run.status, runId: run.runId, generatedAt: run.generatedAt },
     );
+    // the merchant order number by a primary-key lookup per line: a join lets PostgreSQL read
+    // the whole orders table when the day holds a fifth of it
     const binary = em.connection.options.type === 'postgres' ? ' COLLATE "C"' : '';
     await Database.sql(
       em,
@@ -126,9 +128,10 @@ export class BillsRepository {
        SELECT ${BILL_ID},
          ROW_NUMBER() OVER (PARTITION BY f.source_id, f.currency
            ORDER BY f.created_at, f.entry_id${binary}),
-         f.entry_id, f.kind, f.order_id, f.refund_id, o.merchant_order_no, f.channel_code,
-         f.amount, f.fee, f.net, f.created_at
-       FROM f LEFT JOIN orders o ON o.order_id = f.order_id`,
+         f.entry_id, f.kind, f.order_id, f.refund_id,
+         (SELECT o.merchant_order_no FROM orders o WHERE o.order_id = f.order_id),
+         f.channel_code, f.amount, f.fee, f.net, f.created_at
+       FROM f`,
       params,
     );
     return this.countBills(em, date);

@@ -558,7 +558,7 @@ export interface paths {
         };
         /**
          * 账单下载 Download a bill (CSV)
-         * @description UTF-8 CSV: a header row, then one row per movement in line order, no totals row. Amounts are signed integer minor units (refunds negative), each also as a decimal (`amount_decimal`…) for people.
+         * @description UTF-8 CSV: a header row, then one row per movement in line order, no totals row. Amounts are signed integer minor units (refunds negative), each also as a decimal (`amount_decimal`…) for people. Streamed: the lines are read a batch at a time, so memory stays bounded whatever the bill size.
          *
          *     Permission `bills.download`: `admin`, `merchant`, `operator_owner`, `operator_admin`, `merchant_owner`, `merchant_finance`.
          */
