@@ -1,3 +1,4 @@
+import { ChannelRuntime } from '../src/channels/channel-runtime.service';
 import { PaymentSync } from '../src/payments/payment-sync.service';
 import { createOrder, createSandboxChannel, Order, payOrder } from './helpers/payments';
 import { createScratchDatabase, ScratchDatabase, testEngine } from './helpers/scratch-database';
@@ -41,6 +42,8 @@ describe(`background queues with backlogs on ${testEngine()}`, () => {
         { notify_drop_rate: 1 },
       );
       m = await createMerchant(a);
+      // b learns of channels made through a at its next reload (every second); not later than now
+      await b.app.get(ChannelRuntime).refresh();
     });
     afterAll(async () => {
       await a?.close();
