@@ -1,8 +1,14 @@
-import { BillLineEntity } from './entities/bill-line.entity';
-import { BillEntity, BillStatus } from './entities/bill.entity';
-import { EntryKind, Movement } from './journal';
+import { BillLineEntity } from '../../src/clearing/entities/bill-line.entity';
+import { BillEntity, BillStatus } from '../../src/clearing/entities/bill.entity';
+import { EntryKind, Movement } from '../../src/clearing/journal';
 
-/** One journal entry of the date, with what its lines mean for the merchant (see LedgerRepository). */
+/**
+ * The bill model: what a date's bills and lines are, computed in TypeScript from the date's
+ * journal entries. Clearing builds them in SQL (BillsRepository.replaceBills); tests check that
+ * SQL against this model on both engines.
+ */
+
+/** One journal entry of the date, with what its lines mean for the merchant. */
 export interface EntryFigures {
   entryId: string;
   kind: EntryKind;
@@ -103,3 +109,4 @@ export function buildBills(
 function compare(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
+
