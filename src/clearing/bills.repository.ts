@@ -32,11 +32,11 @@ const ENTRY_FIGURES = `SELECT e.id AS entry_id, e.kind AS kind, e.movement AS mo
   GROUP BY e.id, e.kind, e.movement, e.order_id, e.refund_id, e.source_id, e.channel_code,
     e.currency, e.created_at`;
 
-/** billIdOf (bill-builder.ts) in SQL, for a row of ENTRY_FIGURES and :day = YYYYMMDD. */
+/** A bill's id, `bill_<YYYYMMDD>_<source_id>_<currency>`, for a row of ENTRY_FIGURES and :day. */
 const BILL_ID = `'bill_' || CAST(:day AS varchar(8)) || '_' || CAST(f.source_id AS varchar(20)) || '_' || f.currency`;
 
 /**
- * A bill's figures over its entries (as buildBills sums them): payments and refunds counted by
+ * A bill's figures over its entries: payments and refunds counted by
  * kind, amounts by the side money moved (reversals and corrections included), fees and the
  * merchant's net summed.
  */
@@ -78,9 +78,9 @@ export class BillsRepository {
   /**
    * Rebuilds the date's bills and lines from its journal entries inside the database (one
    * INSERT … SELECT each), so memory and round trips stay flat whatever the day's volume: a
-   * day of 220,000 movements no longer passes through the server. What a bill holds is what
-   * buildBills (bill-builder.ts) describes: one bill per merchant and currency, one line per
-   * entry in recording order, figures summed from the entry's lines. Final bills are never
+   * day of 220,000 movements no longer passes through the server. One bill per merchant and
+   * currency, one line per entry in recording order, figures summed from the entry's lines
+   * (test/helpers/bill-builder.ts is the model this SQL is checked against). Final bills are never
    * rewritten (the database refuses it): when the date's bills are final already, the journal
    * must still give the same ones, and nothing is written; otherwise FinalBillsDifferError.
    * Returns the number of bills of the date.

@@ -1,8 +1,17 @@
-import { BillLineEntity } from './entities/bill-line.entity';
-import { BillEntity, BillStatus } from './entities/bill.entity';
-import { EntryKind, Movement } from './journal';
+import { EntityManager } from 'typeorm';
+import { BillLineEntity } from '../../src/clearing/entities/bill-line.entity';
+import { BillEntity, BillStatus } from '../../src/clearing/entities/bill.entity';
+import { EntryKind, Movement } from '../../src/clearing/journal';
+import { toSafeInteger, toSafeIntegerOrZero } from '../../src/database/columns';
+import { Database } from '../../src/database/database.service';
 
-/** One journal entry of the date, with what its lines mean for the merchant (see LedgerRepository). */
+/**
+ * The bill model: what a date's bills and lines are, computed in TypeScript from the date's
+ * journal entries. Clearing builds them in SQL (BillsRepository.replaceBills); tests check that
+ * SQL against this model on both engines.
+ */
+
+/** One journal entry of the date, with what its lines mean for the merchant. */
 export interface EntryFigures {
   entryId: string;
   kind: EntryKind;
@@ -102,4 +111,43 @@ export function buildBills(
 /** Plain code-unit order: the same on every machine and locale. */
 function compare(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/**
+ * Every journal entry of the date with what its lines mean for the merchant, read row by row:
+ * the amount the channel moved (receivable debit − credit), the fee (fee income credit − debit)
+ * and the merchant's net (payable credit − debit), and the order's merchant order number.
+ */
+export async function entryFiguresOf(em: EntityManager, date: string): Promise<EntryFigures[]> {
+  const { rows } = await Database.sql<Record<string, unknown>>(
+    em,
+    `SELECT e.id AS entry_id, e.kind AS kind, e.movement AS movement, e.order_id AS order_id,
+       e.refund_id AS refund_id, o.merchant_order_no AS merchant_order_no, e.source_id AS source_id,
+       e.channel_code AS channel_code, e.currency AS currency, e.created_at AS created_at,
+       SUM(CASE WHEN l.account_type = 'channel_receivable' THEN l.debit - l.credit ELSE 0 END) AS amount,
+       SUM(CASE WHEN l.account_type = 'fee_income' THEN l.credit - l.debit ELSE 0 END) AS fee,
+       SUM(CASE WHEN l.account_type = 'merchant_payable' THEN l.credit - l.debit ELSE 0 END) AS net
+     FROM journal_entries e
+     JOIN journal_lines l ON l.entry_id = e.id
+     LEFT JOIN orders o ON o.order_id = e.order_id
+     WHERE e.settlement_date = :date
+     GROUP BY e.id, e.kind, e.movement, e.order_id, e.refund_id, o.merchant_order_no, e.source_id,
+       e.channel_code, e.currency, e.created_at`,
+    { date },
+  );
+  return rows.map((r) => ({
+    entryId: String(r.entry_id),
+    kind: r.kind as EntryKind,
+    movement: r.movement as Movement,
+    orderId: String(r.order_id),
+    refundId: (r.refund_id as string | null) ?? null,
+    merchantOrderNo: (r.merchant_order_no as string | null) ?? null,
+    sourceId: toSafeInteger(r.source_id),
+    channelCode: String(r.channel_code),
+    currency: String(r.currency),
+    createdAt: toSafeInteger(r.created_at),
+    amount: toSafeIntegerOrZero(r.amount),
+    fee: toSafeIntegerOrZero(r.fee),
+    net: toSafeIntegerOrZero(r.net),
+  }));
 }
