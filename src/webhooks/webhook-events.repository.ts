@@ -41,24 +41,33 @@ const due = (dbNow: string) => `delivery_status = 'pending' AND next_attempt_at 
 export class WebhookEventsRepository {
   /**
    * Claims up to `limit` due events, oldest due first, in one statement. On PostgreSQL
-   * concurrent claimers skip each other's rows (FOR UPDATE SKIP LOCKED) and the outer WHERE is
-   * re-checked on the row each one finally updates; SQLite runs one writer at a time.
+   * concurrent claimers skip each other's rows (FOR UPDATE SKIP LOCKED, picked once) and the
+   * outer WHERE is re-checked on the row each one finally updates; SQLite runs one writer at a
+   * time.
    */
   async claimDue(
     em: EntityManager,
     claim: { token: string; now: number; leaseMs: number; limit: number },
   ): Promise<WebhookEventEntity[]> {
-    const lock = em.connection.options.type === 'postgres' ? ' FOR UPDATE SKIP LOCKED' : '';
     const dbNow = Database.nowSql(em);
-    const { rows } = await Database.sql(
-      em,
-      `UPDATE webhook_events SET claimed_by = :token, claim_until = ${dbNow} + :leaseMs
-       WHERE id IN (SELECT id FROM webhook_events WHERE ${due(dbNow)}
-                    ORDER BY next_attempt_at, id LIMIT :limit${lock})
-         AND ${due(dbNow)}
-       RETURNING *`,
-      claim,
-    );
+    const set = `claimed_by = :token, claim_until = ${dbNow} + :leaseMs`;
+    // PostgreSQL: the picked rows are materialized once; as `IN (subquery)` the planner may run
+    // the subquery again while updating, each run skipping other claimers' rows, and one claim
+    // then takes far more than `limit`
+    const sql =
+      em.connection.options.type === 'postgres'
+        ? `WITH picked AS MATERIALIZED (
+             SELECT id AS picked_id FROM webhook_events WHERE ${due(dbNow)}
+             ORDER BY next_attempt_at, id LIMIT :limit FOR UPDATE SKIP LOCKED)
+           UPDATE webhook_events SET ${set} FROM picked
+           WHERE id = picked.picked_id AND ${due(dbNow)}
+           RETURNING webhook_events.*`
+        : `UPDATE webhook_events SET ${set}
+           WHERE id IN (SELECT id FROM webhook_events WHERE ${due(dbNow)}
+                        ORDER BY next_attempt_at, id LIMIT :limit)
+             AND ${due(dbNow)}
+           RETURNING *`;
+    const { rows } = await Database.sql(em, sql, claim);
     return rows.map((row) => Database.hydrate(em, WebhookEventEntity, row));
   }
 
