@@ -37,11 +37,18 @@ async function settle(page: Page): Promise<void> {
   await page.locator('main h1').first().waitFor();
 }
 
-/** The page's visible text, but the language picker's (which names the other language). */
+/**
+ * The page's visible text, but the language picker's (which names the other language) and the
+ * data set in monospace: ids, payloads and audited action names such as `merchant.create` are
+ * shown as they are stored, never translated.
+ */
 async function visibleText(page: Page): Promise<string> {
   const text = await page.locator('body').innerText();
-  const picker = await page.locator('[data-test="locale"]').allInnerTexts();
-  return picker.reduce((rest, p) => rest.split(p).join(' '), text);
+  const left = [
+    ...(await page.locator('[data-test="locale"]').allInnerTexts()),
+    ...(await page.locator('.mono, code, pre').allInnerTexts()),
+  ].filter((part) => part.trim() !== '');
+  return left.reduce((rest, p) => rest.split(p).join(' '), text);
 }
 
 /**

@@ -99,5 +99,8 @@ export async function screenshot(page: Page, name: string): Promise<void> {
 /** Switches the console's language with the header's (or the login page's) selector. */
 export async function switchLanguage(page: Page, label: 'English' | '简体中文'): Promise<void> {
   await page.locator('[data-test="locale"], .login__locale').first().click();
-  await page.getByRole('option', { name: label }).click();
+  const option = page.getByRole('option', { name: label });
+  await option.click();
+  // the list closes with a transition; until it is gone it still shows the other language
+  await option.waitFor({ state: 'hidden' });
 }
