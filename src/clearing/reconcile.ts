@@ -54,12 +54,40 @@ export interface GatewayMovement {
 export interface ReconcileInput {
   channelCode: string;
   statement: readonly StatementLine[];
-  /** Movements the gateway recorded as happening at the channel on the date. */
-  gatewayMovements: readonly GatewayMovement[];
+  /**
+   * Movements the gateway recorded as happening at the channel on the date: a list, or an
+   * index of them (`indexMovements`), which the comparison empties as lines name them.
+   */
+  gatewayMovements: readonly GatewayMovement[] | MovementIndex;
   /** Movements the statement names that the gateway has at another time or in another state. */
   otherGatewayRecords: readonly GatewayMovement[];
   /** Notifications of the date and channel that payments kept as exceptions. */
   exceptions: readonly PaymentExceptionEntity[];
+}
+
+/**
+ * Payments by order id, refunds by refund id (a refund movement always has one), keyed by the
+ * id strings the movements already hold.
+ */
+export interface MovementIndex {
+  payments: Map<string, GatewayMovement>;
+  refunds: Map<string, GatewayMovement>;
+}
+
+export function indexMovements(movements: Iterable<GatewayMovement>): MovementIndex {
+  const index: MovementIndex = { payments: new Map(), refunds: new Map() };
+  for (const m of movements) {
+    if (m.type === 'payment') index.payments.set(m.orderId, m);
+    else if (m.refundId !== null) index.refunds.set(m.refundId, m);
+  }
+  return index;
+}
+
+/** Does the index hold the movement a statement line names? */
+export function names(index: MovementIndex, line: StatementLine): boolean {
+  return line.type === 'payment'
+    ? index.payments.has(line.orderId)
+    : line.refundId !== null && index.refunds.has(line.refundId);
 }
 
 /**
@@ -75,28 +103,25 @@ export function reconcile(input: ReconcileInput): {
   matchedCount: number;
   discrepancies: Discrepancy[];
 } {
-  const inWindow = new Map(input.gatewayMovements.map((g) => [keyOf(g), g]));
-  const known = new Map(
-    input.otherGatewayRecords
-      .filter((g) => g.channelCode === input.channelCode)
-      .map((g) => [keyOf(g), g]),
+  const inWindow = isIndex(input.gatewayMovements)
+    ? input.gatewayMovements
+    : indexMovements(input.gatewayMovements);
+  const known = indexMovements(
+    input.otherGatewayRecords.filter((g) => g.channelCode === input.channelCode),
   );
-  const seen = new Set<string>();
   const found: Discrepancy[] = [];
   let matchedCount = 0;
 
   for (const line of input.statement) {
-    const key =
-      line.type === 'payment'
-        ? keyOf({ type: 'payment', orderId: line.orderId, refundId: null })
-        : line.refundId === null
-          ? null
-          : keyOf({ type: 'refund', orderId: line.orderId, refundId: line.refundId });
-    const lineSucceeded = line.status === 'SUCCEEDED';
-    // a line without an id we can match, or the same movement twice, is not the gateway's
+    // a line without an id we can match is not the gateway's; a movement is taken off the
+    // indexes by the first line that names it, so the same movement twice is not either
     const gateway =
-      key === null || seen.has(key) ? undefined : (inWindow.get(key) ?? known.get(key));
-    if (key !== null) seen.add(key);
+      line.type === 'payment'
+        ? take(inWindow.payments, known.payments, line.orderId)
+        : line.refundId === null
+          ? undefined
+          : take(inWindow.refunds, known.refunds, line.refundId);
+    const lineSucceeded = line.status === 'SUCCEEDED';
     if (!gateway) {
       if (lineSucceeded) found.push(fromStatement('missing_in_gateway', line, null));
       continue;
@@ -114,9 +139,8 @@ export function reconcile(input: ReconcileInput): {
     }
   }
 
-  for (const [key, gateway] of inWindow) {
-    if (!seen.has(key)) found.push(missingInChannel(gateway));
-  }
+  for (const gateway of inWindow.payments.values()) found.push(missingInChannel(gateway));
+  for (const gateway of inWindow.refunds.values()) found.push(missingInChannel(gateway));
 
   const reported = new Set(found.map(identity));
   for (const exception of input.exceptions) {
@@ -130,8 +154,16 @@ export function reconcile(input: ReconcileInput): {
   return { matchedCount, discrepancies: found.sort(byTypeAndIds) };
 }
 
-function keyOf(m: Pick<GatewayMovement, 'type' | 'orderId' | 'refundId'>): string {
-  return m.type === 'payment' ? `payment:${m.orderId}` : `refund:${m.refundId}`;
+function isIndex(m: readonly GatewayMovement[] | MovementIndex): m is MovementIndex {
+  return !Array.isArray(m);
+}
+
+/** The movement under `key`, the day's first; off both maps, so no other line gets it. */
+function take<V>(first: Map<string, V>, second: Map<string, V>, key: string): V | undefined {
+  const value = first.get(key) ?? second.get(key);
+  first.delete(key);
+  second.delete(key);
+  return value;
 }
 
 function fromStatement(

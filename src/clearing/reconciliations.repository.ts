@@ -1,13 +1,21 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
+import { Interner } from '../common/interner';
+import { toSafeInteger } from '../database/columns';
 import { Database } from '../database/database.service';
-import { OrderEntity } from '../payments/entities/order.entity';
 import { PaymentExceptionEntity } from '../payments/entities/payment-exception.entity';
-import { RefundEntity } from '../payments/entities/refund.entity';
 import { ReconciliationEntity } from './entities/reconciliation.entity';
 import { GatewayMovement } from './reconcile';
 
 const PAID = ['SUCCEEDED', 'PARTIALLY_REFUNDED', 'REFUNDED'];
+/**
+ * Only what a comparison reads, as plain rows: a day may hold hundreds of thousands of
+ * movements, and whole entities cost several times the memory.
+ */
+const PAYMENT_COLUMNS =
+  'order_id, channel_trade_no, channel_code, amount, currency, fee_amount, status';
+const REFUND_COLUMNS = `r.refund_id, r.order_id, r.amount, r.currency, r.fee_amount, r.status,
+  o.channel_code AS order_channel_code, o.channel_trade_no AS order_channel_trade_no`;
 /** Ids per IN list: well inside both engines' limits on bound parameters. */
 const ID_CHUNK = 500;
 
@@ -28,24 +36,26 @@ export class ReconciliationsRepository {
     start: number,
     end: number,
   ): Promise<GatewayMovement[]> {
-    const orders = await Database.sql(
-      em,
-      `SELECT * FROM orders WHERE channel_code = :channelCode AND status IN (:...paid)
-         AND paid_at >= :start AND paid_at < :end`,
-      { channelCode, paid: PAID, start, end },
-    );
+    const strings = new Interner();
+    // the drivers' rows are dropped as soon as they are mapped
+    const found = (
+      await Database.sql(
+        em,
+        `SELECT ${PAYMENT_COLUMNS} FROM orders
+         WHERE channel_code = :channelCode AND status IN (:...paid)
+           AND paid_at >= :start AND paid_at < :end`,
+        { channelCode, paid: PAID, start, end },
+      )
+    ).rows.map((row) => paymentOf(row, strings));
     const refunds = await Database.sql(
       em,
-      `SELECT r.*, o.channel_code AS order_channel_code, o.channel_trade_no AS order_channel_trade_no
-       FROM refunds r JOIN orders o ON o.order_id = r.order_id
+      `SELECT ${REFUND_COLUMNS} FROM refunds r JOIN orders o ON o.order_id = r.order_id
        WHERE o.channel_code = :channelCode AND r.status = 'SUCCEEDED'
          AND r.completed_at >= :start AND r.completed_at < :end`,
       { channelCode, start, end },
     );
-    return [
-      ...orders.rows.map((row) => paymentOf(Database.hydrate(em, OrderEntity, row))),
-      ...refunds.rows.map((row) => refundOf(em, row)),
-    ];
+    for (const row of refunds.rows) found.push(refundOf(row, strings));
+    return found;
   }
 
   /** Payments and refunds by id, whatever their state or time. */
@@ -53,24 +63,24 @@ export class ReconciliationsRepository {
     em: EntityManager,
     ids: { orderIds: string[]; refundIds: string[] },
   ): Promise<GatewayMovement[]> {
+    const strings = new Interner();
     const found: GatewayMovement[] = [];
     for (const orderIds of chunks(ids.orderIds)) {
       const { rows } = await Database.sql(
         em,
-        `SELECT * FROM orders WHERE order_id IN (:...orderIds)`,
+        `SELECT ${PAYMENT_COLUMNS} FROM orders WHERE order_id IN (:...orderIds)`,
         { orderIds },
       );
-      found.push(...rows.map((row) => paymentOf(Database.hydrate(em, OrderEntity, row))));
+      for (const row of rows) found.push(paymentOf(row, strings));
     }
     for (const refundIds of chunks(ids.refundIds)) {
       const { rows } = await Database.sql(
         em,
-        `SELECT r.*, o.channel_code AS order_channel_code, o.channel_trade_no AS order_channel_trade_no
-         FROM refunds r JOIN orders o ON o.order_id = r.order_id
+        `SELECT ${REFUND_COLUMNS} FROM refunds r JOIN orders o ON o.order_id = r.order_id
          WHERE r.refund_id IN (:...refundIds)`,
         { refundIds },
       );
-      found.push(...rows.map((row) => refundOf(em, row)));
+      for (const row of rows) found.push(refundOf(row, strings));
     }
     return found;
   }
@@ -103,34 +113,35 @@ export class ReconciliationsRepository {
   }
 }
 
-function paymentOf(order: OrderEntity): GatewayMovement {
+function paymentOf(row: Record<string, unknown>, strings: Interner): GatewayMovement {
+  const status = strings.of(row.status as string);
   return {
     type: 'payment',
-    orderId: order.orderId,
+    orderId: row.order_id as string,
     refundId: null,
-    channelTradeNo: order.channelTradeNo,
-    channelCode: order.channelCode,
-    amount: order.amount,
-    currency: order.currency,
-    fee: order.feeAmount,
-    status: order.status,
-    succeeded: PAID.includes(order.status),
+    channelTradeNo: (row.channel_trade_no as string | null) ?? null,
+    channelCode: strings.of((row.channel_code as string | null) ?? null),
+    amount: toSafeInteger(row.amount),
+    currency: strings.of(row.currency as string),
+    fee: toSafeInteger(row.fee_amount),
+    status,
+    succeeded: PAID.includes(status),
   };
 }
 
-function refundOf(em: EntityManager, row: Record<string, unknown>): GatewayMovement {
-  const refund = Database.hydrate(em, RefundEntity, row);
+function refundOf(row: Record<string, unknown>, strings: Interner): GatewayMovement {
+  const status = strings.of(row.status as string);
   return {
     type: 'refund',
-    orderId: refund.orderId,
-    refundId: refund.refundId,
+    orderId: row.order_id as string,
+    refundId: row.refund_id as string,
     channelTradeNo: (row.order_channel_trade_no as string | null) ?? null,
-    channelCode: (row.order_channel_code as string | null) ?? null,
-    amount: refund.amount,
-    currency: refund.currency,
-    fee: refund.feeAmount,
-    status: refund.status,
-    succeeded: refund.status === 'SUCCEEDED',
+    channelCode: strings.of((row.order_channel_code as string | null) ?? null),
+    amount: toSafeInteger(row.amount),
+    currency: strings.of(row.currency as string),
+    fee: toSafeInteger(row.fee_amount),
+    status,
+    succeeded: status === 'SUCCEEDED',
   };
 }
 

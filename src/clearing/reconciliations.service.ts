@@ -15,7 +15,7 @@ import {
   ReconciliationPageDto,
 } from './dto/reconciliation.dto';
 import { ReconciliationEntity } from './entities/reconciliation.entity';
-import { Discrepancy, reconcile } from './reconcile';
+import { Discrepancy, indexMovements, names, reconcile } from './reconcile';
 import { ReconciliationsRepository } from './reconciliations.repository';
 import { checkSettlementDate } from './settlement-dates';
 
@@ -43,10 +43,9 @@ export class ReconciliationsService {
       inWindow: await this.repository.movementsBetween(em, code, start, end),
       exceptions: await this.repository.exceptionsOn(em, date),
     }));
-    const windowKeys = new Set(inWindow.map((g) => `${g.type}:${g.refundId ?? g.orderId}`));
-    const elsewhere = statement.filter(
-      (l) => !windowKeys.has(`${l.type}:${l.type === 'payment' ? l.orderId : l.refundId}`),
-    );
+    const index = indexMovements(inWindow);
+    inWindow.length = 0; // the index holds them now
+    const elsewhere = statement.filter((l) => !names(index, l));
     const others = await this.db.run((em) =>
       this.repository.movementsByIds(em, {
         orderIds: unique(elsewhere.filter((l) => l.type === 'payment').map((l) => l.orderId)),
@@ -58,7 +57,7 @@ export class ReconciliationsService {
     const result = reconcile({
       channelCode: code,
       statement,
-      gatewayMovements: inWindow,
+      gatewayMovements: index,
       otherGatewayRecords: others,
       exceptions: await this.exceptionsOfCode(exceptions, code),
     });

@@ -1,6 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
+import { toSafeInteger } from '../../../database/columns';
 import { Database } from '../../../database/database.service';
+import { Interner } from '../../../common/interner';
 import { SandboxPaymentEntity } from './entities/sandbox-payment.entity';
 import { SandboxRefundEntity } from './entities/sandbox-refund.entity';
 
@@ -55,38 +57,73 @@ export class SandboxRepository {
     await em.insert(SandboxRefundEntity, row);
   }
 
-  /** Payments of a channel paid within [start, end). */
-  paidBetween(
+  /**
+   * Payments of a channel paid within [start, end): only what a statement line shows, as plain
+   * rows (a day may hold hundreds of thousands; entities would cost several times the memory).
+   */
+  async paidBetween(
     em: EntityManager,
     channelId: string,
     start: number,
     end: number,
-  ): Promise<SandboxPaymentEntity[]> {
-    return em
-      .createQueryBuilder(SandboxPaymentEntity, 'p')
-      .where('p.channel_id = :channelId AND p.status = :status', { channelId, status: 'SUCCEEDED' })
-      .andWhere('p.paid_at >= :start AND p.paid_at < :end', { start, end })
-      .orderBy('p.paid_at', 'ASC')
-      .getMany();
+  ): Promise<StatementPayment[]> {
+    const { rows } = await Database.sql<Record<string, unknown>>(
+      em,
+      `SELECT order_id, trade_no, amount, currency, paid_at FROM sandbox_payments
+       WHERE channel_id = :channelId AND status = 'SUCCEEDED'
+         AND paid_at >= :start AND paid_at < :end
+       ORDER BY paid_at ASC`,
+      { channelId, start, end },
+    );
+    const currencies = new Interner();
+    return rows.map((row) => ({
+      orderId: row.order_id as string,
+      tradeNo: row.trade_no as string,
+      amount: toSafeInteger(row.amount),
+      currency: currencies.of(row.currency as string),
+      paidAt: toSafeInteger(row.paid_at),
+    }));
   }
 
-  /** Refunds of a channel completed within [start, min(end, now)]. */
-  completedBetween(
+  /** Refunds of a channel completed within [start, min(end, now)], as plain rows. */
+  async completedBetween(
     em: EntityManager,
     channelId: string,
     start: number,
     end: number,
     now: number,
-  ): Promise<SandboxRefundEntity[]> {
-    return em
-      .createQueryBuilder(SandboxRefundEntity, 'r')
-      .where('r.channel_id = :channelId', { channelId })
-      .andWhere('r.completes_at >= :start AND r.completes_at < :end AND r.completes_at <= :now', {
-        start,
-        end,
-        now,
-      })
-      .orderBy('r.completes_at', 'ASC')
-      .getMany();
+  ): Promise<StatementRefund[]> {
+    const { rows } = await Database.sql<Record<string, unknown>>(
+      em,
+      `SELECT refund_id, order_id, amount, currency, completes_at FROM sandbox_refunds
+       WHERE channel_id = :channelId
+         AND completes_at >= :start AND completes_at < :end AND completes_at <= :now
+       ORDER BY completes_at ASC`,
+      { channelId, start, end, now },
+    );
+    const currencies = new Interner();
+    return rows.map((row) => ({
+      refundId: row.refund_id as string,
+      orderId: row.order_id as string,
+      amount: toSafeInteger(row.amount),
+      currency: currencies.of(row.currency as string),
+      completesAt: toSafeInteger(row.completes_at),
+    }));
   }
+}
+
+export interface StatementPayment {
+  orderId: string;
+  tradeNo: string;
+  amount: number;
+  currency: string;
+  paidAt: number;
+}
+
+export interface StatementRefund {
+  refundId: string;
+  orderId: string;
+  amount: number;
+  currency: string;
+  completesAt: number;
 }
